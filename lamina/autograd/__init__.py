@@ -1,0 +1,95 @@
+"""Reverse-mode automatic differentiation.
+
+`tensor.backward()` and `lamina.autograd.grad(...)` check their arguments here
+and hand the walk over the graph to `engine.run_backward`.
+"""
+
+from lamina.autograd.anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
+from lamina.autograd.engine import run_backward
+from lamina.autograd.function import Function
+from lamina.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from lamina.errors import AutogradError, ShapeError, shape_str
+from lamina.tensor import Tensor
+
+__all__ = [
+    "Function", "backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+    "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "gradcheck", "gradgradcheck",
+]
+
+
+def _as_tuple(value):
+    if value is None:
+        return None
+    return tuple(value) if isinstance(value, (list, tuple)) else (value,)
+
+
+def _root_gradients(outputs, grad_outputs, create_graph):
+    grads = []
+    for index, output in enumerate(outputs):
+        if not output.requires_grad:
+            raise AutogradError(
+                f"backward: element {index} of tensors does not require grad and does not have a grad_fn. "
+                "Set requires_grad=True on the inputs (leaves) before computing it, and don't compute it "
+                "under no_grad()."
+            )
+        given = grad_outputs[index] if grad_outputs is not None else None
+        if given is None:
+            if output.numel() != 1:
+                raise AutogradError(
+                    f"backward: grad can be implicitly created only for scalar outputs; output {index} has shape "
+                    f"{shape_str(output.shape)}. Pass a gradient of that shape, or reduce it first (e.g. .sum())."
+                )
+            given = output.new_ones(output.shape)
+        elif not isinstance(given, Tensor):
+            given = output.new_tensor(given)
+        if given.shape != output.shape:
+            raise ShapeError(
+                f"backward: mismatch in shape: grad_output[{index}] has a shape of {shape_str(given.shape)} and "
+                f"output[{index}] has a shape of {shape_str(output.shape)}."
+            )
+        if given.dtype is not output.dtype:
+            given = given.to(output.dtype)
+        grads.append(given if create_graph else given.detach())
+    return grads
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate d(tensors)/d(leaf) into every leaf's `.grad` (or only into `inputs`' .grad)."""
+    tensors = _as_tuple(tensors)
+    grad_tensors = _as_tuple(grad_tensors)
+    retain_graph = create_graph if retain_graph is None else retain_graph
+    grads = _root_gradients(tensors, grad_tensors, create_graph)
+    if inputs is not None:
+        inputs = _as_tuple(inputs)
+        found = run_backward(tensors, grads, retain_graph, create_graph, capture=list(inputs))
+        from lamina.autograd.engine import store_grads
+
+        store_grads(inputs, found, create_graph)
+        return
+    run_backward(tensors, grads, retain_graph, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+    """The gradients of `outputs` with respect to `inputs`, returned (no `.grad` is touched).
+
+    With create_graph=True the result is itself differentiable: Hessian-vector
+    products and gradient penalties are a second `grad` or `backward` away.
+    """
+    outputs = _as_tuple(outputs)
+    inputs_tuple = _as_tuple(inputs)
+    for index, tensor in enumerate(inputs_tuple):
+        if not tensor.requires_grad:
+            raise AutogradError(f"grad: input {index} does not require grad; there is no gradient to compute for it.")
+    retain_graph = create_graph if retain_graph is None else retain_graph
+    grads = _root_gradients(outputs, _as_tuple(grad_outputs), create_graph)
+    found = run_backward(outputs, grads, retain_graph, create_graph, capture=list(inputs_tuple))
+    for index, value in enumerate(found):
+        if value is None and not allow_unused:
+            raise AutogradError(
+                f"grad: input {index} (shape {shape_str(inputs_tuple[index].shape)}) appears to not have been used "
+                "in the graph. Set allow_unused=True if this is the desired behavior."
+            )
+    return tuple(found)
+
+
+from lamina.autograd.gradcheck import gradcheck, gradgradcheck  # noqa: E402

@@ -1,0 +1,198 @@
+"""The backward pass: reverse-mode differentiation over the recorded graph.
+
+Nodes are Function instances; each knows, per input, the next node (the
+input's grad_fn), the leaf tensor to accumulate into, or None. The walk is
+iterative (Kahn's algorithm over dependency counts), so a chain of 100,000 ops
+needs no recursion. A node runs once all its consumers have sent it their
+gradient, summed (fan-out works because gradients accumulate).
+"""
+
+from lamina.autograd.anomaly import first_bad_value
+from lamina.autograd.grad_mode import set_grad_enabled, state
+from lamina.errors import AnomalyError, AutogradError, ShapeError, shape_str
+from lamina.tensor import Tensor
+
+
+def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capture=None):
+    """Send `root_grads` back from `roots` through the graph.
+
+    Without `capture`, gradients accumulate into the `.grad` of leaf tensors.
+    With `capture` (a list of tensors, for `autograd.grad`), no `.grad` is
+    touched and the gradients reaching those tensors are returned in order.
+    """
+    captured_nodes, captured_leaves = _capture_targets(capture)
+    pending = {}  # node -> sum of the gradients received so far
+    leaf_grads = {}  # id(leaf) -> (leaf, summed gradient)
+    start_nodes = []
+    external = {id(grad.data) for grad in root_grads}  # arrays the caller still holds
+    for root, grad in zip(roots, root_grads):
+        if root.grad_fn is None:
+            _add_leaf_grad(leaf_grads, root, grad)
+        else:
+            node = root.grad_fn
+            pending[node] = pending[node] + grad if node in pending else grad
+            start_nodes.append(node)
+
+    dependencies = _count_dependencies(start_nodes)
+    ready = [node for node in dict.fromkeys(start_nodes) if dependencies.get(node, 0) == 0]
+    captured = {}
+    with set_grad_enabled(create_graph):
+        while ready:
+            node = ready.pop()
+            grad_out = pending.pop(node, None)
+            grad_inputs = None
+            if grad_out is not None:
+                grad_out = _run_tensor_hooks(node, grad_out, external)
+                if node in captured_nodes:
+                    captured[id(node)] = grad_out
+                grad_inputs = _call_backward(node, grad_out)
+            for index, next_node in enumerate(node.next_nodes):
+                grad = grad_inputs[index] if grad_inputs is not None else None
+                if next_node is None:
+                    continue
+                if isinstance(next_node, Tensor):  # a leaf: accumulate at the end
+                    if grad is not None:
+                        _add_leaf_grad(leaf_grads, next_node, grad)
+                    continue
+                if grad is not None:
+                    pending[next_node] = pending[next_node] + grad if next_node in pending else grad
+                dependencies[next_node] -= 1
+                if dependencies[next_node] == 0:
+                    ready.append(next_node)
+            if not retain_graph:
+                node.release_saved()
+
+        if capture is not None:
+            return [
+                captured.get(id(t.grad_fn)) if t.grad_fn is not None else _leaf_grad(leaf_grads, t)
+                for t in capture
+            ]
+        _accumulate_all(leaf_grads, external, create_graph)
+    return None
+
+
+def _capture_targets(capture):
+    if capture is None:
+        return set(), set()
+    nodes = {t.grad_fn for t in capture if t.grad_fn is not None}
+    leaves = {id(t) for t in capture if t.grad_fn is None}
+    return nodes, leaves
+
+
+def _count_dependencies(start_nodes):
+    """How many edges point into each node reachable from the start nodes."""
+    dependencies = {}
+    stack = list(dict.fromkeys(start_nodes))
+    seen = set(stack)
+    while stack:
+        node = stack.pop()
+        for next_node in node.next_nodes:
+            if next_node is None or isinstance(next_node, Tensor):
+                continue
+            dependencies[next_node] = dependencies.get(next_node, 0) + 1
+            if next_node not in seen:
+                seen.add(next_node)
+                stack.append(next_node)
+    return dependencies
+
+
+def _run_tensor_hooks(node, grad_out, external):
+    for hook in node.hooks:
+        replaced = hook(grad_out)
+        if replaced is not None:
+            grad_out = replaced
+    if node.retained is not None:
+        tensor = node.retained()
+        if tensor is not None:
+            tensor.grad = grad_out if state.grad_enabled else grad_out.detach()
+            external.add(id(grad_out.data))
+    return grad_out
+
+
+def _call_backward(node, grad_out):
+    grad_inputs = type(node).backward(node, grad_out)
+    if not isinstance(grad_inputs, tuple):
+        grad_inputs = (grad_inputs,)
+    if len(grad_inputs) != len(node.next_nodes):
+        raise AutogradError(
+            f"{node.name} backward: returned {len(grad_inputs)} gradients for {len(node.next_nodes)} "
+            "inputs; a backward must return one gradient (or None) per input."
+        )
+    for index, grad in enumerate(grad_inputs):
+        if grad is None or node.next_nodes[index] is None:
+            continue
+        shape, dtype = node.input_meta[index]
+        if grad.data.shape != shape:
+            raise ShapeError(
+                f"{node.name} backward: returned a gradient of shape {shape_str(grad.data.shape)} for input "
+                f"{index}, expected {shape_str(shape)} (the input's shape). This is a bug in the op."
+            )
+        if grad.data.dtype != dtype:
+            raise AutogradError(
+                f"{node.name} backward: returned a gradient of dtype {grad.data.dtype} for input {index}, "
+                f"expected {dtype} (the input's dtype). This is a bug in the op."
+            )
+        if state.anomaly_enabled:
+            _check_gradient(node, index, grad)
+    return grad_inputs
+
+
+def _check_gradient(node, index, grad):
+    bad = first_bad_value(node.xp, grad.data)
+    if bad is not None:
+        trace = node.forward_trace or "(unknown: the op was created before anomaly detection was on)\n"
+        raise AnomalyError(
+            f"Function '{node.name}Backward' returned {bad} values in its {index}th output. "
+            f"The forward call that created it:\n{trace}"
+        )
+
+
+def _add_leaf_grad(leaf_grads, leaf, grad):
+    key = id(leaf)
+    if key in leaf_grads:
+        leaf_grads[key] = (leaf, leaf_grads[key][1] + grad)
+    else:
+        leaf_grads[key] = (leaf, grad)
+
+
+def _leaf_grad(leaf_grads, tensor):
+    entry = leaf_grads.get(id(tensor))
+    return None if entry is None else entry[1]
+
+
+def _accumulate_all(leaf_grads, external, create_graph):
+    """Write the summed gradients into the leaves' `.grad` (after their hooks).
+
+    Without create_graph a leaf's `.grad` must own its memory: the same array
+    can reach two leaves (Add sends grad_out to both), be a view, or be the
+    caller's own gradient; an optimizer updating one in place must not change
+    another. Those are copied; a fresh array is taken as it is.
+    """
+    deliveries = {}
+    for _, grad in leaf_grads.values():
+        deliveries[id(grad.data)] = deliveries.get(id(grad.data), 0) + 1
+    for leaf, grad in leaf_grads.values():
+        for hook in leaf._hooks:
+            replaced = hook(grad)
+            if replaced is not None:
+                grad = replaced
+        if leaf.grad is not None:
+            leaf.grad = leaf.grad + grad if create_graph else (leaf.grad + grad).detach()
+            continue
+        if not create_graph:
+            data = grad.data
+            shared = deliveries.get(id(data), 0) > 1 or id(data) in external
+            grad = grad.detach().clone() if shared or not data.flags.owndata else grad.detach()
+        leaf.grad = grad
+
+
+def store_grads(inputs, grads, create_graph):
+    """`backward(inputs=...)`: accumulate only into the given tensors' `.grad`."""
+    for tensor, grad in zip(inputs, grads):
+        if grad is None:
+            continue
+        if not create_graph:
+            grad = grad.detach()
+        tensor.grad = grad.clone() if tensor.grad is None and not create_graph else (
+            grad if tensor.grad is None else tensor.grad + grad
+        )

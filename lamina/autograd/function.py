@@ -1,0 +1,200 @@
+"""Function: a differentiable primitive, and the node it leaves in the graph.
+
+A primitive is a subclass with two static methods, a few lines apart so the
+chain rule can be checked by eye:
+
+    class Mul(Function):
+        @staticmethod
+        def forward(ctx, x, y):           # backend arrays in, one array out
+            ctx.save_for_backward(x, y)
+            return x * y
+        @staticmethod
+        def backward(ctx, grad_out):      # Tensors in, one gradient per input out
+            x, y = ctx.saved
+            return sum_to(grad_out * y, x.shape), sum_to(grad_out * x, y.shape)
+
+Positional arguments of `apply` are the tensor inputs (one gradient each);
+keyword arguments are options passed to `forward` unchanged.
+
+`forward` computes on arrays (fast, and `ctx.xp` is the inputs' backend).
+`backward` computes on Tensors with Tensor ops, so the backward pass is itself
+a graph when `create_graph=True`: second derivatives come for free.
+
+`ctx.save_for_backward` takes arrays: an input array is saved as its Tensor
+(with its version, to catch later in-place changes), the output array as the
+output (re-linked to this node when read), anything else as a constant.
+"""
+
+from lamina.autograd.anomaly import creation_trace, first_bad_value
+from lamina.autograd.grad_mode import state
+from lamina.errors import AnomalyError, AutogradError, DeviceError
+from lamina.tensor import Tensor
+
+_FREED = object()  # saved values released by a backward without retain_graph
+
+_INPUT, _OUTPUT, _CONSTANT = 0, 1, 2
+
+
+class Function:
+    """Base of every primitive; its instances are the graph's nodes (`tensor.grad_fn`)."""
+
+    is_view = False  # True when the output shares memory with input 0 (reshape, transpose, ...)
+
+    # per-node defaults, overridden on the instance only where used
+    hooks = ()
+    retained = None  # weak reference to the output when `retain_grad()` was called
+    forward_trace = None
+    _saved = ()
+
+    @classmethod
+    def apply(cls, *inputs, **options):
+        first = inputs[0]
+        device = first.device
+        requires_grad = False
+        arrays = []
+        for tensor in inputs:
+            if tensor.device is not device:
+                raise_device_mismatch(cls.__name__, inputs)
+            arrays.append(tensor.data)
+            requires_grad = requires_grad or tensor.requires_grad
+
+        ctx = cls()
+        ctx.device = device
+        ctx.xp = device.backend.xp
+        record = requires_grad and state.grad_enabled
+        ctx.needs_input_grad = tuple(t.requires_grad for t in inputs) if record else ()
+        output_array = cls.forward(ctx, *arrays, **options)
+        if type(output_array) is not _ndarray_type(ctx.xp):
+            output_array = ctx.xp.asarray(output_array)  # NumPy reductions return scalars, not arrays
+        output = Tensor._make(output_array, ctx.device)  # ToDevice changes ctx.device
+        if cls.is_view:
+            output._version = first._version
+            output._base = first._base if first._base is not None else first
+
+        if state.anomaly_enabled:
+            _check_forward(cls, arrays, output_array, ctx.xp)
+        if record:
+            output.requires_grad = True
+            output.grad_fn = ctx
+            ctx.next_nodes = tuple(
+                t.grad_fn if t.grad_fn is not None else (t if t.requires_grad else None) for t in inputs
+            )
+            ctx.input_meta = tuple((t.data.shape, t.data.dtype) for t in inputs)
+            if ctx._saved:
+                ctx._pack_saved(inputs, arrays, output)
+            if state.anomaly_enabled:
+                ctx.forward_trace = creation_trace()
+        return output
+
+    @staticmethod
+    def forward(ctx, *arrays, **options):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{self.name}Backward>"
+
+    # --- saved values ---
+    def save_for_backward(self, *arrays):
+        self._saved = arrays
+
+    def _pack_saved(self, inputs, arrays, output):
+        packed = []
+        for value in self._saved:
+            for index, array in enumerate(arrays):
+                if value is array:
+                    tensor = inputs[index]
+                    packed.append((_INPUT, tensor, tensor._version[0]))
+                    break
+            else:
+                if value is output.data:
+                    packed.append((_OUTPUT, output.data, output._version, output._version[0]))
+                else:
+                    packed.append((_CONSTANT, value))
+        self._saved = packed
+
+    @property
+    def saved(self) -> tuple:
+        """The saved values as Tensors, checked against in-place changes since saving."""
+        if self._saved is _FREED:
+            raise AutogradError(
+                f"{self.name} backward: trying to backward through the graph a second time (or directly "
+                "access saved tensors after they have already been freed). Saved intermediate values of "
+                "the graph are freed when you call .backward() or autograd.grad(). Specify "
+                "retain_graph=True if you need to backward through the graph a second time or if you "
+                "need to access saved tensors after calling backward."
+            )
+        tensors = []
+        for entry in self._saved:
+            kind = entry[0]
+            if kind == _INPUT:
+                tensor, version = entry[1], entry[2]
+                if tensor._version[0] != version:
+                    self._raise_modified(tensor, tensor._version[0], version)
+                tensors.append(tensor)
+            elif kind == _OUTPUT:
+                data, version_box, version = entry[1], entry[2], entry[3]
+                if version_box[0] != version:
+                    self._raise_modified_output(data, version_box[0], version)
+                tensors.append(self._output_tensor(data, version_box))
+            else:
+                tensors.append(Tensor._make(entry[1], self.device))
+        return tuple(tensors)
+
+    def _output_tensor(self, data, version_box):
+        tensor = Tensor._make(data, self.device)
+        tensor.requires_grad = True
+        tensor.grad_fn = self
+        tensor._version = version_box
+        return tensor
+
+    def release_saved(self):
+        if self._saved:
+            self._saved = _FREED
+
+    def _raise_modified(self, tensor, now, expected):
+        producer = f"output 0 of {tensor.grad_fn.name}" if tensor.grad_fn is not None else "a leaf tensor"
+        self._raise_version(tensor.dtype.name, tensor.shape, producer, now, expected)
+
+    def _raise_modified_output(self, data, now, expected):
+        self._raise_version(str(data.dtype), data.shape, f"output 0 of {self.name}", now, expected)
+
+    def _raise_version(self, dtype_name, shape, producer, now, expected):
+        raise AutogradError(
+            f"{self.name} backward: one of the variables needed for gradient computation has been "
+            f"modified by an inplace operation: [{dtype_name} tensor of shape {tuple(shape)}], which is "
+            f"{producer}, is at version {now}; expected version {expected} instead. Hint: do the "
+            "in-place operation out of place (e.g. `x = x + 1` instead of `x += 1`), or clone the "
+            "tensor before modifying it; lamina.autograd.detect_anomaly() shows where it was created."
+        )
+
+
+def _ndarray_type(xp):
+    return xp.ndarray
+
+
+def raise_device_mismatch(op_name: str, inputs):
+    devices = ", ".join(f"argument {i} on {t.device}" for i, t in enumerate(inputs))
+    raise DeviceError(
+        f"{op_name}: expected all tensors to be on the same device, but got {devices}. "
+        "lamina never copies between devices implicitly; move them with .to(device) first."
+    )
+
+
+def _check_forward(cls, arrays, output_array, xp):
+    bad = first_bad_value(xp, output_array)
+    if bad is None:
+        return
+    if any(first_bad_value(xp, a) for a in arrays):
+        return  # the value came in from an input: the op that made it was reported already
+    raise AnomalyError(
+        f"Function '{cls.__name__}' returned {bad} values in its forward output (its inputs were "
+        f"finite). It was called from:\n{creation_trace()}"
+    )

@@ -1,0 +1,50 @@
+"""The CPU backend: NumPy arrays, NumPy's PCG64 generator."""
+
+import numpy as np
+
+
+class NumpyBackend:
+    """Arrays in host memory, computed by NumPy (and its BLAS).
+
+    The interface every backend offers (a CuPy backend offers the same):
+    `xp` the NumPy-compatible namespace ops compute with, `asarray`,
+    `to_numpy`, `index_add`, and the random draws behind `manual_seed`.
+    """
+
+    name = "numpy"
+    xp = np
+
+    def __init__(self):
+        self.generator = np.random.default_rng(0)
+
+    def asarray(self, data, dtype=None):
+        return np.asarray(data, dtype=dtype)
+
+    def to_numpy(self, array):
+        return array
+
+    def index_add(self, target, index, values):
+        """target[index] += values, adding every repeated index (unlike `+=`)."""
+        np.add.at(target, index, values)
+
+    # --- random draws, all from one seeded generator ---
+    def seed(self, seed: int):
+        self.generator = np.random.default_rng(seed)
+
+    def get_state(self):
+        return self.generator.bit_generator.state
+
+    def set_state(self, state):
+        self.generator.bit_generator.state = state
+
+    def uniform(self, shape, dtype):
+        return self.generator.random(shape, dtype=dtype)
+
+    def normal(self, shape, dtype):
+        return self.generator.standard_normal(shape, dtype=dtype)
+
+    def integers(self, low, high, shape, dtype):
+        return self.generator.integers(low, high, size=shape, dtype=dtype)
+
+    def permutation(self, n):
+        return self.generator.permutation(n)

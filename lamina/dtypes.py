@@ -1,0 +1,117 @@
+"""lamina's dtypes and the promotion rule between them.
+
+A DType names a NumPy dtype (CuPy uses the same dtype objects), so a backend
+array's `.dtype` maps straight to one. Promotion follows PyTorch, not NumPy:
+an integer tensor combined with a float32 tensor gives float32 (NumPy 2 would
+give float64), and a Python scalar never widens a tensor's float dtype.
+"""
+
+import numpy as np
+
+from lamina.errors import DTypeError
+
+
+class DType:
+    """A tensor element type: `lamina.float32`, `lamina.int64`, ..."""
+
+    __slots__ = ("name", "numpy", "is_floating_point", "is_signed", "itemsize", "_rank")
+
+    def __init__(self, name: str, numpy_dtype, rank: int):
+        self.name = name
+        self.numpy = np.dtype(numpy_dtype)
+        self.is_floating_point = self.numpy.kind == "f"
+        self.is_signed = self.numpy.kind in "fi"
+        self.itemsize = self.numpy.itemsize
+        self._rank = rank  # order within its kind (bool < integers < floats), used by promotion
+
+    def __repr__(self) -> str:
+        return f"lamina.{self.name}"
+
+    def __reduce__(self):  # dtypes are singletons; copy and deepcopy keep them so
+        return (to_dtype, (self.name,))
+
+
+bool_ = DType("bool", np.bool_, 0)
+uint8 = DType("uint8", np.uint8, 1)
+int8 = DType("int8", np.int8, 1)
+int16 = DType("int16", np.int16, 2)
+int32 = DType("int32", np.int32, 3)
+int64 = DType("int64", np.int64, 4)
+float16 = DType("float16", np.float16, 1)
+float32 = DType("float32", np.float32, 2)
+float64 = DType("float64", np.float64, 3)
+
+ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
+FLOATING = (float16, float32, float64)
+default_float = float32
+
+_BY_NUMPY = {d.numpy: d for d in ALL}
+_BY_NAME = {d.name: d for d in ALL}
+_BY_NAME.update({"float": float32, "double": float64, "half": float16, "long": int64, "int": int32})
+
+
+def from_numpy_dtype(numpy_dtype) -> DType:
+    """The lamina dtype of a backend array's dtype; DTypeError for unsupported ones."""
+    try:
+        return _BY_NUMPY[numpy_dtype]
+    except KeyError:
+        supported = ", ".join(d.name for d in ALL)
+        raise DTypeError(
+            f"lamina: arrays of dtype {numpy_dtype} are not supported; supported dtypes: {supported}. "
+            "Convert the array first, e.g. array.astype('float32')."
+        ) from None
+
+
+def to_dtype(value) -> DType:
+    """Accept a DType, a name ('float32', 'long'), a NumPy dtype or a Python type."""
+    if isinstance(value, DType):
+        return value
+    if value is float:
+        return default_float
+    if value is int:
+        return int64
+    if value is bool:
+        return bool_
+    if isinstance(value, str) and value in _BY_NAME:
+        return _BY_NAME[value]
+    try:
+        return from_numpy_dtype(np.dtype(value))
+    except TypeError:
+        raise DTypeError(f"lamina: {value!r} is not a dtype; use e.g. lamina.float32 or 'float32'.") from None
+
+
+def _kind(d: DType) -> int:
+    return 0 if d is bool_ else (2 if d.is_floating_point else 1)
+
+
+def promote_types(a: DType, b: DType) -> DType:
+    """The dtype of a binary op on tensors of dtypes a and b (PyTorch's rule).
+
+    The higher kind wins (bool < integer < float); within a kind the wider one.
+    uint8 with a signed integer gives the signed one widened enough (int16 at least).
+    """
+    if a is b:
+        return a
+    kind_a, kind_b = _kind(a), _kind(b)
+    if kind_a != kind_b:
+        return a if kind_a > kind_b else b
+    if kind_a == 1 and (a is uint8 or b is uint8):
+        other = b if a is uint8 else a
+        return other if other._rank >= int16._rank else int16
+    return a if a._rank >= b._rank else b
+
+
+def scalar_dtype(value, tensor_dtype: DType) -> DType:
+    """The dtype a Python scalar takes when combined with a tensor.
+
+    A float scalar keeps a float tensor's dtype and turns an integer tensor into
+    the default float dtype; an int scalar keeps the tensor's dtype (bool -> int64).
+    """
+    if isinstance(value, bool):
+        return tensor_dtype
+    if isinstance(value, int):
+        return int64 if tensor_dtype is bool_ else tensor_dtype
+    if isinstance(value, float):
+        return tensor_dtype if tensor_dtype.is_floating_point else default_float
+    raise DTypeError(f"lamina: cannot combine a tensor with {type(value).__name__} {value!r}; "
+                     "use a Python number or a tensor.")

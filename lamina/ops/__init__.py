@@ -1,0 +1,1 @@
+"""Differentiable primitives, one family per file; each class has forward and backward."""

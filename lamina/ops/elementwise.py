@@ -1,0 +1,479 @@
+"""Elementwise primitives: arithmetic, exp/log, activations, comparisons.
+
+Binary ops broadcast. Their operands first go through `_operands`, which
+turns Python scalars into tensors of the right dtype (a float scalar never
+widens float32 to float64), promotes mixed dtypes with a differentiable cast
+(PyTorch's rule: int64 + float32 -> float32) and checks that the shapes
+broadcast, so every primitive below sees two arrays of one dtype.
+"""
+
+from lamina import dtypes
+from lamina.autograd.function import Function, raise_device_mismatch
+from lamina.autograd.grad_mode import no_grad
+from lamina.errors import DTypeError
+from lamina.ops.shapes import broadcast_shape
+from lamina.tensor import Tensor
+
+
+def sum_to(grad: Tensor, shape) -> Tensor:
+    """Sum a broadcast gradient back to an input's shape (the adjoint of broadcasting)."""
+    if grad.shape == tuple(shape):
+        return grad
+    from lamina.ops.reduce import SumTo
+
+    return SumTo.apply(grad, shape=tuple(shape))
+
+
+class Add(Function):
+    @staticmethod
+    def forward(ctx, x, y):  # x: (*a), y: (*b) -> broadcast(a, b)
+        ctx.shapes = (x.shape, y.shape)
+        return x + y
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        shape_x, shape_y = ctx.shapes
+        return sum_to(grad_out, shape_x), sum_to(grad_out, shape_y)
+
+
+class Sub(Function):
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.shapes = (x.shape, y.shape)
+        return x - y
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        shape_x, shape_y = ctx.shapes
+        grad_y = sum_to(-grad_out, shape_y) if ctx.needs_input_grad[1] else None
+        return sum_to(grad_out, shape_x), grad_y
+
+
+class Mul(Function):
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return x * y
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, y = ctx.saved
+        grad_x = sum_to(grad_out * y, x.shape) if ctx.needs_input_grad[0] else None
+        grad_y = sum_to(grad_out * x, y.shape) if ctx.needs_input_grad[1] else None
+        return grad_x, grad_y
+
+
+class Div(Function):
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return x / y
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, y = ctx.saved
+        grad_x = sum_to(grad_out / y, x.shape) if ctx.needs_input_grad[0] else None
+        # d(x/y)/dy = -x / y^2
+        grad_y = sum_to(-grad_out * x / (y * y), y.shape) if ctx.needs_input_grad[1] else None
+        return grad_x, grad_y
+
+
+class Neg(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return -x
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return -grad_out
+
+
+class Pow(Function):
+    """z = x ** y for two tensors."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        z = x**y
+        ctx.save_for_backward(x, y, z)
+        return z
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, y, z = ctx.saved
+        grad_x = grad_y = None
+        if ctx.needs_input_grad[0]:
+            grad_x = sum_to(grad_out * y * x ** (y - 1), x.shape)
+        if ctx.needs_input_grad[1]:
+            # d(x^y)/dy = x^y log x; NOTE: taken as 0 where x == 0 and y >= 0 (PyTorch's rule)
+            safe_log = where((x == 0) & (y >= 0), 1.0, x).log()
+            grad_y = sum_to(grad_out * z * safe_log, y.shape)
+        return grad_x, grad_y
+
+
+class PowScalar(Function):
+    """z = x ** p for a Python number p."""
+
+    @staticmethod
+    def forward(ctx, x, exponent):
+        ctx.save_for_backward(x)
+        ctx.exponent = exponent
+        return x**exponent
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved
+        p = ctx.exponent
+        if p == 0:  # NOTE: d(x^0)/dx = 0 everywhere, also at x = 0 (not 0 * x^-1 = nan)
+            return grad_out * 0
+        return grad_out * p * x ** (p - 1) if p != 1 else grad_out
+
+
+class Exp(Function):
+    @staticmethod
+    def forward(ctx, x):
+        z = ctx.xp.exp(x)
+        ctx.save_for_backward(z)
+        return z
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (z,) = ctx.saved
+        return grad_out * z  # d/dx e^x = e^x
+
+
+class Log(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.log(x)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved
+        return grad_out / x  # d/dx log x = 1/x
+
+
+class Sqrt(Function):
+    @staticmethod
+    def forward(ctx, x):
+        z = ctx.xp.sqrt(x)
+        ctx.save_for_backward(z)
+        return z
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (z,) = ctx.saved
+        return grad_out / (z * 2)  # d/dx sqrt x = 1 / (2 sqrt x)
+
+
+class Abs(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.abs(x)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved
+        return grad_out * sign(x)  # NOTE: sign(0) = 0, so the kink at 0 gets gradient 0 (as PyTorch)
+
+
+class Sin(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.sin(x)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved
+        return grad_out * x.cos()
+
+
+class Cos(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.cos(x)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved
+        return -grad_out * x.sin()
+
+
+class Tanh(Function):
+    @staticmethod
+    def forward(ctx, x):
+        z = ctx.xp.tanh(x)
+        ctx.save_for_backward(z)
+        return z
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (z,) = ctx.saved
+        return grad_out * (1 - z * z)  # d/dx tanh x = 1 - tanh^2 x
+
+
+class Sigmoid(Function):
+    @staticmethod
+    def forward(ctx, x):
+        xp = ctx.xp
+        # exp of a large positive argument overflows; use the form whose exp argument is <= 0
+        e = xp.exp(-xp.abs(x))
+        z = xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        ctx.save_for_backward(z)
+        return z
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (z,) = ctx.saved
+        return grad_out * z * (1 - z)  # d/dx s(x) = s(x) (1 - s(x))
+
+
+class Relu(Function):
+    @staticmethod
+    def forward(ctx, x):
+        z = ctx.xp.maximum(x, 0)
+        ctx.save_for_backward(z)
+        return z
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (z,) = ctx.saved
+        return grad_out * (z > 0).to(grad_out.dtype)  # NOTE: gradient 0 at x = 0 (as PyTorch)
+
+
+class Clamp(Function):
+    @staticmethod
+    def forward(ctx, x, low=None, high=None):
+        ctx.save_for_backward(x)
+        ctx.low, ctx.high = low, high
+        return ctx.xp.clip(x, low, high)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved
+        # NOTE: the gradient passes where low <= x <= high, boundaries included (as PyTorch)
+        inside = x == x
+        if ctx.low is not None:
+            inside = inside & (x >= ctx.low)
+        if ctx.high is not None:
+            inside = inside & (x <= ctx.high)
+        return grad_out * inside.to(grad_out.dtype)
+
+
+class Where(Function):
+    """z = x where condition else y; the condition gets no gradient."""
+
+    @staticmethod
+    def forward(ctx, condition, x, y):
+        ctx.save_for_backward(condition)
+        ctx.shapes = (x.shape, y.shape)
+        return ctx.xp.where(condition, x, y)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (condition,) = ctx.saved
+        zero = grad_out.new_zeros(())
+        grad_x = sum_to(where(condition, grad_out, zero), ctx.shapes[0]) if ctx.needs_input_grad[1] else None
+        grad_y = sum_to(where(condition, zero, grad_out), ctx.shapes[1]) if ctx.needs_input_grad[2] else None
+        return None, grad_x, grad_y
+
+
+class Maximum(Function):
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return ctx.xp.maximum(x, y)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, y = ctx.saved
+        return _split_by_winner(grad_out, x > y, x == y, x.shape, y.shape)
+
+
+class Minimum(Function):
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return ctx.xp.minimum(x, y)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, y = ctx.saved
+        return _split_by_winner(grad_out, x < y, x == y, x.shape, y.shape)
+
+
+def _split_by_winner(grad_out, x_wins, tie, shape_x, shape_y):
+    # NOTE: on a tie each side gets half the gradient (PyTorch's rule for maximum/minimum)
+    dtype = grad_out.dtype
+    share_x = x_wins.to(dtype) + tie.to(dtype) * 0.5
+    share_y = 1 - share_x
+    return sum_to(grad_out * share_x, shape_x), sum_to(grad_out * share_y, shape_y)
+
+
+class Cast(Function):
+    """Change of dtype; the gradient is cast back to the input's dtype."""
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        ctx.input_dtype = x.dtype
+        return x.astype(dtype.numpy)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return Cast.apply(grad_out, dtype=dtypes.from_numpy_dtype(ctx.input_dtype))
+
+
+class Clone(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return grad_out
+
+
+class ToDevice(Function):
+    """A copy to another device: the one explicit way data crosses devices."""
+
+    @staticmethod
+    def forward(ctx, x, device):
+        ctx.source = ctx.device
+        ctx.device = device  # Function.apply places the output on ctx.device
+        return device.backend.asarray(ctx.source.backend.to_numpy(x))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return ToDevice.apply(grad_out, device=ctx.source)
+
+
+# --- the public functions behind the Tensor operators ---
+def _operands(op: str, a, b):
+    """Make two operands one dtype and broadcastable, turning a Python scalar into a tensor.
+
+    A scalar takes the dtype it would give combined with the tensor (float32 * 2.0
+    stays float32; int64 * 0.5 becomes float32); tensors of different dtypes are
+    promoted by PyTorch's rule through a differentiable cast.
+    """
+    like = a if isinstance(a, Tensor) else b
+    dtype_a = a.dtype if isinstance(a, Tensor) else dtypes.scalar_dtype(a, like.dtype)
+    dtype_b = b.dtype if isinstance(b, Tensor) else dtypes.scalar_dtype(b, like.dtype)
+    common = dtypes.promote_types(dtype_a, dtype_b)
+    a = cast(a, common) if isinstance(a, Tensor) else _scalar_tensor(a, common, like.device)
+    b = cast(b, common) if isinstance(b, Tensor) else _scalar_tensor(b, common, like.device)
+    if a.data.shape != b.data.shape:
+        broadcast_shape(op, a.data.shape, b.data.shape)
+    return a, b
+
+
+def _scalar_tensor(value, dtype, device) -> Tensor:
+    return Tensor._make(device.backend.asarray(value, dtype.numpy), device)
+
+
+def _binary(function, op: str, a, b):
+    a, b = _operands(op, a, b)
+    return function.apply(a, b)
+
+
+def add(a, b):
+    return _binary(Add, "add", a, b)
+
+
+def sub(a, b):
+    return _binary(Sub, "sub", a, b)
+
+
+def mul(a, b):
+    return _binary(Mul, "mul", a, b)
+
+
+def div(a, b):
+    a, b = _operands("div", a, b)
+    if not a.is_floating_point:  # true division of integers gives floats (as PyTorch)
+        a, b = cast(a, dtypes.default_float), cast(b, dtypes.default_float)
+    return Div.apply(a, b)
+
+
+def pow(base, exponent):
+    if isinstance(base, Tensor) and isinstance(exponent, (int, float)) and not isinstance(exponent, bool):
+        if isinstance(exponent, float) and not base.is_floating_point:
+            base = cast(base, dtypes.default_float)
+        return PowScalar.apply(base, exponent=exponent)
+    return _binary(Pow, "pow", base, exponent)
+
+
+def maximum(a, b):
+    return _binary(Maximum, "maximum", a, b)
+
+
+def minimum(a, b):
+    return _binary(Minimum, "minimum", a, b)
+
+
+def where(condition, x, y):
+    """x where condition is true, else y (x or y may be a Python number)."""
+    if not isinstance(condition, Tensor):
+        raise DTypeError(f"where: the condition must be a bool tensor; got {type(condition).__name__}.")
+    if condition.data.dtype.kind != "b":
+        condition = condition != 0
+    if not isinstance(x, Tensor) and not isinstance(y, Tensor):
+        x = _scalar_tensor(x, dtypes.scalar_dtype(x, dtypes.bool_), condition.device)
+    x, y = _operands("where", x, y)
+    broadcast_shape("where", condition.shape, broadcast_shape("where", x.shape, y.shape))
+    return Where.apply(condition, x, y)
+
+
+def cast(x: Tensor, dtype) -> Tensor:
+    dtype = dtypes.to_dtype(dtype)
+    if x.data.dtype == dtype.numpy:
+        return x
+    return Cast.apply(x, dtype=dtype)
+
+
+_COMPARISONS = {
+    "eq": lambda xp, a, b: a == b,
+    "ne": lambda xp, a, b: a != b,
+    "lt": lambda xp, a, b: a < b,
+    "le": lambda xp, a, b: a <= b,
+    "gt": lambda xp, a, b: a > b,
+    "ge": lambda xp, a, b: a >= b,
+    "and": lambda xp, a, b: xp.logical_and(a, b) if a.dtype.kind == "b" else a & b,
+    "or": lambda xp, a, b: xp.logical_or(a, b) if a.dtype.kind == "b" else a | b,
+    "xor": lambda xp, a, b: xp.logical_xor(a, b) if a.dtype.kind == "b" else a ^ b,
+}
+
+
+def compare(op: str, a, b) -> Tensor:
+    """Comparisons and logical ops: bool results, never part of the graph."""
+    with no_grad():
+        a, b = _operands(op, a, b)
+    if a.device is not b.device:
+        raise_device_mismatch(op, (a, b))
+    return Tensor._make(_COMPARISONS[op](a.device.backend.xp, a.data, b.data), a.device)
+
+
+def _unary_constant(x: Tensor, compute) -> Tensor:
+    return Tensor._make(compute(x.device.backend.xp, x.data), x.device)
+
+
+def sign(x: Tensor) -> Tensor:
+    return _unary_constant(x, lambda xp, a: xp.sign(a))
+
+
+def isnan(x: Tensor) -> Tensor:
+    return _unary_constant(x, lambda xp, a: xp.isnan(a))
+
+
+def isinf(x: Tensor) -> Tensor:
+    return _unary_constant(x, lambda xp, a: xp.isinf(a))
+
+
+def isfinite(x: Tensor) -> Tensor:
+    return _unary_constant(x, lambda xp, a: xp.isfinite(a))
+
+
+def logical_not(x: Tensor) -> Tensor:
+    return _unary_constant(x, lambda xp, a: xp.logical_not(a) if a.dtype.kind == "b" else ~a)

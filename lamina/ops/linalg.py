@@ -1,0 +1,164 @@
+"""Linear algebra primitives: batched matrix product and einsum."""
+
+from lamina import dtypes
+from lamina.autograd.function import Function
+from lamina.errors import ShapeError, shape_str
+from lamina.ops.elementwise import cast, sum_to
+from lamina.ops.shapes import broadcast_shape
+
+
+class MatMul(Function):
+    """z = x @ y for x: (*b, n, k), y: (*b, k, m) -> (*b, n, m), batch dims broadcast."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return x @ y
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, y = ctx.saved
+        # dz/dx: grad_out @ y^T, dz/dy: x^T @ grad_out; transposes are views, never copies
+        grad_x = sum_to(grad_out @ y.mT, x.shape) if ctx.needs_input_grad[0] else None
+        grad_y = sum_to(x.mT @ grad_out, y.shape) if ctx.needs_input_grad[1] else None
+        return grad_x, grad_y
+
+
+def matmul(x, y):
+    """PyTorch's matmul: 1-D operands act as row/column vectors and their dim is dropped after."""
+    if x.ndim == 0 or y.ndim == 0:
+        raise ShapeError(
+            f"matmul: both arguments need to be at least 1D, but they are {x.ndim}D and {y.ndim}D "
+            f"(shapes {shape_str(x.shape)} and {shape_str(y.shape)}). Use * for scalars."
+        )
+    inner_x = x.shape[-1]
+    inner_y = y.shape[-2] if y.ndim > 1 else y.shape[0]
+    if inner_x != inner_y:
+        raise ShapeError(
+            f"matmul: shapes {shape_str(x.shape)} and {shape_str(y.shape)} cannot be multiplied: the last dim of "
+            f"the first ({inner_x}) must equal the {'first' if y.ndim == 1 else 'second-to-last'} dim of the "
+            f"second ({inner_y})."
+        )
+    if x.ndim > 2 or y.ndim > 2:
+        broadcast_shape("matmul (batch dims)", x.shape[:-2], y.shape[:-2] if y.ndim > 1 else ())
+    if x.data.dtype != y.data.dtype:
+        common = dtypes.promote_types(x.dtype, y.dtype)
+        x, y = cast(x, common), cast(y, common)
+    if x.ndim == 1 and y.ndim == 1:
+        return MatMul.apply(x.reshape(1, -1), y.reshape(-1, 1)).reshape(())
+    if x.ndim == 1:
+        return MatMul.apply(x.reshape(1, -1), y).squeeze(-2)
+    if y.ndim == 1:
+        return MatMul.apply(x, y.reshape(-1, 1)).squeeze(-1)
+    return MatMul.apply(x, y)
+
+
+class Einsum(Function):
+    """Einstein summation; each operand's gradient is another einsum of the rest.
+
+    The equation arrives normalised: explicit output, no ellipsis, no subscript
+    repeated within one operand (see `einsum`).
+    """
+
+    @staticmethod
+    def forward(ctx, *operands, equation):
+        ctx.equation = equation
+        ctx.save_for_backward(*operands)
+        return ctx.xp.einsum(equation, *operands)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        operands = ctx.saved
+        inputs_part, output = ctx.equation.split("->")
+        inputs_part = inputs_part.split(",")
+        grads = []
+        for index, subscripts in enumerate(inputs_part):
+            if not ctx.needs_input_grad[index]:
+                grads.append(None)
+                continue
+            others = [(s, t) for i, (s, t) in enumerate(zip(inputs_part, operands)) if i != index]
+            available = set(output).union(*[set(s) for s, _ in others])
+            # letters summed away inside this operand alone get the gradient broadcast along them
+            kept = "".join(letter for letter in subscripts if letter in available)
+            equation = ",".join([output] + [s for s, _ in others]) + "->" + kept
+            grad = Einsum.apply(grad_out, *[t for _, t in others], equation=equation)
+            grad = grad.reshape([operands[index].shape[subscripts.index(c)] if c in kept else 1 for c in subscripts])
+            grads.append(grad.expand(operands[index].shape))
+        return tuple(grads)
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def einsum(equation: str, *operands):
+    """`lamina.einsum("bij,bjk->bik", a, b)`: NumPy/PyTorch einsum, differentiable.
+
+    Ellipsis is supported; a subscript repeated within one operand (a trace or
+    diagonal, such as "ii->i") is refused with ShapeError: its gradient is not
+    implemented.
+    """
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    equation = equation.replace(" ", "")
+    inputs_part, _, output = equation.partition("->")
+    subscripts = inputs_part.split(",")
+    if len(subscripts) != len(operands):
+        raise ShapeError(f"einsum: equation '{equation}' names {len(subscripts)} operands but {len(operands)} were given.")
+    subscripts, output, batch_letters = _expand_ellipsis(equation, subscripts, output if "->" in equation else None, operands)
+    for s, operand in zip(subscripts, operands):
+        if len(s) != operand.ndim:
+            raise ShapeError(
+                f"einsum: subscripts '{s}' name {len(s)} dims but the operand has shape {shape_str(operand.shape)}."
+            )
+        if len(set(s)) != len(s):
+            raise ShapeError(f"einsum: repeated subscript in '{s}' (trace/diagonal) is not supported by lamina's einsum.")
+    operands = _broadcast_batch_dims(subscripts, operands, batch_letters)
+    sizes = {}
+    for s, operand in zip(subscripts, operands):
+        for letter, size in zip(s, operand.shape):
+            if sizes.setdefault(letter, size) != size:
+                raise ShapeError(
+                    f"einsum: subscript '{letter}' has size {sizes[letter]} in one operand and {size} in another "
+                    f"(equation '{equation}')."
+                )
+    common = operands[0].dtype
+    for operand in operands[1:]:
+        common = dtypes.promote_types(common, operand.dtype)
+    operands = [cast(o, common) for o in operands]
+    return Einsum.apply(*operands, equation=",".join(subscripts) + "->" + output)
+
+
+def _expand_ellipsis(equation, subscripts, output, operands):
+    """Replace '...' by explicit letters and make the output explicit (implicit mode: sorted singles)."""
+    unused = [c for c in _LETTERS if c not in equation]
+    batch_rank = max((o.ndim - len(s.replace("...", "")) for s, o in zip(subscripts, operands) if "..." in s), default=0)
+    batch_letters = "".join(unused[:batch_rank])
+    expanded = []
+    for s, operand in zip(subscripts, operands):
+        if "..." in s:
+            rank = operand.ndim - len(s.replace("...", ""))
+            s = s.replace("...", batch_letters[batch_rank - rank :] if rank else "")
+        expanded.append(s)
+    if output is None:  # implicit mode: letters that appear once, in alphabetical order, after the batch dims
+        counts = {}
+        for s in expanded:
+            for letter in s:
+                counts[letter] = counts.get(letter, 0) + 1
+        output = batch_letters + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in batch_letters))
+    else:
+        output = output.replace("...", batch_letters)
+    return expanded, output, batch_letters
+
+
+def _broadcast_batch_dims(subscripts, operands, batch_letters):
+    """Dims under '...' broadcast (size 1 stretches), as in NumPy; expand them explicitly."""
+    sizes = {}
+    for s, operand in zip(subscripts, operands):
+        for letter, size in zip(s, operand.shape):
+            if letter in batch_letters and size != 1:
+                sizes[letter] = size
+    result = []
+    for s, operand in zip(subscripts, operands):
+        target = tuple(sizes.get(letter, size) if letter in batch_letters else size for letter, size in zip(s, operand.shape))
+        result.append(operand.expand(target) if target != operand.shape else operand)
+    return result

@@ -1,0 +1,103 @@
+"""Reduction primitives: sum, sum-to-shape, max/min over dims, product.
+
+Mean, var, std, logsumexp and friends are composites of these in
+`lamina.functional`. Each reduction takes `dims` as a sorted tuple of
+non-negative dims (normalised by the caller) and `keepdim`.
+"""
+
+from lamina.autograd.function import Function
+from lamina.errors import ShapeError, shape_str
+
+
+def keepdim_shape(shape, dims) -> tuple:
+    """The shape of a reduction over `dims` with keepdim=True: those dims become 1."""
+    return tuple(1 if axis in dims else size for axis, size in enumerate(shape))
+
+
+class Sum(Function):
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        ctx.input_shape, ctx.dims = x.shape, dims
+        return x.sum(axis=dims, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        # every input element contributed once: broadcast the gradient back over the summed dims
+        grad = grad_out.reshape(keepdim_shape(ctx.input_shape, ctx.dims))
+        return grad.expand(ctx.input_shape)
+
+
+class SumTo(Function):
+    """Sum over the dims that broadcasting added or stretched, giving `shape` (adjoint of expand)."""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.input_shape = x.shape
+        leading = x.ndim - len(shape)
+        stretched = tuple(leading + i for i, size in enumerate(shape) if size == 1 and x.shape[leading + i] != 1)
+        summed = x.sum(axis=tuple(range(leading)) + stretched, keepdims=True) if leading or stretched else x
+        return summed.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return grad_out.expand(ctx.input_shape)
+
+
+class _Extremum(Function):
+    """amax/amin: the gradient is shared evenly between tied extreme elements (as PyTorch)."""
+
+    reduce_name = ""
+
+    @classmethod
+    def forward(cls, ctx, x, dims, keepdim):
+        if any(x.shape[d] == 0 for d in dims):
+            raise ShapeError(
+                f"{cls.reduce_name}: cannot reduce over a dimension of size 0 (input shape {shape_str(x.shape)}); "
+                "the extremum of an empty set is undefined. Check the input or pass a different dim."
+            )
+        out = getattr(x, cls.reduce_name[1:])(axis=dims, keepdims=keepdim)
+        ctx.dims = dims
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, out = ctx.saved
+        keep = keepdim_shape(x.shape, ctx.dims)
+        winners = (x == out.reshape(keep)).to(grad_out.dtype)
+        count = winners.sum(ctx.dims, keepdim=True)
+        return winners * (grad_out.reshape(keep) / count)
+
+
+class Amax(_Extremum):
+    reduce_name = "amax"
+
+
+class Amin(_Extremum):
+    reduce_name = "amin"
+
+
+class Prod(Function):
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        ctx.dims = dims
+        ctx.save_for_backward(x)
+        return x.prod(axis=dims, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        # d(prod x)/dx_i = prod of the others. Dividing the product by x_i fails at zeros, so:
+        # no zero in the slice -> prod / x_i; one zero -> prod of the non-zeros at that zero, 0
+        # elsewhere; two or more zeros -> 0 everywhere. Written with where() so that the
+        # second derivative stays finite too.
+        (x,) = ctx.saved
+        dims = ctx.dims
+        keep = keepdim_shape(x.shape, dims)
+        is_zero = x == 0
+        zeros = is_zero.to(x.dtype).sum(dims, keepdim=True)
+        x_nonzero = x.where(~is_zero, 1.0)
+        prod_nonzero = Prod.apply(x_nonzero, dims=dims, keepdim=True)
+        grad = grad_out.reshape(keep)
+        no_zero = (prod_nonzero / x_nonzero).where(zeros == 0, 0.0)
+        one_zero = prod_nonzero.expand(x.shape).where(is_zero & (zeros == 1), 0.0)
+        return grad * (no_zero + one_zero)

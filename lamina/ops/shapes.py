@@ -1,0 +1,79 @@
+"""Shape arithmetic shared by the ops: dims, broadcasting, size checks.
+
+Checks are cheap integer comparisons done at the op boundary, so a wrong
+shape is reported with the op's name before any array math runs.
+"""
+
+from lamina.errors import ShapeError, shape_str
+
+
+def normalize_dim(op: str, dim: int, ndim: int) -> int:
+    """A dim in [-ndim, ndim) made non-negative; IndexError naming the op otherwise."""
+    bound = max(ndim, 1)  # a 0-d tensor accepts dim 0 and -1, as in PyTorch
+    if not -bound <= dim < bound:
+        raise IndexError(
+            f"{op}: dimension out of range (expected to be in range of [{-bound}, {bound - 1}], "
+            f"but got {dim}) for a tensor with {ndim} dims."
+        )
+    return dim % bound if ndim else 0
+
+
+def normalize_dims(op: str, dim, ndim: int):
+    """None (all dims), an int or a sequence of ints -> a sorted tuple of non-negative dims."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, int):
+        dim = (dim,)
+    dims = tuple(sorted({normalize_dim(op, int(d), ndim) for d in dim}))
+    return dims if ndim else ()
+
+
+def broadcast_shape(op: str, shape_a, shape_b) -> tuple:
+    """The broadcast of two shapes, or ShapeError naming the op, both shapes and the axis."""
+    if shape_a == shape_b:
+        return tuple(shape_a)
+    ndim = max(len(shape_a), len(shape_b))
+    padded_a = (1,) * (ndim - len(shape_a)) + tuple(shape_a)
+    padded_b = (1,) * (ndim - len(shape_b)) + tuple(shape_b)
+    result = []
+    for axis, (a, b) in enumerate(zip(padded_a, padded_b)):
+        if a != b and a != 1 and b != 1:
+            raise ShapeError(
+                f"{op}: shapes {shape_str(shape_a)} and {shape_str(shape_b)} cannot be broadcast: the size "
+                f"of tensor a ({a}) must match the size of tensor b ({b}) at non-singleton dimension "
+                f"{axis} (of the broadcast shape, aligned from the right). Reshape or unsqueeze one of them so the sizes match or are 1."
+            )
+        result.append(max(a, b) if a != 0 and b != 0 else 0)
+    return tuple(result)
+
+
+def infer_shape(op: str, shape, numel: int, input_shape) -> tuple:
+    """Resolve one -1 in a requested shape; ShapeError when the sizes cannot match."""
+    shape = tuple(int(s) for s in shape)
+    unknown = [i for i, s in enumerate(shape) if s == -1]
+    if len(unknown) > 1 or any(s < -1 for s in shape):
+        raise ShapeError(f"{op}: shape {list(shape)} is invalid: at most one -1 and no other negative sizes.")
+    known = 1
+    for s in shape:
+        if s != -1:
+            known *= s
+    if unknown:
+        if known == 0 or numel % known:
+            raise ShapeError(
+                f"{op}: shape {list(shape)} is invalid for input of size {numel} "
+                f"(input shape {shape_str(input_shape)})."
+            )
+        shape = shape[: unknown[0]] + (numel // known,) + shape[unknown[0] + 1 :]
+    elif known != numel:
+        raise ShapeError(
+            f"{op}: shape {list(shape)} is invalid for input of size {numel} (input shape "
+            f"{shape_str(input_shape)}); the number of elements must stay the same."
+        )
+    return shape
+
+
+def as_shape(args) -> tuple:
+    """Accept f(2, 3), f((2, 3)) and f([2, 3]) alike."""
+    if len(args) == 1 and not isinstance(args[0], int):
+        return tuple(int(s) for s in args[0])
+    return tuple(int(s) for s in args)

@@ -1,0 +1,638 @@
+"""Tensor: a backend array, its gradient, and its link to the graph.
+
+A Tensor holds `data` (a NumPy or CuPy array), the `device` it lives on, and,
+when it was made by a recorded op, `grad_fn`: the node that made it. Every
+method here is a thin door to an op in `lamina.ops` (primitives, with a
+backward) or `lamina.functional` (composites built from them).
+
+NOTE: tensor.py and the ops import each other: ops make Tensors, Tensor
+methods call ops. The ops are imported at the bottom of this file and only
+used inside methods, which keeps the cycle harmless.
+"""
+
+import weakref
+
+import numpy as np
+
+from lamina import dtypes
+from lamina.backend import get_device
+from lamina.errors import AutogradError, DTypeError, ShapeError
+
+
+class Tensor:
+    """An n-dimensional array that records the ops applied to it.
+
+    Create tensors with `lamina.tensor`, `lamina.zeros`, `lamina.randn`, ...
+    """
+
+    __slots__ = ("data", "device", "requires_grad", "grad", "grad_fn", "_version", "_base", "_hooks", "__weakref__")
+    __array_ufunc__ = None  # numpy scalars defer to Tensor's reflected operators (np.float32(2) * t)
+
+    def __init__(self, data, dtype=None, device=None, requires_grad=False):
+        from lamina.creation import as_backend_array
+
+        device = get_device(device)
+        self.data = as_backend_array(data, dtype, device)
+        self.device = device
+        self.grad = None
+        self.grad_fn = None
+        self._version = [0]  # bumped by every in-place op; shared with views of this tensor
+        self._base = None  # the tensor this one is a view of
+        self._hooks = ()
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _make(cls, array, device):
+        """Wrap a backend array without checks: the fast path every op uses."""
+        tensor = object.__new__(cls)
+        tensor.data = array
+        tensor.device = device
+        tensor.requires_grad = False
+        tensor.grad = None
+        tensor.grad_fn = None
+        tensor._version = [0]
+        tensor._base = None
+        tensor._hooks = ()
+        return tensor
+
+    # --- attributes ---
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> dtypes.DType:
+        return dtypes.from_numpy_dtype(self.data.dtype)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def is_floating_point(self) -> bool:
+        return self.data.dtype.kind == "f"
+
+    @property
+    def T(self) -> "Tensor":
+        return movement.permute(self, tuple(range(self.ndim - 1, -1, -1)))
+
+    @property
+    def mT(self) -> "Tensor":
+        return F.transpose(self, -2, -1)
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def size(self, dim=None):
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def numel(self) -> int:
+        return int(self.data.size)
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
+
+    # --- conversions ---
+    def item(self):
+        if self.data.size != 1:
+            raise ShapeError(
+                f"item: only a tensor with one element can be converted to a Python number; got shape "
+                f"{tuple(self.shape)}. Index it first or use .tolist()."
+            )
+        return self.numpy().reshape(()).item()
+
+    def numpy(self) -> np.ndarray:
+        if self.requires_grad and self.grad_fn is not None:
+            pass  # like torch we could refuse; a read-only view is safe enough for inspection
+        return self.device.backend.to_numpy(self.data)
+
+    def tolist(self):
+        return self.numpy().tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        array = self.numpy()
+        return array if dtype is None else array.astype(dtype)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise ShapeError(
+                f"bool: the truth value of a tensor with {self.data.size} elements is ambiguous; "
+                "use .any() or .all()."
+            )
+        return bool(self.item())
+
+    def __index__(self):
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    __hash__ = object.__hash__
+
+    def to(self, *args, dtype=None, device=None) -> "Tensor":
+        """`.to(dtype)`, `.to(device)`, `.to(device, dtype)` or `.to(other_tensor)`."""
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype, device = arg.dtype, arg.device
+            elif isinstance(arg, dtypes.DType) or arg in (float, int, bool) or (
+                isinstance(arg, str) and arg in dtypes._BY_NAME
+            ):
+                dtype = arg
+            else:
+                device = arg
+        result = self
+        if device is not None:
+            target = get_device(device)
+            if target is not self.device:
+                result = elementwise.ToDevice.apply(result, device=target)
+        if dtype is not None:
+            result = elementwise.cast(result, dtypes.to_dtype(dtype))
+        return result
+
+    def float(self):
+        return self.to(dtypes.float32)
+
+    def double(self):
+        return self.to(dtypes.float64)
+
+    def half(self):
+        return self.to(dtypes.float16)
+
+    def long(self):
+        return self.to(dtypes.int64)
+
+    def int(self):
+        return self.to(dtypes.int32)
+
+    def bool(self):
+        return self.to(dtypes.bool_)
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self):
+        return self.to("cuda")
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    # --- autograd ---
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        if requires_grad and self.data.dtype.kind != "f":
+            raise DTypeError(
+                f"requires_grad: only tensors of floating point dtype can require gradients; got "
+                f"{self.dtype.name}. Convert first, e.g. x.float().requires_grad_()."
+            )
+        if not requires_grad and self.grad_fn is not None:
+            raise AutogradError(
+                "requires_grad_(False): this tensor was made by a recorded op (a non-leaf); "
+                "use .detach() to get a tensor that does not require grad."
+            )
+        self.requires_grad = requires_grad
+        return self
+
+    def detach(self) -> "Tensor":
+        """The same data, cut from the graph (shares memory and the version counter)."""
+        tensor = Tensor._make(self.data, self.device)
+        tensor._version = self._version
+        return tensor
+
+    def detach_(self) -> "Tensor":
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    def clone(self) -> "Tensor":
+        return elementwise.Clone.apply(self)
+
+    def contiguous(self) -> "Tensor":
+        if self.data.flags.c_contiguous:
+            return self
+        return self.clone()
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        from lamina.autograd import backward
+
+        backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
+
+    def register_hook(self, hook):
+        """Call `hook(grad)` when this tensor's gradient is computed; a returned tensor replaces it."""
+        if not self.requires_grad:
+            raise AutogradError("register_hook: cannot register a hook on a tensor that doesn't require grad.")
+        if self.grad_fn is None:
+            self._hooks = self._hooks + (hook,)
+        else:
+            self.grad_fn.hooks = tuple(self.grad_fn.hooks) + (hook,)
+        return _HookHandle(self, hook)
+
+    def retain_grad(self):
+        """Keep this non-leaf tensor's gradient in `.grad` after backward."""
+        if self.grad_fn is not None:
+            self.grad_fn.retained = weakref.ref(self)
+
+    # --- elementwise math ---
+    def abs(self):
+        return elementwise.Abs.apply(self)
+
+    def neg(self):
+        return elementwise.Neg.apply(self)
+
+    def exp(self):
+        return elementwise.Exp.apply(self)
+
+    def log(self):
+        return elementwise.Log.apply(self)
+
+    def sqrt(self):
+        return elementwise.Sqrt.apply(self)
+
+    def rsqrt(self):
+        return F.rsqrt(self)
+
+    def sin(self):
+        return elementwise.Sin.apply(self)
+
+    def cos(self):
+        return elementwise.Cos.apply(self)
+
+    def tanh(self):
+        return elementwise.Tanh.apply(self)
+
+    def sigmoid(self):
+        return elementwise.Sigmoid.apply(self)
+
+    def relu(self):
+        return elementwise.Relu.apply(self)
+
+    def sign(self):
+        return elementwise.sign(self)
+
+    def pow(self, exponent):
+        return elementwise.pow(self, exponent)
+
+    def add(self, other, alpha=1):
+        return elementwise.add(self, other if alpha == 1 else other * alpha)
+
+    def sub(self, other, alpha=1):
+        return elementwise.sub(self, other if alpha == 1 else other * alpha)
+
+    def mul(self, other):
+        return elementwise.mul(self, other)
+
+    def div(self, other):
+        return elementwise.div(self, other)
+
+    def clamp(self, min=None, max=None):
+        return F.clamp(self, min, max)
+
+    clip = clamp
+
+    def maximum(self, other):
+        return elementwise.maximum(self, other)
+
+    def minimum(self, other):
+        return elementwise.minimum(self, other)
+
+    def where(self, condition, other):
+        return elementwise.where(condition, self, other)
+
+    def eq(self, other):
+        return self == other
+
+    def ne(self, other):
+        return self != other
+
+    def lt(self, other):
+        return self < other
+
+    def le(self, other):
+        return self <= other
+
+    def gt(self, other):
+        return self > other
+
+    def ge(self, other):
+        return self >= other
+
+    def isnan(self):
+        return elementwise.isnan(self)
+
+    def isinf(self):
+        return elementwise.isinf(self)
+
+    def isfinite(self):
+        return elementwise.isfinite(self)
+
+    def logical_not(self):
+        return elementwise.logical_not(self)
+
+    def matmul(self, other):
+        return linalg.matmul(self, other)
+
+    # --- reductions ---
+    def sum(self, dim=None, keepdim=False, dtype=None):
+        return F.sum(self, dim, keepdim, dtype=dtype)
+
+    def mean(self, dim=None, keepdim=False):
+        return F.mean(self, dim, keepdim)
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return F.var(self, dim, unbiased, keepdim, correction=correction)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return F.std(self, dim, unbiased, keepdim, correction=correction)
+
+    def prod(self, dim=None, keepdim=False):
+        return F.prod(self, dim, keepdim)
+
+    def max(self, dim=None, keepdim=False):
+        return F.max(self, dim, keepdim)
+
+    def min(self, dim=None, keepdim=False):
+        return F.min(self, dim, keepdim)
+
+    def amax(self, dim=None, keepdim=False):
+        return F.amax(self, dim, keepdim)
+
+    def amin(self, dim=None, keepdim=False):
+        return F.amin(self, dim, keepdim)
+
+    def argmax(self, dim=None, keepdim=False):
+        return F.argmax(self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return F.argmin(self, dim, keepdim)
+
+    def logsumexp(self, dim, keepdim=False):
+        return F.logsumexp(self, dim, keepdim)
+
+    def softmax(self, dim):
+        return F.softmax(self, dim)
+
+    def log_softmax(self, dim):
+        return F.log_softmax(self, dim)
+
+    def all(self, dim=None, keepdim=False):
+        return F.all(self, dim, keepdim)
+
+    def any(self, dim=None, keepdim=False):
+        return F.any(self, dim, keepdim)
+
+    # --- movement (views where the backend can) ---
+    def reshape(self, *shape):
+        return movement.reshape(self, shape)
+
+    def view(self, *shape):
+        return movement.view(self, shape)
+
+    def view_as(self, other):
+        return movement.view(self, other.shape)
+
+    def reshape_as(self, other):
+        return movement.reshape(self, other.shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return F.flatten(self, start_dim, end_dim)
+
+    def transpose(self, dim0, dim1):
+        return F.transpose(self, dim0, dim1)
+
+    def t(self):
+        return F.t(self)
+
+    def permute(self, *dims):
+        return movement.permute(self, dims)
+
+    def squeeze(self, dim=None):
+        return F.squeeze(self, dim)
+
+    def unsqueeze(self, dim):
+        return F.unsqueeze(self, dim)
+
+    def expand(self, *shape):
+        return movement.expand(self, shape)
+
+    def expand_as(self, other):
+        return movement.expand(self, other.shape)
+
+    def repeat(self, *repeats):
+        return movement.repeat(self, repeats)
+
+    def split(self, split_size_or_sections, dim=0):
+        return F.split(self, split_size_or_sections, dim)
+
+    def chunk(self, chunks, dim=0):
+        return F.chunk(self, chunks, dim)
+
+    def flip(self, dims):
+        return movement.flip(self, dims)
+
+    def roll(self, shifts, dims=None):
+        return movement.roll(self, shifts, dims)
+
+    # --- indexing ---
+    def gather(self, dim, index):
+        return indexing.gather(self, dim, index)
+
+    def scatter_add(self, dim, index, src):
+        return indexing.scatter_add(self, dim, index, src)
+
+    def index_select(self, dim, index):
+        return F.index_select(self, dim, index)
+
+    def masked_fill(self, mask, value):
+        return F.masked_fill(self, mask, value)
+
+    # --- in place (bump the version counter; refused on leaves that require grad) ---
+    def add_(self, other, alpha=1):
+        return inplace.add_(self, other if alpha == 1 else other * alpha)
+
+    def sub_(self, other, alpha=1):
+        return inplace.sub_(self, other if alpha == 1 else other * alpha)
+
+    def mul_(self, other):
+        return inplace.mul_(self, other)
+
+    def div_(self, other):
+        return inplace.div_(self, other)
+
+    def clamp_(self, min=None, max=None):
+        return inplace.clamp_(self, min, max)
+
+    def masked_fill_(self, mask, value):
+        return inplace.masked_fill_(self, mask, value)
+
+    def zero_(self):
+        return inplace.fill_(self, 0)
+
+    def fill_(self, value):
+        return inplace.fill_(self, value)
+
+    def copy_(self, source):
+        return inplace.copy_(self, source)
+
+    # --- new tensors like this one (same dtype and device) ---
+    def new_zeros(self, *shape, dtype=None):
+        return creation.zeros(*shape, dtype=dtype or self.dtype, device=self.device)
+
+    def new_ones(self, *shape, dtype=None):
+        return creation.ones(*shape, dtype=dtype or self.dtype, device=self.device)
+
+    def new_full(self, shape, fill_value, dtype=None):
+        return creation.full(shape, fill_value, dtype=dtype or self.dtype, device=self.device)
+
+    def new_tensor(self, data, dtype=None):
+        return creation.tensor(data, dtype=dtype or self.dtype, device=self.device)
+
+    # --- printing ---
+    def __repr__(self) -> str:
+        prefix = "tensor("
+        body = np.array2string(
+            self.numpy(), separator=", ", prefix=prefix, threshold=1000, edgeitems=3, precision=4
+        )
+        extras = []
+        if self.device.type != "cpu":
+            extras.append(f"device='{self.device}'")
+        if self.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool_) or self.data.size == 0:
+            extras.append(f"dtype={self.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn={self.grad_fn!r}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return prefix + body + "".join(", " + e for e in extras) + ")"
+
+    # --- arithmetic (broadcasting, PyTorch's dtype promotion) ---
+    def __add__(self, other):
+        return elementwise.add(self, other)
+
+    def __radd__(self, other):
+        return elementwise.add(other, self)
+
+    def __sub__(self, other):
+        return elementwise.sub(self, other)
+
+    def __rsub__(self, other):
+        return elementwise.sub(other, self)
+
+    def __mul__(self, other):
+        return elementwise.mul(self, other)
+
+    def __rmul__(self, other):
+        return elementwise.mul(other, self)
+
+    def __truediv__(self, other):
+        return elementwise.div(self, other)
+
+    def __rtruediv__(self, other):
+        return elementwise.div(other, self)
+
+    def __pow__(self, exponent):
+        return elementwise.pow(self, exponent)
+
+    def __rpow__(self, base):
+        return elementwise.pow(base, self)
+
+    def __neg__(self):
+        return elementwise.Neg.apply(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return elementwise.Abs.apply(self)
+
+    def __matmul__(self, other):
+        return linalg.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return linalg.matmul(other, self)
+
+    # comparisons give bool tensors and never record a graph
+    def __eq__(self, other):
+        return elementwise.compare("eq", self, other)
+
+    def __ne__(self, other):
+        return elementwise.compare("ne", self, other)
+
+    def __lt__(self, other):
+        return elementwise.compare("lt", self, other)
+
+    def __le__(self, other):
+        return elementwise.compare("le", self, other)
+
+    def __gt__(self, other):
+        return elementwise.compare("gt", self, other)
+
+    def __ge__(self, other):
+        return elementwise.compare("ge", self, other)
+
+    def __and__(self, other):
+        return elementwise.compare("and", self, other)
+
+    def __or__(self, other):
+        return elementwise.compare("or", self, other)
+
+    def __xor__(self, other):
+        return elementwise.compare("xor", self, other)
+
+    def __invert__(self):
+        return elementwise.logical_not(self)
+
+    # in-place operators
+    def __iadd__(self, other):
+        return inplace.add_(self, other)
+
+    def __isub__(self, other):
+        return inplace.sub_(self, other)
+
+    def __imul__(self, other):
+        return inplace.mul_(self, other)
+
+    def __itruediv__(self, other):
+        return inplace.div_(self, other)
+
+    def __getitem__(self, index):
+        return indexing.getitem(self, index)
+
+    def __setitem__(self, index, value):
+        inplace.setitem(self, index, value)
+
+
+class _HookHandle:
+    """Returned by `register_hook`; `.remove()` takes the hook off again."""
+
+    def __init__(self, tensor, hook):
+        self._tensor = weakref.ref(tensor)
+        self._hook = hook
+
+    def remove(self):
+        tensor = self._tensor()
+        if tensor is None:
+            return
+        if tensor.grad_fn is None:
+            tensor._hooks = tuple(h for h in tensor._hooks if h is not self._hook)
+        else:
+            tensor.grad_fn.hooks = tuple(h for h in tensor.grad_fn.hooks if h is not self._hook)
+
+
+from lamina import creation  # noqa: E402  (see the NOTE at the top)
+from lamina import functional as F  # noqa: E402
+from lamina.ops import elementwise, indexing, inplace, linalg, movement  # noqa: E402
