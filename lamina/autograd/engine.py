@@ -110,7 +110,11 @@ def _run_tensor_hooks(node, grad_out, external):
 
 
 def _call_backward(node, grad_out):
-    grad_inputs = type(node).backward(node, grad_out)
+    previous, state.in_backward = state.in_backward, True
+    try:
+        grad_inputs = type(node).backward(node, grad_out)
+    finally:
+        state.in_backward = previous
     if not isinstance(grad_inputs, tuple):
         grad_inputs = (grad_inputs,)
     if len(grad_inputs) != len(node.next_nodes):

@@ -71,7 +71,7 @@ class Function:
             output._version = first._version
             output._base = first._base if first._base is not None else first
 
-        if state.anomaly_enabled:
+        if state.anomaly_enabled and not state.in_backward:
             _check_forward(cls, arrays, output_array, ctx.xp)
         if record:
             output.requires_grad = True
@@ -111,7 +111,8 @@ class Function:
             for index, array in enumerate(arrays):
                 if value is array:
                     tensor = inputs[index]
-                    packed.append((_INPUT, tensor, tensor._version[0]))
+                    producer = f"output 0 of {tensor.grad_fn.name}" if tensor.grad_fn is not None else "a leaf tensor"
+                    packed.append((_INPUT, tensor, tensor._version[0], producer))
                     break
             else:
                 if value is output.data:
@@ -137,7 +138,7 @@ class Function:
             if kind == _INPUT:
                 tensor, version = entry[1], entry[2]
                 if tensor._version[0] != version:
-                    self._raise_modified(tensor, tensor._version[0], version)
+                    self._raise_version(tensor.dtype.name, tensor.shape, entry[3], tensor._version[0], version)
                 tensors.append(tensor)
             elif kind == _OUTPUT:
                 data, version_box, version = entry[1], entry[2], entry[3]
@@ -158,10 +159,6 @@ class Function:
     def release_saved(self):
         if self._saved:
             self._saved = _FREED
-
-    def _raise_modified(self, tensor, now, expected):
-        producer = f"output 0 of {tensor.grad_fn.name}" if tensor.grad_fn is not None else "a leaf tensor"
-        self._raise_version(tensor.dtype.name, tensor.shape, producer, now, expected)
 
     def _raise_modified_output(self, data, now, expected):
         self._raise_version(str(data.dtype), data.shape, f"output 0 of {self.name}", now, expected)

@@ -11,6 +11,7 @@ import threading
 class _State(threading.local):
     grad_enabled = True
     anomaly_enabled = False
+    in_backward = False  # ops run by a backward formula: anomaly mode checks their result per node instead
 
 
 state = _State()

@@ -44,7 +44,9 @@ class NumpyBackend:
         return self.generator.standard_normal(shape, dtype=dtype)
 
     def integers(self, low, high, shape, dtype):
-        return self.generator.integers(low, high, size=shape, dtype=dtype)
+        if np.dtype(dtype).kind in "iu":
+            return self.generator.integers(low, high, size=shape, dtype=dtype)
+        return self.generator.integers(low, high, size=shape).astype(dtype)  # e.g. randint_like a float tensor
 
     def permutation(self, n):
         return self.generator.permutation(n)

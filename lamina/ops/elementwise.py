@@ -343,7 +343,8 @@ class ToDevice(Function):
     def forward(ctx, x, device):
         ctx.source = ctx.device
         ctx.device = device  # Function.apply places the output on ctx.device
-        return device.backend.asarray(ctx.source.backend.to_numpy(x))
+        moved = device.backend.asarray(ctx.source.backend.to_numpy(x))
+        return moved.copy() if moved is x else moved  # two devices on one memory must not share arrays
 
     @staticmethod
     def backward(ctx, grad_out):

@@ -81,23 +81,37 @@ class Prod(Function):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         ctx.dims = dims
-        ctx.save_for_backward(x)
-        return x.prod(axis=dims, keepdims=keepdim)
+        out = x.prod(axis=dims, keepdims=keepdim)
+        ctx.save_for_backward(x, out)
+        return out
 
     @staticmethod
     def backward(ctx, grad_out):
-        # d(prod x)/dx_i = prod of the others. Dividing the product by x_i fails at zeros, so:
-        # no zero in the slice -> prod / x_i; one zero -> prod of the non-zeros at that zero, 0
-        # elsewhere; two or more zeros -> 0 everywhere. Written with where() so that the
-        # second derivative stays finite too.
-        (x,) = ctx.saved
-        dims = ctx.dims
-        keep = keepdim_shape(x.shape, dims)
-        is_zero = x == 0
-        zeros = is_zero.to(x.dtype).sum(dims, keepdim=True)
-        x_nonzero = x.where(~is_zero, 1.0)
-        prod_nonzero = Prod.apply(x_nonzero, dims=dims, keepdim=True)
+        # d(prod x)/dx_i = the product of the others. That is prod / x_i when no x is 0; with
+        # zeros it is computed directly (an n x n product, so only then), which also keeps the
+        # second derivative right.
+        x, out = ctx.saved
+        keep = keepdim_shape(x.shape, ctx.dims)
         grad = grad_out.reshape(keep)
-        no_zero = (prod_nonzero / x_nonzero).where(zeros == 0, 0.0)
-        one_zero = prod_nonzero.expand(x.shape).where(is_zero & (zeros == 1), 0.0)
-        return grad * (no_zero + one_zero)
+        if not (x == 0).any().item():
+            return grad * (out.reshape(keep) / x)
+        return grad * _product_of_others(x, ctx.dims)
+
+
+def _product_of_others(x, dims):
+    """For each element, the product of the other elements of its reduced slice."""
+    from lamina import creation
+
+    rest = [d for d in range(x.ndim) if d not in dims]
+    moved = x.permute(*rest, *dims)  # reduced dims last
+    lead = moved.shape[: len(rest)]
+    n = 1
+    for d in dims:
+        n *= x.shape[d]
+    rows = moved.reshape(*lead, 1, n).expand(*lead, n, n)  # row i: the whole slice ...
+    diagonal = creation.eye(n, dtype="bool", device=x.device)
+    others = Prod.apply(rows.where(~diagonal, 1.0), dims=(len(lead) + 1,), keepdim=False)  # ... with x_i -> 1
+    inverse = [0] * x.ndim
+    for position, d in enumerate(rest + list(dims)):
+        inverse[d] = position
+    return others.reshape(moved.shape).permute(*inverse)

@@ -1,0 +1,108 @@
+"""Movement ops: views, copies, gradients."""
+
+import numpy as np
+import pytest
+from helpers import check_op
+
+import lamina
+
+
+@pytest.mark.parametrize(
+    "fn,shape",
+    [
+        (lambda lib, x: x.reshape(4, 3), (3, 4)),
+        (lambda lib, x: x.reshape(-1), (3, 4)),
+        (lambda lib, x: x.view(2, -1, 2), (3, 4)),
+        (lambda lib, x: x.reshape(()), (1, 1)),
+        (lambda lib, x: x.flatten(), (2, 3, 4)),
+        (lambda lib, x: x.flatten(1), (2, 3, 4)),
+        (lambda lib, x: x.transpose(0, 2), (2, 3, 4)),
+        (lambda lib, x: x.t(), (3, 4)),
+        (lambda lib, x: x.T, (3, 4)),
+        (lambda lib, x: x.permute(2, 0, 1), (2, 3, 4)),
+        (lambda lib, x: x.squeeze(), (3, 1, 4, 1)),
+        (lambda lib, x: x.squeeze(1), (3, 1, 4)),
+        (lambda lib, x: x.unsqueeze(0).unsqueeze(-1), (3, 4)),
+        (lambda lib, x: x.expand(2, 3, 4), (3, 1)),
+        (lambda lib, x: x.expand(-1, 5), (3, 1)),
+        (lambda lib, x: x.repeat(2, 3), (3, 4)),
+        (lambda lib, x: x.repeat(2, 1, 2), (3, 4)),
+        (lambda lib, x: x.flip(0), (3, 4)),
+        (lambda lib, x: x.flip((0, 1)), (3, 4)),
+        (lambda lib, x: x.roll(1, 0), (3, 4)),
+        (lambda lib, x: x.roll((1, -2), (0, 1)), (3, 4)),
+        (lambda lib, x: x.roll(5), (3, 4)),
+        (lambda lib, x: x.reshape(0, 4), (0, 2, 2)),
+    ],
+)
+def test_movement(fn, shape):
+    check_op(fn, [shape], gradgrad=shape == (3, 4))
+
+
+def test_movement_on_noncontiguous_input():
+    check_op(lambda lib, x: x.reshape(-1) * 2, [(3, 4)], noncontiguous=True)
+    check_op(lambda lib, x: x.permute(1, 0).flip(0), [(3, 4)], noncontiguous=True)
+
+
+def test_cat_stack_split_chunk():
+    check_op(lambda lib, x, y: lib.cat([x, y], 1), [(2, 3), (2, 5)], gradgrad=True)
+    check_op(lambda lib, x, y: lib.cat([x, y]), [(0, 3), (2, 3)])
+    check_op(lambda lib, x, y: lib.stack([x, y], -1), [(2, 3), (2, 3)])
+    check_op(lambda lib, x: x.split(2, 1), [(3, 5)])
+    check_op(lambda lib, x: x.split([1, 4], 1), [(3, 5)])
+    check_op(lambda lib, x: x.chunk(3, 0), [(7, 2)])
+
+
+PAD_CASES = [(mode, widths) for mode in ("constant", "reflect", "replicate", "circular")
+             for widths in ((1, 2, 2, 1), (0, 1, 1, 0))] + [("constant", (-1, 2, 1, -1))]  # negative widths crop
+
+
+@pytest.mark.parametrize("mode,widths", PAD_CASES)
+def test_pad(mode, widths):
+    def fn(lib, x):
+        pad = lib.pad if lib is lamina else lib.nn.functional.pad
+        return pad(x, widths, mode=mode, **({"value": 0.5} if mode == "constant" else {}))
+
+    check_op(fn, [(1, 2, 4, 5)], gradgrad=widths == (1, 2, 2, 1))
+
+
+def test_views_share_memory_and_copies_do_not():
+    x = lamina.zeros(2, 3)
+    x.reshape(3, 2)[0, 0] = 1.0
+    x.transpose(0, 1)[2, 1] = 2.0
+    x[0][1] = 3.0
+    assert x.tolist() == [[1.0, 3.0, 0.0], [0.0, 0.0, 2.0]]
+    flipped = x.flip(0)
+    flipped[0, 0] = 100.0  # flip copies, as in torch
+    assert x[1, 0].item() == 0.0
+
+
+def test_view_refuses_incompatible_layout():
+    x = lamina.zeros(3, 4).t()
+    with pytest.raises(lamina.ShapeError, match="reshape"):
+        x.view(12)
+    assert x.reshape(12).shape == (12,)
+
+
+def test_bad_shapes_are_shape_errors():
+    x = lamina.zeros(2, 3)
+    with pytest.raises(lamina.ShapeError, match=r"shape \[4, 2\] is invalid for input of size 6"):
+        x.reshape(4, 2)
+    with pytest.raises(lamina.ShapeError, match="expanded size"):
+        x.expand(2, 4)
+    with pytest.raises(lamina.ShapeError, match="permutation"):
+        x.permute(0, 0)
+    with pytest.raises(lamina.ShapeError, match="cat: sizes of tensors must match"):
+        lamina.cat([x, lamina.zeros(3, 2)])
+    with pytest.raises(lamina.ShapeError, match="stack: expects each tensor to be equal size"):
+        lamina.stack([x, lamina.zeros(3, 2)])
+    with pytest.raises(IndexError, match="dimension out of range"):
+        x.sum(2)
+    with pytest.raises(lamina.ShapeError, match="sum to 4"):
+        x.split([1, 3], 1)
+
+
+def test_roll_and_flip_values():
+    x = lamina.arange(6).reshape(2, 3)
+    np.testing.assert_array_equal(x.roll(1, 1).numpy(), np.roll(np.arange(6).reshape(2, 3), 1, 1))
+    np.testing.assert_array_equal(x.flip(1).numpy(), np.arange(6).reshape(2, 3)[:, ::-1])
