@@ -39,7 +39,7 @@ def _root_gradients(outputs, grad_outputs, create_graph):
                     f"backward: grad can be implicitly created only for scalar outputs; output {index} has shape "
                     f"{shape_str(output.shape)}. Pass a gradient of that shape, or reduce it first (e.g. .sum())."
                 )
-            given = output.new_ones(output.shape)
+            given = Tensor._make(output.device.backend.xp.ones(output.shape, dtype=output.data.dtype), output.device)
         elif not isinstance(given, Tensor):
             given = output.new_tensor(given)
         if given.shape != output.shape:
@@ -47,7 +47,7 @@ def _root_gradients(outputs, grad_outputs, create_graph):
                 f"backward: mismatch in shape: grad_output[{index}] has a shape of {shape_str(given.shape)} and "
                 f"output[{index}] has a shape of {shape_str(output.shape)}."
             )
-        if given.dtype is not output.dtype:
+        if given.data.dtype != output.data.dtype:
             given = given.to(output.dtype)
         grads.append(given if create_graph else given.detach())
     return grads

@@ -39,6 +39,7 @@ class Function:
     """Base of every primitive; its instances are the graph's nodes (`tensor.grad_fn`)."""
 
     is_view = False  # True when the output shares memory with input 0 (reshape, transpose, ...)
+    derivative = ""  # the local derivative in words, shown by lamina.viz.explain_backward
 
     # per-node defaults, overridden on the instance only where used
     hooks = ()
@@ -48,6 +49,7 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs, **options):
+        # NOTE: the hot path of every op; written as plain loops, measured in benchmarks/op_overhead.py
         first = inputs[0]
         device = first.device
         requires_grad = False
@@ -56,30 +58,33 @@ class Function:
             if tensor.device is not device:
                 raise_device_mismatch(cls.__name__, inputs)
             arrays.append(tensor.data)
-            requires_grad = requires_grad or tensor.requires_grad
+            if tensor.requires_grad:
+                requires_grad = True
 
         ctx = cls()
         ctx.device = device
-        ctx.xp = device.backend.xp
+        xp = ctx.xp = device.backend.xp
         record = requires_grad and state.grad_enabled
-        ctx.needs_input_grad = tuple(t.requires_grad for t in inputs) if record else ()
+        ctx.needs_input_grad = tuple([t.requires_grad for t in inputs]) if record else ()
         output_array = cls.forward(ctx, *arrays, **options)
-        if type(output_array) is not _ndarray_type(ctx.xp):
-            output_array = ctx.xp.asarray(output_array)  # NumPy reductions return scalars, not arrays
+        if type(output_array) is not xp.ndarray:
+            output_array = xp.asarray(output_array)  # NumPy reductions return scalars, not arrays
         output = Tensor._make(output_array, ctx.device)  # ToDevice changes ctx.device
         if cls.is_view:
             output._version = first._version
             output._base = first._base if first._base is not None else first
 
         if state.anomaly_enabled and not state.in_backward:
-            _check_forward(cls, arrays, output_array, ctx.xp)
+            _check_forward(cls, arrays, output_array, xp)
         if record:
             output.requires_grad = True
             output.grad_fn = ctx
-            ctx.next_nodes = tuple(
-                t.grad_fn if t.grad_fn is not None else (t if t.requires_grad else None) for t in inputs
-            )
-            ctx.input_meta = tuple((t.data.shape, t.data.dtype) for t in inputs)
+            next_nodes, input_meta = [], []
+            for tensor in inputs:
+                node = tensor.grad_fn
+                next_nodes.append(node if node is not None else (tensor if tensor.requires_grad else None))
+                input_meta.append((tensor.data.shape, tensor.data.dtype))
+            ctx.next_nodes, ctx.input_meta = next_nodes, input_meta
             if ctx._saved:
                 ctx._pack_saved(inputs, arrays, output)
             if state.anomaly_enabled:
@@ -171,10 +176,6 @@ class Function:
             "in-place operation out of place (e.g. `x = x + 1` instead of `x += 1`), or clone the "
             "tensor before modifying it; lamina.autograd.detect_anomaly() shows where it was created."
         )
-
-
-def _ndarray_type(xp):
-    return xp.ndarray
 
 
 def raise_device_mismatch(op_name: str, inputs):

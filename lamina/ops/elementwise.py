@@ -25,6 +25,8 @@ def sum_to(grad: Tensor, shape) -> Tensor:
 
 
 class Add(Function):
+    derivative = "dz/dx = 1, dz/dy = 1 (summed over broadcast dims)"
+
     @staticmethod
     def forward(ctx, x, y):  # x: (*a), y: (*b) -> broadcast(a, b)
         ctx.shapes = (x.shape, y.shape)
@@ -37,6 +39,8 @@ class Add(Function):
 
 
 class Sub(Function):
+    derivative = "dz/dx = 1, dz/dy = -1"
+
     @staticmethod
     def forward(ctx, x, y):
         ctx.shapes = (x.shape, y.shape)
@@ -50,6 +54,8 @@ class Sub(Function):
 
 
 class Mul(Function):
+    derivative = "dz/dx = y, dz/dy = x"
+
     @staticmethod
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
@@ -64,6 +70,8 @@ class Mul(Function):
 
 
 class Div(Function):
+    derivative = "dz/dx = 1/y, dz/dy = -x/y^2"
+
     @staticmethod
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
@@ -79,6 +87,8 @@ class Div(Function):
 
 
 class Neg(Function):
+    derivative = "dz/dx = -1"
+
     @staticmethod
     def forward(ctx, x):
         return -x
@@ -90,6 +100,7 @@ class Neg(Function):
 
 class Pow(Function):
     """z = x ** y for two tensors."""
+    derivative = "dz/dx = y x^(y-1), dz/dy = x^y log x"
 
     @staticmethod
     def forward(ctx, x, y):
@@ -112,6 +123,7 @@ class Pow(Function):
 
 class PowScalar(Function):
     """z = x ** p for a Python number p."""
+    derivative = "dz/dx = p x^(p-1)"
 
     @staticmethod
     def forward(ctx, x, exponent):
@@ -129,6 +141,8 @@ class PowScalar(Function):
 
 
 class Exp(Function):
+    derivative = "dz/dx = exp(x) = z"
+
     @staticmethod
     def forward(ctx, x):
         z = ctx.xp.exp(x)
@@ -142,6 +156,8 @@ class Exp(Function):
 
 
 class Log(Function):
+    derivative = "dz/dx = 1/x"
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -154,6 +170,8 @@ class Log(Function):
 
 
 class Sqrt(Function):
+    derivative = "dz/dx = 1/(2 sqrt x)"
+
     @staticmethod
     def forward(ctx, x):
         z = ctx.xp.sqrt(x)
@@ -167,6 +185,8 @@ class Sqrt(Function):
 
 
 class Abs(Function):
+    derivative = "dz/dx = sign(x)"
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -179,6 +199,8 @@ class Abs(Function):
 
 
 class Sin(Function):
+    derivative = "dz/dx = cos x"
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -191,6 +213,8 @@ class Sin(Function):
 
 
 class Cos(Function):
+    derivative = "dz/dx = -sin x"
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -203,6 +227,8 @@ class Cos(Function):
 
 
 class Tanh(Function):
+    derivative = "dz/dx = 1 - tanh^2 x"
+
     @staticmethod
     def forward(ctx, x):
         z = ctx.xp.tanh(x)
@@ -216,6 +242,8 @@ class Tanh(Function):
 
 
 class Sigmoid(Function):
+    derivative = "dz/dx = s(x) (1 - s(x))"
+
     @staticmethod
     def forward(ctx, x):
         xp = ctx.xp
@@ -232,6 +260,8 @@ class Sigmoid(Function):
 
 
 class Relu(Function):
+    derivative = "dz/dx = 1 if x > 0 else 0"
+
     @staticmethod
     def forward(ctx, x):
         z = ctx.xp.maximum(x, 0)
@@ -245,6 +275,8 @@ class Relu(Function):
 
 
 class Clamp(Function):
+    derivative = "dz/dx = 1 inside [min, max], else 0"
+
     @staticmethod
     def forward(ctx, x, low=None, high=None):
         ctx.save_for_backward(x)
@@ -265,6 +297,7 @@ class Clamp(Function):
 
 class Where(Function):
     """z = x where condition else y; the condition gets no gradient."""
+    derivative = "dz/dx = condition, dz/dy = not condition"
 
     @staticmethod
     def forward(ctx, condition, x, y):
@@ -282,6 +315,8 @@ class Where(Function):
 
 
 class Maximum(Function):
+    derivative = "dz/dx = 1 where x > y (1/2 on ties)"
+
     @staticmethod
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
@@ -294,6 +329,8 @@ class Maximum(Function):
 
 
 class Minimum(Function):
+    derivative = "dz/dx = 1 where x < y (1/2 on ties)"
+
     @staticmethod
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
@@ -315,6 +352,7 @@ def _split_by_winner(grad_out, x_wins, tie, shape_x, shape_y):
 
 class Cast(Function):
     """Change of dtype; the gradient is cast back to the input's dtype."""
+    derivative = "dz/dx = 1 (cast back to x's dtype)"
 
     @staticmethod
     def forward(ctx, x, dtype):
@@ -359,6 +397,10 @@ def _operands(op: str, a, b):
     stays float32; int64 * 0.5 becomes float32); tensors of different dtypes are
     promoted by PyTorch's rule through a differentiable cast.
     """
+    if type(a) is Tensor and type(b) is Tensor and a.data.dtype == b.data.dtype:  # the common case, fast
+        if a.data.shape != b.data.shape:
+            broadcast_shape(op, a.data.shape, b.data.shape)
+        return a, b
     like = a if isinstance(a, Tensor) else b
     dtype_a = a.dtype if isinstance(a, Tensor) else dtypes.scalar_dtype(a, like.dtype)
     dtype_b = b.dtype if isinstance(b, Tensor) else dtypes.scalar_dtype(b, like.dtype)

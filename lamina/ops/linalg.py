@@ -4,11 +4,13 @@ from lamina import dtypes
 from lamina.autograd.function import Function
 from lamina.errors import ShapeError, shape_str
 from lamina.ops.elementwise import cast, sum_to
+from lamina.ops.movement import Permute
 from lamina.ops.shapes import broadcast_shape
 
 
 class MatMul(Function):
     """z = x @ y for x: (*b, n, k), y: (*b, k, m) -> (*b, n, m), batch dims broadcast."""
+    derivative = "dz/dx = grad @ y^T, dz/dy = x^T @ grad"
 
     @staticmethod
     def forward(ctx, x, y):
@@ -19,9 +21,16 @@ class MatMul(Function):
     def backward(ctx, grad_out):
         x, y = ctx.saved
         # dz/dx: grad_out @ y^T, dz/dy: x^T @ grad_out; transposes are views, never copies
-        grad_x = sum_to(grad_out @ y.mT, x.shape) if ctx.needs_input_grad[0] else None
-        grad_y = sum_to(x.mT @ grad_out, y.shape) if ctx.needs_input_grad[1] else None
+        grad_x = sum_to(MatMul.apply(grad_out, _transposed(y)), x.shape) if ctx.needs_input_grad[0] else None
+        grad_y = sum_to(MatMul.apply(_transposed(x), grad_out), y.shape) if ctx.needs_input_grad[1] else None
         return grad_x, grad_y
+
+
+def _transposed(x):
+    """x with its last two dims swapped, as a view (the shapes are known valid inside a backward)."""
+    dims = list(range(x.ndim))
+    dims[-2], dims[-1] = dims[-1], dims[-2]
+    return Permute.apply(x, dims=tuple(dims))
 
 
 def matmul(x, y):

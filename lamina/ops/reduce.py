@@ -7,6 +7,7 @@ non-negative dims (normalised by the caller) and `keepdim`.
 
 from lamina.autograd.function import Function
 from lamina.errors import ShapeError, shape_str
+from lamina.ops.movement import Expand, Reshape
 
 
 def keepdim_shape(shape, dims) -> tuple:
@@ -15,6 +16,8 @@ def keepdim_shape(shape, dims) -> tuple:
 
 
 class Sum(Function):
+    derivative = "dz/dx_i = 1 (the gradient is broadcast back)"
+
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         ctx.input_shape, ctx.dims = x.shape, dims
@@ -23,12 +26,13 @@ class Sum(Function):
     @staticmethod
     def backward(ctx, grad_out):
         # every input element contributed once: broadcast the gradient back over the summed dims
-        grad = grad_out.reshape(keepdim_shape(ctx.input_shape, ctx.dims))
-        return grad.expand(ctx.input_shape)
+        grad = Reshape.apply(grad_out, shape=keepdim_shape(ctx.input_shape, ctx.dims))
+        return Expand.apply(grad, shape=ctx.input_shape) if grad.shape != ctx.input_shape else grad
 
 
 class SumTo(Function):
     """Sum over the dims that broadcasting added or stretched, giving `shape` (adjoint of expand)."""
+    derivative = "dz/dx_i = 1 (the gradient is broadcast back)"
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -40,7 +44,7 @@ class SumTo(Function):
 
     @staticmethod
     def backward(ctx, grad_out):
-        return grad_out.expand(ctx.input_shape)
+        return Expand.apply(grad_out, shape=ctx.input_shape)
 
 
 class _Extremum(Function):
@@ -78,6 +82,8 @@ class Amin(_Extremum):
 
 
 class Prod(Function):
+    derivative = "dz/dx_i = product of the other elements"
+
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         ctx.dims = dims

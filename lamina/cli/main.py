@@ -1,0 +1,47 @@
+"""Entry point of the `lamina` console script."""
+
+import argparse
+import sys
+
+import lamina
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lamina", description="lamina: deep learning, readable and runnable.")
+    parser.add_argument("--version", action="version", version=f"lamina {lamina.__version__}")
+    commands = parser.add_subparsers(dest="command")
+    demo = commands.add_parser("demo", help="train a tiny network with autograd and print the loss falling")
+    demo.add_argument("--steps", type=_positive_int, default=1000, help="gradient-descent steps (default 1000)")
+    demo.add_argument("--lr", type=_positive_float, default=0.1, help="learning rate (default 0.1)")
+    demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "demo":
+        from lamina.cli import demo
+
+        demo.run(steps=args.steps, lr=args.lr, seed=args.seed)
+        return 0
+    parser.print_help()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
