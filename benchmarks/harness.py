@@ -17,8 +17,10 @@ def library_info() -> str:
         return "BLAS: unknown (pip install threadpoolctl to report it)"
     parts = []
     for pool in threadpool_info():
-        parts.append(f"{pool.get('internal_api')} {pool.get('version')} ({pool.get('architecture', '?')}, "
-                     f"{pool.get('num_threads')} threads, {pool.get('prefix')})")
+        parts.append(
+            f"{pool.get('internal_api')} {pool.get('version')} ({pool.get('architecture', '?')}, "
+            f"{pool.get('num_threads')} threads, {pool.get('prefix')})"
+        )
     return "thread pools: " + "; ".join(parts)
 
 

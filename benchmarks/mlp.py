@@ -6,9 +6,9 @@ optim.SGD. Same initial weights, same data, in one process.
 """
 
 import numpy as np
+from harness import compare, report
 
 import lamina
-from harness import compare, report
 
 BATCH, SIZES, LR, MOMENTUM = 128, (784, 256, 256, 10), 0.1, 0.9
 
@@ -20,8 +20,12 @@ def make_data(seed=0):
     weights = []
     for fan_in, fan_out in zip(SIZES[:-1], SIZES[1:]):
         bound = 1 / np.sqrt(fan_in)
-        weights.append((rng.uniform(-bound, bound, (fan_out, fan_in)).astype(np.float32),
-                        rng.uniform(-bound, bound, fan_out).astype(np.float32)))
+        weights.append(
+            (
+                rng.uniform(-bound, bound, (fan_out, fan_in)).astype(np.float32),
+                rng.uniform(-bound, bound, fan_out).astype(np.float32),
+            )
+        )
     return x, y, weights
 
 
@@ -53,8 +57,9 @@ def lamina_step_fn(x_np, y_np, weights):
 def torch_step_fn(x_np, y_np, weights):
     import torch
 
-    model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 256),
-                                torch.nn.ReLU(), torch.nn.Linear(256, 10))
+    model = torch.nn.Sequential(
+        torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10)
+    )
     with torch.no_grad():
         for layer, (w, b) in zip([model[0], model[2], model[4]], weights):
             layer.weight.copy_(torch.from_numpy(w))

@@ -5,9 +5,9 @@ framework tax: dispatch, graph recording and the backward walk.
 """
 
 import numpy as np
+from harness import compare, report
 
 import lamina
-from harness import compare, report
 
 CASES = {
     "add 4x4": lambda lib, a, b: a + b,

@@ -1,9 +1,9 @@
 """lamina: a readable deep-learning framework on NumPy, with PyTorch's names.
 
-    import lamina
-    x = lamina.randn(3, requires_grad=True)
-    (x * x).sum().backward()
-    x.grad  # 2 * x
+import lamina
+x = lamina.randn(3, requires_grad=True)
+(x * x).sum().backward()
+x.grad  # 2 * x
 """
 
 __version__ = "0.1.0"
@@ -11,22 +11,87 @@ __version__ = "0.1.0"
 from lamina import dtypes
 from lamina.backend import Device, get_device as device
 from lamina.dtypes import (
-    DType, bool_ as bool, float16, float32, float64, int8, int16, int32, int64, uint8,
-    float16 as half, float32 as float, float64 as double, int64 as long,
+    DType,
+    bool_ as bool,
+    float16,
+    float32,
+    float64,
+    int8,
+    int16,
+    int32,
+    int64,
+    uint8,
+    float16 as half,
+    float32 as float,
+    float64 as double,
+    int64 as long,
 )
 from lamina.errors import (
-    AnomalyError, AutogradError, CheckpointError, DataError, DeviceError, DTypeError, LaminaError, ShapeError,
+    AnomalyError,
+    AutogradError,
+    CheckpointError,
+    DataError,
+    DeviceError,
+    DTypeError,
+    LaminaError,
+    ShapeError,
 )
 from lamina.tensor import Tensor
 from lamina.creation import (
-    arange, empty, empty_like, eye, full, full_like, linspace, manual_seed, ones, ones_like, rand, rand_like,
-    randint, randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like,
+    arange,
+    empty,
+    empty_like,
+    eye,
+    full,
+    full_like,
+    linspace,
+    manual_seed,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
 )
 from lamina import autograd
 from lamina.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from lamina.functional import (
-    all, amax, amin, any, argmax, argmin, chunk, clamp, flatten, index_select, log_softmax, logsumexp, masked_fill,
-    max, mean, min, pad, prod, rsqrt, softmax, split, squeeze, stack, std, sum, t, transpose, unsqueeze, var,
+    abs, cos, exp, log, neg, relu, sigmoid, sin, sqrt, tanh,
+    all,
+    amax,
+    amin,
+    any,
+    argmax,
+    argmin,
+    chunk,
+    clamp,
+    flatten,
+    index_select,
+    log_softmax,
+    logsumexp,
+    masked_fill,
+    max,
+    mean,
+    min,
+    pad,
+    prod,
+    rsqrt,
+    softmax,
+    split,
+    squeeze,
+    stack,
+    std,
+    sum,
+    t,
+    transpose,
+    unsqueeze,
+    var,
 )
 from lamina.ops.elementwise import maximum, minimum, sign, where, isnan, isinf, isfinite, logical_not
 from lamina.ops.indexing import gather, scatter_add
@@ -35,20 +100,6 @@ from lamina.ops.movement import cat, expand, flip, permute, repeat, reshape, rol
 
 clip = clamp
 concat = concatenate = cat
-
-
-def _unary(name):
-    def function(x):
-        return getattr(x, name)()
-
-    function.__name__ = name
-    function.__doc__ = f"lamina.{name}(x) is x.{name}()."
-    return function
-
-
-abs, neg, exp, log, sqrt, sin, cos, tanh, sigmoid, relu = (
-    _unary(n) for n in ("abs", "neg", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu")
-)
 
 
 def is_tensor(value) -> bool:

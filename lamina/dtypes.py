@@ -113,5 +113,6 @@ def scalar_dtype(value, tensor_dtype: DType) -> DType:
         return int64 if tensor_dtype is bool_ else tensor_dtype
     if isinstance(value, float):
         return tensor_dtype if tensor_dtype.is_floating_point else default_float
-    raise DTypeError(f"lamina: cannot combine a tensor with {type(value).__name__} {value!r}; "
-                     "use a Python number or a tensor.")
+    raise DTypeError(
+        f"lamina: cannot combine a tensor with {type(value).__name__} {value!r}; use a Python number or a tensor."
+    )

@@ -5,7 +5,7 @@ the primitives they are made of. A composite becomes a primitive only for a
 measured speed or stability reason, written in its docstring.
 """
 
-import builtins  # sum, any, max: this module defines tensor versions of them
+import builtins  # sum, any, max, abs: this module defines tensor versions of them
 from collections import namedtuple
 
 from lamina import dtypes
@@ -162,6 +162,47 @@ def any(x: Tensor, dim=None, keepdim=False) -> Tensor:
     return Tensor._make(x.device.backend.xp.asarray(x.data.astype(bool).any(axis=dims, keepdims=keepdim)), x.device)
 
 
+# --- function forms of the elementwise primitives: lamina.exp(x) is x.exp() ---
+def abs(x: Tensor) -> Tensor:
+    return elementwise.Abs.apply(x)
+
+
+def neg(x: Tensor) -> Tensor:
+    return elementwise.Neg.apply(x)
+
+
+def exp(x: Tensor) -> Tensor:
+    return elementwise.Exp.apply(x)
+
+
+def log(x: Tensor) -> Tensor:
+    return elementwise.Log.apply(x)
+
+
+def sqrt(x: Tensor) -> Tensor:
+    return elementwise.Sqrt.apply(x)
+
+
+def sin(x: Tensor) -> Tensor:
+    return elementwise.Sin.apply(x)
+
+
+def cos(x: Tensor) -> Tensor:
+    return elementwise.Cos.apply(x)
+
+
+def tanh(x: Tensor) -> Tensor:
+    return elementwise.Tanh.apply(x)
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    return elementwise.Sigmoid.apply(x)
+
+
+def relu(x: Tensor) -> Tensor:
+    return elementwise.Relu.apply(x)
+
+
 # --- elementwise composites ---
 def rsqrt(x: Tensor) -> Tensor:
     return elementwise.PowScalar.apply(x, exponent=-0.5)
@@ -269,7 +310,10 @@ def chunk(x: Tensor, chunks: int, dim=0) -> tuple:
 def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
     dim = normalize_dim("index_select", dim, x.ndim)
     if index.ndim > 1 or index.data.dtype.kind not in "iu":
-        raise DTypeError(f"index_select: index must be a 1-D integer tensor; got {index.dtype.name} of shape {shape_str(index.shape)}.")
+        raise DTypeError(
+            f"index_select: index must be a 1-D integer tensor; got {index.dtype.name} "
+            f"of shape {shape_str(index.shape)}."
+        )
     if index.numel() and (int(index.data.min()) < 0 or int(index.data.max()) >= x.shape[dim]):
         raise IndexError(f"index_select: index out of range for dimension {dim} with size {x.shape[dim]}.")
     return getitem(x, (slice(None),) * dim + (index.reshape(-1),))
@@ -285,7 +329,9 @@ def pad(x: Tensor, pad, mode="constant", value=0.0) -> Tensor:
     non-constant ones are an index gather, so their gradient adds up the copies.
     """
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
-        raise ShapeError(f"pad: padding length {len(pad)} must be even and at most 2 * ndim ({2 * x.ndim}); got {tuple(pad)}.")
+        raise ShapeError(
+            f"pad: padding length {len(pad)} must be even and at most 2 * ndim ({2 * x.ndim}); got {tuple(pad)}."
+        )
     if mode not in _PAD_MODES:
         raise ValueError(f"pad: unknown mode {mode!r}; expected one of {sorted(_PAD_MODES)}.")
     widths = [(0, 0)] * x.ndim
@@ -305,4 +351,3 @@ def pad(x: Tensor, pad, mode="constant", value=0.0) -> Tensor:
             positions = xp.pad(positions, (before, after), mode=_PAD_MODES[mode])
         index.append(positions)
     return getitem(x, tuple(xp.ix_(*index)))
-

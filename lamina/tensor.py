@@ -135,8 +135,7 @@ class Tensor:
     def __bool__(self):
         if self.data.size != 1:
             raise ShapeError(
-                f"bool: the truth value of a tensor with {self.data.size} elements is ambiguous; "
-                "use .any() or .all()."
+                f"bool: the truth value of a tensor with {self.data.size} elements is ambiguous; use .any() or .all()."
             )
         return bool(self.item())
 
@@ -152,8 +151,10 @@ class Tensor:
         for arg in args:
             if isinstance(arg, Tensor):
                 dtype, device = arg.dtype, arg.device
-            elif isinstance(arg, dtypes.DType) or arg in (float, int, bool) or (
-                isinstance(arg, str) and arg in dtypes._BY_NAME
+            elif (
+                isinstance(arg, dtypes.DType)
+                or arg in (float, int, bool)
+                or (isinstance(arg, str) and arg in dtypes._BY_NAME)
             ):
                 dtype = arg
             else:
@@ -505,9 +506,7 @@ class Tensor:
     # --- printing ---
     def __repr__(self) -> str:
         prefix = "tensor("
-        body = np.array2string(
-            self.numpy(), separator=", ", prefix=prefix, threshold=1000, edgeitems=3, precision=4
-        )
+        body = np.array2string(self.numpy(), separator=", ", prefix=prefix, threshold=1000, edgeitems=3, precision=4)
         extras = []
         if self.device.type != "cpu":
             extras.append(f"device='{self.device}'")

@@ -41,7 +41,11 @@ def _lamina_inputs(arrays, requires_grad=True):
     inputs = []
     for a in arrays:
         if isinstance(a, np.ndarray) and a.dtype.kind == "f":
-            inputs.append(lamina.Tensor._make(a.copy(order="K") if a.flags.c_contiguous else a, lamina.device("cpu")).requires_grad_(requires_grad))
+            inputs.append(
+                lamina.Tensor._make(
+                    a.copy(order="K") if a.flags.c_contiguous else a, lamina.device("cpu")
+                ).requires_grad_(requires_grad)
+            )
         elif isinstance(a, np.ndarray):
             inputs.append(lamina.tensor(a))
         else:
@@ -66,8 +70,20 @@ def _outputs(result):
     return list(result) if isinstance(result, (tuple, list)) else [result]
 
 
-def check_op(fn, shapes=None, arrays=None, *, positive=False, away_from=None, noncontiguous=False,
-             gradgrad=False, grad=True, atol=1e-6, rtol=1e-5, seed=0):
+def check_op(
+    fn,
+    shapes=None,
+    arrays=None,
+    *,
+    positive=False,
+    away_from=None,
+    noncontiguous=False,
+    gradgrad=False,
+    grad=True,
+    atol=1e-6,
+    rtol=1e-5,
+    seed=0,
+):
     """Check one op: gradcheck always, gradgradcheck if asked, torch values and grads when available."""
     if arrays is None:
         arrays = make_arrays(shapes, seed, positive, noncontiguous, away_from)
@@ -119,9 +135,17 @@ def compare_with_torch(fn, arrays, atol=1e-6, rtol=1e-5, grad=True, seed=0):
 
 def _compare_float32_dtypes(fn, arrays):
     """In float32 the output dtypes must match torch's: no float64 leaking in."""
-    ours = [lamina.tensor(a.astype(np.float32)) if isinstance(a, np.ndarray) and a.dtype.kind == "f"
-            else (lamina.tensor(a) if isinstance(a, np.ndarray) else a) for a in arrays]
-    theirs = [torch.from_numpy(a.astype(np.float32)) if isinstance(a, np.ndarray) and a.dtype.kind == "f"
-              else (torch.from_numpy(a.copy()) if isinstance(a, np.ndarray) else a) for a in arrays]
+    ours = [
+        lamina.tensor(a.astype(np.float32))
+        if isinstance(a, np.ndarray) and a.dtype.kind == "f"
+        else (lamina.tensor(a) if isinstance(a, np.ndarray) else a)
+        for a in arrays
+    ]
+    theirs = [
+        torch.from_numpy(a.astype(np.float32))
+        if isinstance(a, np.ndarray) and a.dtype.kind == "f"
+        else (torch.from_numpy(a.copy()) if isinstance(a, np.ndarray) else a)
+        for a in arrays
+    ]
     for o, t in zip(_outputs(fn(lamina, *ours)), _outputs(fn(torch, *theirs))):
         assert o.dtype.name == str(t.dtype).replace("torch.", ""), f"dtype {o.dtype} != torch {t.dtype}"

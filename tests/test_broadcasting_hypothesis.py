@@ -47,7 +47,11 @@ def test_broadcast_gradcheck(shapes):
 
 
 @settings(max_examples=30, deadline=None)
-@given(shapes=st.tuples(st.lists(st.integers(2, 4), min_size=2, max_size=2), st.lists(st.integers(2, 4), min_size=2, max_size=2)))
+@given(
+    shapes=st.tuples(
+        st.lists(st.integers(2, 4), min_size=2, max_size=2), st.lists(st.integers(2, 4), min_size=2, max_size=2)
+    )
+)
 def test_incompatible_shapes_raise_shape_error(shapes):
     shape_a, shape_b = shapes
     try:

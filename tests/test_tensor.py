@@ -116,7 +116,7 @@ def test_device_mismatch_is_named(fake_device):
     with pytest.raises(lamina.DeviceError, match="MatMul.*argument 1 on fake"):
         a.reshape(1, 3) @ b.reshape(3, 1)
     with pytest.raises(lamina.DeviceError, match="gt"):
-        a > b
+        _ = a > b
 
 
 def test_to_device_copies_and_is_differentiable(fake_device):

@@ -64,8 +64,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
 
         if capture is not None:
             return [
-                captured.get(id(t.grad_fn)) if t.grad_fn is not None else _leaf_grad(leaf_grads, t)
-                for t in capture
+                captured.get(id(t.grad_fn)) if t.grad_fn is not None else _leaf_grad(leaf_grads, t) for t in capture
             ]
         _accumulate_all(leaf_grads, external, create_graph)
     return None
@@ -197,6 +196,8 @@ def store_grads(inputs, grads, create_graph):
             continue
         if not create_graph:
             grad = grad.detach()
-        tensor.grad = grad.clone() if tensor.grad is None and not create_graph else (
-            grad if tensor.grad is None else tensor.grad + grad
+        tensor.grad = (
+            grad.clone()
+            if tensor.grad is None and not create_graph
+            else (grad if tensor.grad is None else tensor.grad + grad)
         )

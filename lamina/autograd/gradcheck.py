@@ -91,7 +91,6 @@ def gradgradcheck(function, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol
     from lamina.autograd import grad
 
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
-    checked = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
     outputs = _outputs(function, inputs)
     if grad_outputs is None:
         grad_outputs = [creation.randn(*o.shape, dtype=o.dtype, requires_grad=True) for o in outputs]
@@ -101,7 +100,9 @@ def gradgradcheck(function, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol
         values, seeds = args[:count], args[count:]
         wrt = [v for v in values if isinstance(v, Tensor) and v.requires_grad]
         with enable_grad():  # the numerical pass calls this under no_grad; the first derivative needs a graph
-            result = grad(_outputs(function, values), wrt, grad_outputs=list(seeds), create_graph=True, allow_unused=True)
+            result = grad(
+                _outputs(function, values), wrt, grad_outputs=list(seeds), create_graph=True, allow_unused=True
+            )
         return tuple(g if g is not None else w.new_zeros(w.shape) for g, w in zip(result, wrt))
 
     return gradcheck(first_derivatives, inputs + tuple(grad_outputs), eps, atol, rtol, raise_exception)

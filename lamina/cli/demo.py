@@ -16,7 +16,7 @@ def spirals(n_per_class: int, seed: int):
     lamina.manual_seed(seed)
     t = lamina.linspace(0.25, 1.0, n_per_class) * (3 * math.pi)  # angle along the arm
     arms = []
-    for label, phase in ((0, 0.0), (1, math.pi)):
+    for phase in (0.0, math.pi):  # class 0, then class 1: the same arm turned half a circle
         x = t * (t + phase).cos() / (3 * math.pi)
         y = t * (t + phase).sin() / (3 * math.pi)
         arms.append(lamina.stack([x, y], dim=1) + lamina.randn(n_per_class, 2) * 0.02)
@@ -32,8 +32,9 @@ def init_layer(fan_in: int, fan_out: int):
     return weight.requires_grad_(), bias.requires_grad_()
 
 
-def run(steps: int = 1000, lr: float = 0.1, momentum: float = 0.9, seed: int = 0, print_every: int = 100,
-        out=print) -> dict:
+def run(
+    steps: int = 1000, lr: float = 0.1, momentum: float = 0.9, seed: int = 0, print_every: int = 100, out=print
+) -> dict:
     points, labels = spirals(100, seed)
     params = [*init_layer(2, 32), *init_layer(32, 32), *init_layer(32, 2)]
     velocities = [lamina.zeros_like(p) for p in params]

@@ -100,6 +100,7 @@ class Neg(Function):
 
 class Pow(Function):
     """z = x ** y for two tensors."""
+
     derivative = "dz/dx = y x^(y-1), dz/dy = x^y log x"
 
     @staticmethod
@@ -123,6 +124,7 @@ class Pow(Function):
 
 class PowScalar(Function):
     """z = x ** p for a Python number p."""
+
     derivative = "dz/dx = p x^(p-1)"
 
     @staticmethod
@@ -297,6 +299,7 @@ class Clamp(Function):
 
 class Where(Function):
     """z = x where condition else y; the condition gets no gradient."""
+
     derivative = "dz/dx = condition, dz/dy = not condition"
 
     @staticmethod
@@ -352,6 +355,7 @@ def _split_by_winner(grad_out, x_wins, tie, shape_x, shape_y):
 
 class Cast(Function):
     """Change of dtype; the gradient is cast back to the input's dtype."""
+
     derivative = "dz/dx = 1 (cast back to x's dtype)"
 
     @staticmethod

@@ -99,9 +99,7 @@ def _index_part(x, part):
                 "move the index with .to(device)."
             )
         if part.data.dtype.kind not in "iub":
-            raise DTypeError(
-                f"index: tensors used as indices must be integer or bool tensors; got {part.dtype.name}."
-            )
+            raise DTypeError(f"index: tensors used as indices must be integer or bool tensors; got {part.dtype.name}.")
         return part.data
     if isinstance(part, (list, tuple)):
         return x.device.backend.asarray(part)
@@ -184,5 +182,9 @@ class IndexPut(Function):
         grad_value = None
         if ctx.needs_input_grad[1]:
             picked = getitem(grad_out, ctx.index)
-            grad_value = sum_to(picked, ctx.value_shape) if picked.ndim >= len(ctx.value_shape) else picked.reshape(ctx.value_shape)
+            grad_value = (
+                sum_to(picked, ctx.value_shape)
+                if picked.ndim >= len(ctx.value_shape)
+                else picked.reshape(ctx.value_shape)
+            )
         return grad_x, grad_value

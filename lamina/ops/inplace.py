@@ -143,7 +143,9 @@ def masked_fill_(target, mask, value):
     _check_target("masked_fill_", target)
     if _recording(target, value):
         return _commit("masked_fill_", target, elementwise.where(mask, value, _snapshot(target, copy=False)))
-    target.data[...] = target.device.backend.xp.where(mask.data, value.data if isinstance(value, Tensor) else value, target.data)
+    target.data[...] = target.device.backend.xp.where(
+        mask.data, value.data if isinstance(value, Tensor) else value, target.data
+    )
     target._version[0] += 1
     return target
 

@@ -10,6 +10,7 @@ from lamina.ops.shapes import broadcast_shape
 
 class MatMul(Function):
     """z = x @ y for x: (*b, n, k), y: (*b, k, m) -> (*b, n, m), batch dims broadcast."""
+
     derivative = "dz/dx = grad @ y^T, dz/dy = x^T @ grad"
 
     @staticmethod
@@ -112,15 +113,21 @@ def einsum(equation: str, *operands):
     inputs_part, _, output = equation.partition("->")
     subscripts = inputs_part.split(",")
     if len(subscripts) != len(operands):
-        raise ShapeError(f"einsum: equation '{equation}' names {len(subscripts)} operands but {len(operands)} were given.")
-    subscripts, output, batch_letters = _expand_ellipsis(equation, subscripts, output if "->" in equation else None, operands)
+        raise ShapeError(
+            f"einsum: equation '{equation}' names {len(subscripts)} operands but {len(operands)} were given."
+        )
+    subscripts, output, batch_letters = _expand_ellipsis(
+        equation, subscripts, output if "->" in equation else None, operands
+    )
     for s, operand in zip(subscripts, operands):
         if len(s) != operand.ndim:
             raise ShapeError(
                 f"einsum: subscripts '{s}' name {len(s)} dims but the operand has shape {shape_str(operand.shape)}."
             )
         if len(set(s)) != len(s):
-            raise ShapeError(f"einsum: repeated subscript in '{s}' (trace/diagonal) is not supported by lamina's einsum.")
+            raise ShapeError(
+                f"einsum: repeated subscript in '{s}' (trace/diagonal) is not supported by lamina's einsum."
+            )
     operands = _broadcast_batch_dims(subscripts, operands, batch_letters)
     sizes = {}
     for s, operand in zip(subscripts, operands):
@@ -140,7 +147,9 @@ def einsum(equation: str, *operands):
 def _expand_ellipsis(equation, subscripts, output, operands):
     """Replace '...' by explicit letters and make the output explicit (implicit mode: sorted singles)."""
     unused = [c for c in _LETTERS if c not in equation]
-    batch_rank = max((o.ndim - len(s.replace("...", "")) for s, o in zip(subscripts, operands) if "..." in s), default=0)
+    batch_rank = max(
+        (o.ndim - len(s.replace("...", "")) for s, o in zip(subscripts, operands) if "..." in s), default=0
+    )
     batch_letters = "".join(unused[:batch_rank])
     expanded = []
     for s, operand in zip(subscripts, operands):
@@ -168,6 +177,8 @@ def _broadcast_batch_dims(subscripts, operands, batch_letters):
                 sizes[letter] = size
     result = []
     for s, operand in zip(subscripts, operands):
-        target = tuple(sizes.get(letter, size) if letter in batch_letters else size for letter, size in zip(s, operand.shape))
+        target = tuple(
+            sizes.get(letter, size) if letter in batch_letters else size for letter, size in zip(s, operand.shape)
+        )
         result.append(operand.expand(target) if target != operand.shape else operand)
     return result

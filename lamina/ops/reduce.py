@@ -32,6 +32,7 @@ class Sum(Function):
 
 class SumTo(Function):
     """Sum over the dims that broadcasting added or stretched, giving `shape` (adjoint of expand)."""
+
     derivative = "dz/dx_i = 1 (the gradient is broadcast back)"
 
     @staticmethod

@@ -41,7 +41,8 @@ def broadcast_shape(op: str, shape_a, shape_b) -> tuple:
             raise ShapeError(
                 f"{op}: shapes {shape_str(shape_a)} and {shape_str(shape_b)} cannot be broadcast: the size "
                 f"of tensor a ({a}) must match the size of tensor b ({b}) at non-singleton dimension "
-                f"{axis} (of the broadcast shape, aligned from the right). Reshape or unsqueeze one of them so the sizes match or are 1."
+                f"{axis} (of the broadcast shape, aligned from the right). Reshape or unsqueeze one of them so "
+                "the sizes match or are 1."
             )
         result.append(max(a, b) if a != 0 and b != 0 else 0)
     return tuple(result)

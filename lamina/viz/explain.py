@@ -27,7 +27,9 @@ def explain_backward(loss: Tensor, names=None, print_steps=True) -> str:
                 continue
             lines.append(f"step {step}: {node.name} (output shape {tuple(shapes[id(node)][0])})")
             lines.append(f"  upstream gradient dL/d(out) = {_show(grad_out)}")
-            lines.append(f"  local derivative: {node.derivative or 'see ' + type(node).__module__ + '.' + node.name + '.backward'}")
+            lines.append(
+                f"  local derivative: {node.derivative or f'see {type(node).__module__}.{node.name}.backward'}"
+            )
             grads = type(node).backward(node, grad_out)
             grads = grads if isinstance(grads, tuple) else (grads,)
             for index, (next_node, grad) in enumerate(zip(node.next_nodes, grads)):

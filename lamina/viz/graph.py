@@ -23,8 +23,11 @@ def graph(root: Tensor, names=None, show_values=True) -> str:
     lines = ["digraph lamina {", '  rankdir="BT";', '  node [fontname="Helvetica", fontsize=10];']
     for node in order:
         shape, dtype = shapes[id(node)]
-        lines.append(f'  n{id(node)} [shape=box, style=filled, fillcolor="#dbe8f6", label="{_label(node.name, f"shape {tuple(shape)}", dtype)}"];')
-        for index, next_node in enumerate(node.next_nodes):
+        lines.append(
+            f'  n{id(node)} [shape=box, style=filled, fillcolor="#dbe8f6", '
+            f'label="{_label(node.name, f"shape {tuple(shape)}", dtype)}"];'
+        )
+        for next_node in node.next_nodes:
             if next_node is None:
                 continue
             if isinstance(next_node, Tensor):
@@ -35,7 +38,10 @@ def graph(root: Tensor, names=None, show_values=True) -> str:
     else:
         root_values = small_values(root) if show_values else None
         value = f"value {root_values}" if root_values is not None else None
-        lines.append(f'  out [shape=ellipse, style=filled, fillcolor="#f6e7db", label="{_label("output", f"shape {tuple(root.shape)}", value)}"];')
+        lines.append(
+            f'  out [shape=ellipse, style=filled, fillcolor="#f6e7db", '
+            f'label="{_label("output", f"shape {tuple(root.shape)}", value)}"];'
+        )
         lines.append(f"  n{id(root.grad_fn)} -> out;")
     lines.append("}")
     return "\n".join(dict.fromkeys(lines))  # a leaf used twice is declared once

@@ -181,7 +181,9 @@ def test_custom_function_and_wrong_gradient_is_named():
     x = lamina.ones(3, requires_grad=True)
     Double.apply(x).sum().backward()
     assert x.grad.tolist() == [2.0] * 3
-    with pytest.raises(lamina.ShapeError, match=r"Broken backward: returned a gradient of shape \(\) for input 0, expected \(3,\)"):
+    with pytest.raises(
+        lamina.ShapeError, match=r"Broken backward: returned a gradient of shape \(\) for input 0, expected \(3,\)"
+    ):
         Broken.apply(x).sum().backward()
 
 
@@ -190,7 +192,10 @@ def test_inplace_on_saved_tensor_is_detected():
     y = x.sigmoid()
     z = y * y
     y.add_(1)
-    with pytest.raises(lamina.AutogradError, match=r"modified by an inplace operation.*output 0 of Sigmoid, is at version 1; expected version 0"):
+    with pytest.raises(
+        lamina.AutogradError,
+        match=r"modified by an inplace operation.*output 0 of Sigmoid, is at version 1; expected version 0",
+    ):
         z.sum().backward()
 
 
@@ -249,7 +254,10 @@ def test_anomaly_mode_names_the_op_in_backward_and_forward():
     x = lamina.zeros(2, requires_grad=True)
     with lamina.autograd.detect_anomaly():
         y = x.sqrt().sum()  # forward fine: sqrt(0) = 0; backward 1 / (2 * 0) = inf
-        with pytest.raises(lamina.AnomalyError, match=r"Function 'SqrtBackward' returned inf values in its 0th output(.|\n)*test_engine.py"):
+        with pytest.raises(
+            lamina.AnomalyError,
+            match=r"Function 'SqrtBackward' returned inf values in its 0th output(.|\n)*test_engine.py",
+        ):
             y.backward()
         with pytest.raises(lamina.AnomalyError, match="Function 'Div' returned nan values in its forward output"):
             x / x

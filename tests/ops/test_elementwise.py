@@ -63,8 +63,22 @@ def test_rpow_and_reflected_ops():
         (lambda lib, x: x.clamp(min=0.1), False),
         (lambda lib, x: lib.exp(x) + lib.tanh(x) + lib.sigmoid(x), False),
     ],
-    ids=["exp", "log", "sqrt", "rsqrt", "sin", "cos", "tanh", "sigmoid", "neg", "abs", "relu", "clamp",
-         "clamp_min", "functions"],
+    ids=[
+        "exp",
+        "log",
+        "sqrt",
+        "rsqrt",
+        "sin",
+        "cos",
+        "tanh",
+        "sigmoid",
+        "neg",
+        "abs",
+        "relu",
+        "clamp",
+        "clamp_min",
+        "functions",
+    ],
 )
 @pytest.mark.parametrize("shape", [(), (3, 4), (0, 2)])
 def test_unary(fn, positive, shape):
@@ -106,8 +120,12 @@ def test_kinks_against_torch():
     if torch is None:
         pytest.skip("torch not installed: the conventions are pinned by test_kink_rules_match_torch_conventions")
     values = np.array([-1.0, 0.0, 0.0, 2.0])
-    for fn in (lambda lib, x: x.relu(), lambda lib, x: x.abs(), lambda lib, x: x.clamp(0.0, 2.0),
-               lambda lib, x: lib.maximum(x, lib.zeros_like(x))):
+    for fn in (
+        lambda lib, x: x.relu(),
+        lambda lib, x: x.abs(),
+        lambda lib, x: x.clamp(0.0, 2.0),
+        lambda lib, x: lib.maximum(x, lib.zeros_like(x)),
+    ):
         check_op(fn, arrays=[values], grad=False)
         from helpers import compare_with_torch
 

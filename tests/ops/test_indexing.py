@@ -52,8 +52,11 @@ def test_list_index():
 @pytest.mark.parametrize("dim", [0, 1, -1])
 def test_gather(dim):
     index = np.random.default_rng(3).integers(0, 3, size=(3, 3))
-    check_op(lambda lib, x, i: x.gather(dim, i), arrays=[np.random.default_rng(0).standard_normal((3, 3)), index],
-             gradgrad=True)
+    check_op(
+        lambda lib, x, i: x.gather(dim, i),
+        arrays=[np.random.default_rng(0).standard_normal((3, 3)), index],
+        gradgrad=True,
+    )
 
 
 def test_gather_with_smaller_index():
@@ -65,8 +68,11 @@ def test_gather_with_smaller_index():
 def test_scatter_add(dim):
     index = np.array([[0, 1, 0], [2, 0, 0]])
     rng = np.random.default_rng(0)
-    check_op(lambda lib, x, i, s: x.scatter_add(dim, i, s), arrays=[rng.standard_normal((3, 3)), index,
-                                                                     rng.standard_normal((2, 3))], gradgrad=True)
+    check_op(
+        lambda lib, x, i, s: x.scatter_add(dim, i, s),
+        arrays=[rng.standard_normal((3, 3)), index, rng.standard_normal((2, 3))],
+        gradgrad=True,
+    )
 
 
 def test_index_select_and_masked_fill():

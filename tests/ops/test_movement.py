@@ -53,8 +53,11 @@ def test_cat_stack_split_chunk():
     check_op(lambda lib, x: x.chunk(3, 0), [(7, 2)])
 
 
-PAD_CASES = [(mode, widths) for mode in ("constant", "reflect", "replicate", "circular")
-             for widths in ((1, 2, 2, 1), (0, 1, 1, 0))] + [("constant", (-1, 2, 1, -1))]  # negative widths crop
+PAD_CASES = [
+    (mode, widths)
+    for mode in ("constant", "reflect", "replicate", "circular")
+    for widths in ((1, 2, 2, 1), (0, 1, 1, 0))
+] + [("constant", (-1, 2, 1, -1))]  # negative widths crop
 
 
 @pytest.mark.parametrize("mode,widths", PAD_CASES)

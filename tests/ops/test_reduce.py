@@ -10,9 +10,7 @@ DIM_KEEPDIM = [(None, False)] + [(dim, keepdim) for dim in (0, 1, -1, (0, 2)) fo
 
 
 @pytest.mark.parametrize("dim,keepdim", DIM_KEEPDIM)
-@pytest.mark.parametrize(
-    "name", ["sum", "mean", "var", "std", "prod", "amax", "amin", "logsumexp"]
-)
+@pytest.mark.parametrize("name", ["sum", "mean", "var", "std", "prod", "amax", "amin", "logsumexp"])
 def test_reduction(name, dim, keepdim):
     if name == "logsumexp" and dim is None:
         dim = (0, 1, 2)  # torch's logsumexp needs a dim

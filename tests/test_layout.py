@@ -1,0 +1,58 @@
+"""The package tree is the architecture: imports point one way, and only backends do array math.
+
+backend, errors, dtypes <- tensor <- autograd <- ops, creation <- functional <- viz <- cli
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "lamina"
+RANK = {"errors": 0, "dtypes": 0, "backend": 0, "tensor": 1, "autograd": 2, "ops": 3, "creation": 3,
+        "functional": 4, "viz": 5, "cli": 6}
+# tensor.py's methods call the ops; it imports them at its end (the one intended cycle, see its NOTE)
+ALLOWED_UPWARD = {("tensor", "creation"), ("tensor", "functional"), ("tensor", "ops")}
+# numpy is imported only where arrays are made or read, never above the backends for array math
+NUMPY_ALLOWED = {"backend", "dtypes", "creation", "tensor"}
+
+
+def modules():
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE)
+        if relative.name == "__init__.py" and len(relative.parts) == 1:
+            continue  # the package's front door re-exports everything
+        yield relative.parts[0].removesuffix(".py"), path
+
+
+def top_level_imports(path):
+    tree = ast.parse(path.read_text())
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module + "." + alias.name for alias in node.names]
+            yield from names
+        elif isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+
+
+@pytest.mark.parametrize("layer,path", list(modules()), ids=lambda v: str(v))
+def test_imports_point_one_way(layer, path):
+    for name in top_level_imports(path):
+        parts = name.split(".")
+        if parts[0] == "numpy":
+            assert layer in NUMPY_ALLOWED, f"{path.name} imports numpy; array math goes through ctx.xp"
+        if parts[0] != "lamina" or len(parts) < 2:
+            continue
+        target = parts[1]
+        if target not in RANK or (layer, target) in ALLOWED_UPWARD:
+            continue
+        assert RANK[target] <= RANK[layer], f"{path} imports lamina.{target}, a layer above {layer}"
+
+
+def test_import_does_not_probe_a_gpu():
+    import subprocess
+    import sys
+
+    code = "import sys, lamina; print('cupy' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
