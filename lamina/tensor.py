@@ -241,13 +241,14 @@ class Tensor:
         if self.grad_fn is None:
             self._hooks = self._hooks + (hook,)
         else:
-            self.grad_fn.hooks = tuple(self.grad_fn.hooks) + (hook,)
+            extras = self.grad_fn.node_extras()
+            extras.hooks = extras.hooks + (hook,)
         return _HookHandle(self, hook)
 
     def retain_grad(self):
         """Keep this non-leaf tensor's gradient in `.grad` after backward."""
         if self.grad_fn is not None:
-            self.grad_fn.retained = weakref.ref(self)
+            self.grad_fn.node_extras().retained = weakref.ref(self)
 
     # --- elementwise math ---
     def abs(self):
@@ -629,7 +630,8 @@ class _HookHandle:
         if tensor.grad_fn is None:
             tensor._hooks = tuple(h for h in tensor._hooks if h is not self._hook)
         else:
-            tensor.grad_fn.hooks = tuple(h for h in tensor.grad_fn.hooks if h is not self._hook)
+            extras = tensor.grad_fn.node_extras()
+            extras.hooks = tuple(h for h in extras.hooks if h is not self._hook)
 
 
 from lamina import creation  # noqa: E402  (see the NOTE at the top)

@@ -56,3 +56,22 @@ def test_import_does_not_probe_a_gpu():
     code = "import sys, lamina; print('cupy' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_tensors_and_graph_nodes_use_slots():
+    import inspect
+
+    import lamina
+    from lamina.autograd.function import Function
+    from lamina.ops import elementwise, indexing, linalg, movement, reduce
+
+    assert not hasattr(lamina.ones(1), "__dict__")
+    primitives = [
+        cls
+        for module in (elementwise, indexing, linalg, movement, reduce)
+        for _, cls in inspect.getmembers(module, inspect.isclass)
+        if issubclass(cls, Function) and cls is not Function
+    ]
+    assert len(primitives) > 35
+    for cls in primitives:
+        assert not hasattr(cls(), "__dict__"), f"{cls.__name__} should declare __slots__ for what it keeps"

@@ -96,12 +96,15 @@ def _count_dependencies(start_nodes):
 
 
 def _run_tensor_hooks(node, grad_out, external):
-    for hook in node.hooks:
+    extras = node.extras
+    if extras is None:
+        return grad_out
+    for hook in extras.hooks:
         replaced = hook(grad_out)
         if replaced is not None:
             grad_out = replaced
-    if node.retained is not None:
-        tensor = node.retained()
+    if extras.retained is not None:
+        tensor = extras.retained()
         if tensor is not None:
             tensor.grad = grad_out if state.grad_enabled else grad_out.detach()
             external.add(id(grad_out.data))
@@ -143,7 +146,7 @@ def _call_backward(node, grad_out):
 def _check_gradient(node, index, grad):
     bad = first_bad_value(node.xp, grad.data)
     if bad is not None:
-        trace = node.forward_trace or "(unknown: the op was created before anomaly detection was on)\n"
+        trace = (node.extras and node.extras.forward_trace) or "(unknown: the op was created before anomaly detection was on)\n"
         raise AnomalyError(
             f"Function '{node.name}Backward' returned {bad} values in its {index}th output. "
             f"The forward call that created it:\n{trace}"

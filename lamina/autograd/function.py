@@ -36,16 +36,16 @@ _INPUT, _OUTPUT, _CONSTANT = 0, 1, 2
 
 
 class Function:
-    """Base of every primitive; its instances are the graph's nodes (`tensor.grad_fn`)."""
+    """Base of every primitive; its instances are the graph's nodes (`tensor.grad_fn`).
 
+    Nodes use __slots__: each primitive lists what its forward keeps on ctx for the
+    backward (`__slots__ = ("dims",)`), so a node is small and its contents are
+    declared. A user's own Function without __slots__ simply gets a __dict__.
+    """
+
+    __slots__ = ("device", "xp", "needs_input_grad", "next_nodes", "input_meta", "_saved", "extras")
     is_view = False  # True when the output shares memory with input 0 (reshape, transpose, ...)
     derivative = ""  # the local derivative in words, shown by lamina.viz.explain_backward
-
-    # per-node defaults, overridden on the instance only where used
-    hooks = ()
-    retained = None  # weak reference to the output when `retain_grad()` was called
-    forward_trace = None
-    _saved = ()
 
     @classmethod
     def apply(cls, *inputs, **options):
@@ -66,6 +66,7 @@ class Function:
         xp = ctx.xp = device.backend.xp
         record = requires_grad and state.grad_enabled
         ctx.needs_input_grad = tuple([t.requires_grad for t in inputs]) if record else ()
+        ctx._saved = ()
         output_array = cls.forward(ctx, *arrays, **options)
         if type(output_array) is not xp.ndarray:
             output_array = xp.asarray(output_array)  # NumPy reductions return scalars, not arrays
@@ -85,10 +86,11 @@ class Function:
                 next_nodes.append(node if node is not None else (tensor if tensor.requires_grad else None))
                 input_meta.append((tensor.data.shape, tensor.data.dtype))
             ctx.next_nodes, ctx.input_meta = next_nodes, input_meta
+            ctx.extras = None
             if ctx._saved:
                 ctx._pack_saved(inputs, arrays, output)
             if state.anomaly_enabled:
-                ctx.forward_trace = creation_trace()
+                ctx.node_extras().forward_trace = creation_trace()
         return output
 
     @staticmethod
@@ -105,6 +107,12 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{self.name}Backward>"
+
+    def node_extras(self) -> "NodeExtras":
+        """The rarely used parts of a node (hooks, retain_grad, anomaly trace), made on first use."""
+        if self.extras is None:
+            self.extras = NodeExtras()
+        return self.extras
 
     # --- saved values ---
     def save_for_backward(self, *arrays):
@@ -176,6 +184,17 @@ class Function:
             "in-place operation out of place (e.g. `x = x + 1` instead of `x += 1`), or clone the "
             "tensor before modifying it; lamina.autograd.detect_anomaly() shows where it was created."
         )
+
+
+class NodeExtras:
+    """Hooks on a non-leaf tensor, its retain_grad() reference, and its anomaly-mode creation trace."""
+
+    __slots__ = ("hooks", "retained", "forward_trace")
+
+    def __init__(self):
+        self.hooks = ()
+        self.retained = None  # weak reference to the output tensor
+        self.forward_trace = None
 
 
 def raise_device_mismatch(op_name: str, inputs):

@@ -25,6 +25,7 @@ def sum_to(grad: Tensor, shape) -> Tensor:
 
 
 class Add(Function):
+    __slots__ = ("shapes",)
     derivative = "dz/dx = 1, dz/dy = 1 (summed over broadcast dims)"
 
     @staticmethod
@@ -39,6 +40,7 @@ class Add(Function):
 
 
 class Sub(Function):
+    __slots__ = ("shapes",)
     derivative = "dz/dx = 1, dz/dy = -1"
 
     @staticmethod
@@ -54,6 +56,7 @@ class Sub(Function):
 
 
 class Mul(Function):
+    __slots__ = ()
     derivative = "dz/dx = y, dz/dy = x"
 
     @staticmethod
@@ -70,6 +73,7 @@ class Mul(Function):
 
 
 class Div(Function):
+    __slots__ = ()
     derivative = "dz/dx = 1/y, dz/dy = -x/y^2"
 
     @staticmethod
@@ -87,6 +91,7 @@ class Div(Function):
 
 
 class Neg(Function):
+    __slots__ = ()
     derivative = "dz/dx = -1"
 
     @staticmethod
@@ -100,6 +105,7 @@ class Neg(Function):
 
 class Pow(Function):
     """z = x ** y for two tensors."""
+    __slots__ = ()
 
     derivative = "dz/dx = y x^(y-1), dz/dy = x^y log x"
 
@@ -124,6 +130,7 @@ class Pow(Function):
 
 class PowScalar(Function):
     """z = x ** p for a Python number p."""
+    __slots__ = ("exponent",)
 
     derivative = "dz/dx = p x^(p-1)"
 
@@ -143,6 +150,7 @@ class PowScalar(Function):
 
 
 class Exp(Function):
+    __slots__ = ()
     derivative = "dz/dx = exp(x) = z"
 
     @staticmethod
@@ -158,6 +166,7 @@ class Exp(Function):
 
 
 class Log(Function):
+    __slots__ = ()
     derivative = "dz/dx = 1/x"
 
     @staticmethod
@@ -172,6 +181,7 @@ class Log(Function):
 
 
 class Sqrt(Function):
+    __slots__ = ()
     derivative = "dz/dx = 1/(2 sqrt x)"
 
     @staticmethod
@@ -187,6 +197,7 @@ class Sqrt(Function):
 
 
 class Abs(Function):
+    __slots__ = ()
     derivative = "dz/dx = sign(x)"
 
     @staticmethod
@@ -201,6 +212,7 @@ class Abs(Function):
 
 
 class Sin(Function):
+    __slots__ = ()
     derivative = "dz/dx = cos x"
 
     @staticmethod
@@ -215,6 +227,7 @@ class Sin(Function):
 
 
 class Cos(Function):
+    __slots__ = ()
     derivative = "dz/dx = -sin x"
 
     @staticmethod
@@ -229,6 +242,7 @@ class Cos(Function):
 
 
 class Tanh(Function):
+    __slots__ = ()
     derivative = "dz/dx = 1 - tanh^2 x"
 
     @staticmethod
@@ -244,6 +258,7 @@ class Tanh(Function):
 
 
 class Sigmoid(Function):
+    __slots__ = ()
     derivative = "dz/dx = s(x) (1 - s(x))"
 
     @staticmethod
@@ -262,6 +277,7 @@ class Sigmoid(Function):
 
 
 class Relu(Function):
+    __slots__ = ()
     derivative = "dz/dx = 1 if x > 0 else 0"
 
     @staticmethod
@@ -277,6 +293,7 @@ class Relu(Function):
 
 
 class Clamp(Function):
+    __slots__ = ("low", "high")
     derivative = "dz/dx = 1 inside [min, max], else 0"
 
     @staticmethod
@@ -299,6 +316,7 @@ class Clamp(Function):
 
 class Where(Function):
     """z = x where condition else y; the condition gets no gradient."""
+    __slots__ = ("shapes",)
 
     derivative = "dz/dx = condition, dz/dy = not condition"
 
@@ -318,6 +336,7 @@ class Where(Function):
 
 
 class Maximum(Function):
+    __slots__ = ()
     derivative = "dz/dx = 1 where x > y (1/2 on ties)"
 
     @staticmethod
@@ -332,6 +351,7 @@ class Maximum(Function):
 
 
 class Minimum(Function):
+    __slots__ = ()
     derivative = "dz/dx = 1 where x < y (1/2 on ties)"
 
     @staticmethod
@@ -355,6 +375,7 @@ def _split_by_winner(grad_out, x_wins, tie, shape_x, shape_y):
 
 class Cast(Function):
     """Change of dtype; the gradient is cast back to the input's dtype."""
+    __slots__ = ("input_dtype",)
 
     derivative = "dz/dx = 1 (cast back to x's dtype)"
 
@@ -369,6 +390,7 @@ class Cast(Function):
 
 
 class Clone(Function):
+    __slots__ = ()
     @staticmethod
     def forward(ctx, x):
         return x.copy()
@@ -380,6 +402,7 @@ class Clone(Function):
 
 class ToDevice(Function):
     """A copy to another device: the one explicit way data crosses devices."""
+    __slots__ = ("source",)
 
     @staticmethod
     def forward(ctx, x, device):

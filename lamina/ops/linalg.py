@@ -10,6 +10,7 @@ from lamina.ops.shapes import broadcast_shape
 
 class MatMul(Function):
     """z = x @ y for x: (*b, n, k), y: (*b, k, m) -> (*b, n, m), batch dims broadcast."""
+    __slots__ = ()
 
     derivative = "dz/dx = grad @ y^T, dz/dy = x^T @ grad"
 
@@ -36,6 +37,9 @@ def _transposed(x):
 
 def matmul(x, y):
     """PyTorch's matmul: 1-D operands act as row/column vectors and their dim is dropped after."""
+    a, b = x.data, y.data
+    if a.ndim == 2 and b.ndim == 2 and a.shape[1] == b.shape[0] and a.dtype == b.dtype:
+        return MatMul.apply(x, y)  # the common case, checked in three comparisons
     if x.ndim == 0 or y.ndim == 0:
         raise ShapeError(
             f"matmul: both arguments need to be at least 1D, but they are {x.ndim}D and {y.ndim}D "
@@ -69,6 +73,7 @@ class Einsum(Function):
     The equation arrives normalised: explicit output, no ellipsis, no subscript
     repeated within one operand (see `einsum`).
     """
+    __slots__ = ("equation",)
 
     @staticmethod
     def forward(ctx, *operands, equation):

@@ -13,6 +13,7 @@ from lamina.ops.shapes import as_shape, infer_shape, normalize_dim, normalize_di
 
 
 class Reshape(Function):
+    __slots__ = ("input_shape",)
     is_view = True
 
     @staticmethod
@@ -35,6 +36,7 @@ class Reshape(Function):
 
 
 class Permute(Function):
+    __slots__ = ("dims",)
     is_view = True
 
     @staticmethod
@@ -51,6 +53,7 @@ class Permute(Function):
 
 
 class Expand(Function):
+    __slots__ = ("input_shape",)
     is_view = True
 
     @staticmethod
@@ -66,6 +69,7 @@ class Expand(Function):
 
 
 class Repeat(Function):
+    __slots__ = ("input_shape", "repeats")
     @staticmethod
     def forward(ctx, x, repeats):
         ctx.input_shape = x.shape
@@ -83,6 +87,7 @@ class Repeat(Function):
 
 
 class Cat(Function):
+    __slots__ = ("dim", "sizes")
     @staticmethod
     def forward(ctx, *arrays, dim):
         ctx.dim = dim
@@ -102,6 +107,7 @@ class Cat(Function):
 
 class ConstantPad(Function):
     """Pad with a constant; `widths` is ((before, after), ...) per dim, all >= 0."""
+    __slots__ = ("widths",)
 
     @staticmethod
     def forward(ctx, x, widths, value):
@@ -115,6 +121,7 @@ class ConstantPad(Function):
 
 
 class Flip(Function):
+    __slots__ = ("dims",)
     @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
@@ -126,6 +133,7 @@ class Flip(Function):
 
 
 class Roll(Function):
+    __slots__ = ("shifts", "dims")
     @staticmethod
     def forward(ctx, x, shifts, dims):
         ctx.shifts, ctx.dims = shifts, dims

@@ -16,6 +16,7 @@ def keepdim_shape(shape, dims) -> tuple:
 
 
 class Sum(Function):
+    __slots__ = ("input_shape", "dims")
     derivative = "dz/dx_i = 1 (the gradient is broadcast back)"
 
     @staticmethod
@@ -32,6 +33,7 @@ class Sum(Function):
 
 class SumTo(Function):
     """Sum over the dims that broadcasting added or stretched, giving `shape` (adjoint of expand)."""
+    __slots__ = ("input_shape",)
 
     derivative = "dz/dx_i = 1 (the gradient is broadcast back)"
 
@@ -50,6 +52,7 @@ class SumTo(Function):
 
 class _Extremum(Function):
     """amax/amin: the gradient is shared evenly between tied extreme elements (as PyTorch)."""
+    __slots__ = ("dims",)
 
     reduce_name = ""
 
@@ -75,14 +78,17 @@ class _Extremum(Function):
 
 
 class Amax(_Extremum):
+    __slots__ = ()
     reduce_name = "amax"
 
 
 class Amin(_Extremum):
+    __slots__ = ()
     reduce_name = "amin"
 
 
 class Prod(Function):
+    __slots__ = ("dims",)
     derivative = "dz/dx_i = product of the other elements"
 
     @staticmethod
