@@ -1,0 +1,15 @@
+"""The benchmarks must time the same computation on both sides; this checks it (no timings here)."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+
+
+def test_mlp_benchmark_trains_identically_in_lamina_and_torch():
+    pytest.importorskip("torch", reason="the comparison needs torch; lamina's side is covered by the op tests")
+    import mlp
+
+    mlp.check_same_training(steps=5)

@@ -1,0 +1,34 @@
+"""The `lamina` command: the real entry point, run as a user runs it."""
+
+import subprocess
+import sys
+
+import pytest
+
+import lamina
+from lamina.cli import demo
+from lamina.cli.main import main
+
+
+def test_version_from_the_console_script_module():
+    result = subprocess.run([sys.executable, "-m", "lamina.cli.main", "--version"], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.strip() == f"lamina {lamina.__version__}"
+
+
+def test_demo_loss_falls_and_learns_the_spirals():
+    lines = []
+    result = demo.run(steps=600, out=lines.append)
+    assert result["last_loss"] < 0.1 * result["first_loss"]
+    assert result["accuracy"] >= 0.95
+    assert lines[0].startswith("lamina") and "loss" in lines[1]
+
+
+def test_demo_command_runs(capsys):
+    assert main(["demo", "--steps", "20"]) == 0
+    assert "step    0  loss" in capsys.readouterr().out
+
+
+def test_bad_flag_values_are_refused(capsys):
+    with pytest.raises(SystemExit):
+        main(["demo", "--steps", "0"])
+    assert "must be a positive integer" in capsys.readouterr().err
