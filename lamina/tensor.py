@@ -115,8 +115,7 @@ class Tensor:
         return self.numpy().reshape(()).item()
 
     def numpy(self) -> np.ndarray:
-        if self.requires_grad and self.grad_fn is not None:
-            pass  # like torch we could refuse; a read-only view is safe enough for inspection
+        """The data as a NumPy array; on the CPU it shares memory with the tensor (as in PyTorch)."""
         return self.device.backend.to_numpy(self.data)
 
     def tolist(self):

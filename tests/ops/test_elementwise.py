@@ -179,3 +179,18 @@ def test_comparisons_give_bool_and_no_graph():
     for result in (x > 2, x >= 2, x < 2, x <= 2, x == 2, x != 2, (x > 1) & (x < 3), (x > 1) | (x < 3), ~(x > 1)):
         assert result.dtype is lamina.bool and result.grad_fn is None and not result.requires_grad
     assert (x == 2).tolist() == [False, True, False]
+
+
+def test_cast_clone_and_contiguous_are_differentiable():
+    # a float32 round trip defeats central differences at eps=1e-6: check the cast's gradient exactly
+    x = lamina.tensor([[1.5, -2.0]], dtype=lamina.float64, requires_grad=True)
+    (x.float() * 3).sum().backward()
+    assert x.grad.dtype is lamina.float64 and x.grad.tolist() == [[3.0, 3.0]]
+    if torch is not None:
+        from helpers import compare_with_torch
+
+        compare_with_torch(lambda lib, t: (t.to(lib.float32) * 2).to(lib.float64), [np.array([[1.5, -2.0]])])
+    check_op(lambda lib, x: x.clone() * x.t().contiguous().t(), [(2, 3)], gradgrad=True)
+    x = lamina.ones(2, requires_grad=True)
+    y = x.clone()
+    assert y.data is not x.data and y.grad_fn is not None
