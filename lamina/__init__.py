@@ -62,7 +62,7 @@ from lamina.creation import (
 from lamina import autograd
 from lamina.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from lamina.functional import (
-    abs, cos, exp, log, neg, relu, sigmoid, sin, sqrt, tanh,
+    abs, cos, erf, exp, log, neg, relu, sigmoid, sin, sqrt, tanh,
     all,
     amax,
     amin,
@@ -97,6 +97,8 @@ from lamina.ops.elementwise import maximum, minimum, sign, where, isnan, isinf, 
 from lamina.ops.indexing import gather, scatter_add
 from lamina.ops.linalg import einsum, matmul
 from lamina.ops.movement import cat, expand, flip, permute, repeat, reshape, roll
+from lamina import nn, optim, viz
+from lamina.serialization import load, save
 
 clip = clamp
 concat = concatenate = cat

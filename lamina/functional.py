@@ -183,6 +183,10 @@ def sqrt(x: Tensor) -> Tensor:
     return elementwise.Sqrt.apply(x)
 
 
+def erf(x: Tensor) -> Tensor:
+    return elementwise.Erf.apply(x)
+
+
 def sin(x: Tensor) -> Tensor:
     return elementwise.Sin.apply(x)
 

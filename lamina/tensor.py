@@ -145,6 +145,20 @@ class Tensor:
 
     __hash__ = object.__hash__
 
+    def __deepcopy__(self, memo):
+        """A copy with its own memory (used when a model is copied); only leaves can be copied."""
+        if self.grad_fn is not None:
+            raise AutogradError(
+                "deepcopy: only tensors created explicitly by the user (graph leaves) support copying; "
+                "call .detach() first."
+            )
+        result = type(self)._make(self.data.copy(), self.device)
+        result.requires_grad = self.requires_grad
+        memo[id(self)] = result
+        if self.grad is not None:
+            result.grad = self.grad.__deepcopy__(memo)
+        return result
+
     def to(self, *args, dtype=None, device=None) -> "Tensor":
         """`.to(dtype)`, `.to(device)`, `.to(device, dtype)` or `.to(other_tensor)`."""
         for arg in args:
@@ -267,6 +281,9 @@ class Tensor:
 
     def rsqrt(self):
         return F.rsqrt(self)
+
+    def erf(self):
+        return elementwise.Erf.apply(self)
 
     def sin(self):
         return elementwise.Sin.apply(self)
@@ -613,6 +630,20 @@ class Tensor:
 
     def __setitem__(self, index, value):
         inplace.setitem(self, index, value)
+
+
+def parse_to_arguments(args, dtype=None, device=None):
+    """Sort `.to(...)` arguments into (DType or None, Device or None); a tensor gives both."""
+    for arg in args:
+        if isinstance(arg, Tensor):
+            dtype, device = arg.dtype, arg.device
+        elif isinstance(arg, dtypes.DType) or arg in (float, int, bool) or (
+            isinstance(arg, str) and arg in dtypes._BY_NAME
+        ):
+            dtype = arg
+        else:
+            device = arg
+    return (dtypes.to_dtype(dtype) if dtype is not None else None), (get_device(device) if device is not None else None)
 
 
 class _HookHandle:

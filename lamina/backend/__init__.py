@@ -36,6 +36,9 @@ class Device:
     def __hash__(self) -> int:
         return hash(self.type)
 
+    def __reduce__(self):  # a device is a singleton: copying a model must not duplicate it
+        return (get_device, (self.type,))
+
 
 _DEVICES = {"cpu": Device("cpu", NumpyBackend())}
 cpu = _DEVICES["cpu"]

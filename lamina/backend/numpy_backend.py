@@ -8,7 +8,7 @@ class NumpyBackend:
 
     The interface every backend offers (a CuPy backend offers the same):
     `xp` the NumPy-compatible namespace ops compute with, `asarray`,
-    `to_numpy`, `index_add`, and the random draws behind `manual_seed`.
+    `to_numpy`, `index_add`, `erf`, and the random draws behind `manual_seed`.
     """
 
     name = "numpy"
@@ -22,6 +22,11 @@ class NumpyBackend:
 
     def to_numpy(self, array):
         return array
+
+    def erf(self, x):
+        from scipy.special import erf  # imported on first use: most programs never need it
+
+        return erf(x)
 
     def index_add(self, target, index, values):
         """target[index] += values, adding every repeated index (unlike `+=`)."""

@@ -7,6 +7,8 @@ widens float32 to float64), promotes mixed dtypes with a differentiable cast
 broadcast, so every primitive below sees two arrays of one dtype.
 """
 
+import math
+
 from lamina import dtypes
 from lamina.autograd.function import Function, raise_device_mismatch
 from lamina.autograd.grad_mode import no_grad
@@ -209,6 +211,21 @@ class Abs(Function):
     def backward(ctx, grad_out):
         (x,) = ctx.saved
         return grad_out * sign(x)  # NOTE: sign(0) = 0, so the kink at 0 gets gradient 0 (as PyTorch)
+
+
+class Erf(Function):
+    __slots__ = ()
+    derivative = "dz/dx = 2/sqrt(pi) exp(-x^2)"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.device.backend.erf(x)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved
+        return grad_out * (-(x * x)).exp() * (2 / math.sqrt(math.pi))
 
 
 class Sin(Function):

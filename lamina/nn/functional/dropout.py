@@ -1,0 +1,34 @@
+"""Dropout: zero entries (or whole channels) at random while training, rescaling the rest."""
+
+from lamina.tensor import Tensor
+
+
+def _keep_mask(x, shape, p):
+    backend = x.device.backend
+    keep = backend.uniform(shape, x.data.dtype) >= p  # drawn from lamina's seeded generator
+    return Tensor._make((keep / (1 - p)).astype(x.data.dtype), x.device)
+
+
+def _check_p(p):
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: probability has to be between 0 and 1, but got {p}.")
+
+
+def dropout(x, p=0.5, training=True, inplace=False):
+    """Each entry is zeroed with probability p, the others scaled by 1/(1-p) (inverted dropout)."""
+    _check_p(p)
+    if not training or p == 0.0:
+        return x
+    if p == 1.0:
+        return x * 0.0
+    return x * _keep_mask(x, x.shape, p)
+
+
+def dropout2d(x, p=0.5, training=True, inplace=False):
+    """Whole channels of (N, C, H, W) are zeroed together (Tompson et al. 2015)."""
+    _check_p(p)
+    if not training or p == 0.0:
+        return x
+    if p == 1.0:
+        return x * 0.0
+    return x * _keep_mask(x, x.shape[:2] + (1,) * (x.ndim - 2), p)

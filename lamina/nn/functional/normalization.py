@@ -1,0 +1,89 @@
+"""Normalisation: batch, layer, group and local response normalisation (composites)."""
+
+from lamina import functional as core
+from lamina.autograd.grad_mode import no_grad
+from lamina.errors import ShapeError, shape_str
+
+
+def _channel_shape(x):
+    """Broadcast shape of a per-channel vector against (N, C, *): (1, C, 1, ...)."""
+    return (1, x.shape[1]) + (1,) * (x.ndim - 2)
+
+
+def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    """(x - mean) / sqrt(var + eps) * weight + bias, per channel (dim 1), over the batch and positions.
+
+    Training uses the batch's statistics (biased variance) and updates the running ones
+    (with the unbiased variance, as PyTorch); evaluation uses the running ones.
+    """
+    if x.ndim < 2:
+        raise ShapeError(f"batch_norm: expected an input with a channel dim (N, C, ...); got shape {shape_str(x.shape)}.")
+    dims = (0,) + tuple(range(2, x.ndim))
+    shape = _channel_shape(x)
+    if training:
+        count = x.numel() // x.shape[1]
+        if count <= 1:
+            raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got input size "
+                             f"{shape_str(x.shape)}. Use a batch of 2 or more, or eval() mode.")
+        mean = x.mean(dims, keepdim=True)
+        var = x.var(dims, keepdim=True, correction=0)
+        if running_mean is not None:
+            with no_grad():  # running statistics are state, not part of the graph
+                running_mean.mul_(1 - momentum).add_(mean.reshape(-1) * momentum)
+                running_var.mul_(1 - momentum).add_(var.reshape(-1) * (momentum * count / (count - 1)))
+    else:
+        mean, var = running_mean.reshape(shape), running_var.reshape(shape)
+    out = (x - mean) * (var + eps).rsqrt()
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalise over the last len(normalized_shape) dims of each sample."""
+    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if tuple(x.shape[x.ndim - len(normalized_shape):]) != normalized_shape:
+        raise ShapeError(f"layer_norm: expected the input's last dims to be {normalized_shape}; got shape "
+                         f"{shape_str(x.shape)}.")
+    dims = tuple(range(x.ndim - len(normalized_shape), x.ndim))
+    mean = x.mean(dims, keepdim=True)
+    var = x.var(dims, keepdim=True, correction=0)
+    out = (x - mean) * (var + eps).rsqrt()
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def group_norm(x, num_groups, weight=None, bias=None, eps=1e-5):
+    """Normalise over groups of channels (and all positions) of each sample."""
+    n, channels = x.shape[0], x.shape[1]
+    if channels % num_groups:
+        raise ShapeError(f"group_norm: {channels} channels cannot be split into {num_groups} groups.")
+    grouped = x.reshape(n, num_groups, -1)
+    mean = grouped.mean(2, keepdim=True)
+    var = grouped.var(2, keepdim=True, correction=0)
+    out = ((grouped - mean) * (var + eps).rsqrt()).reshape(x.shape)
+    shape = _channel_shape(x)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+def local_response_norm(x, size, alpha=1e-4, beta=0.75, k=1.0):
+    """AlexNet's LRN: x / (k + alpha/size * sum of x^2 over `size` neighbouring channels)^beta."""
+    if x.ndim < 3:
+        raise ShapeError(f"local_response_norm: expected (N, C, ...) with 3 or more dims; got {shape_str(x.shape)}.")
+    squares = x * x
+    channels = x.shape[1]
+    widths = [0, 0] * (x.ndim - 2) + [size // 2, (size - 1) // 2]  # pad dim 1 only (pairs run from the last dim)
+    padded = core.pad(squares, widths)
+    total = padded[:, 0:channels]
+    for offset in range(1, size):
+        total = total + padded[:, offset : offset + channels]
+    return x / (total * (alpha / size) + k) ** beta

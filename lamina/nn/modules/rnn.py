@@ -1,0 +1,253 @@
+"""Recurrent layers: RNN, LSTM, GRU (multi-layer, bidirectional, batch_first) and their cells.
+
+Parameter names and gate orders follow PyTorch (weight_ih_l0, weight_hh_l0_reverse, ...;
+LSTM gates i, f, g, o; GRU gates r, z, n) so state_dicts load in either framework.
+The time loop is Python over timesteps; each step is a few matrix products.
+"""
+
+import math
+
+from lamina import creation
+from lamina import functional as core
+from lamina.errors import ShapeError, shape_str
+from lamina.nn import functional as F
+from lamina.nn import init
+from lamina.nn.module import Module
+from lamina.nn.parameter import Parameter
+
+_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+def _rnn_step(x, h, w_ih, w_hh, b_ih, b_hh, nonlinearity):
+    """h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh)."""
+    pre = F.linear(x, w_ih, b_ih) + F.linear(h, w_hh, b_hh)
+    return pre.tanh() if nonlinearity == "tanh" else pre.relu()
+
+
+def _lstm_step(x, state, w_ih, w_hh, b_ih, b_hh):
+    """Hochreiter & Schmidhuber (1997) with a forget gate: gates i, f, g, o in PyTorch's order."""
+    h, c = state
+    gates = F.linear(x, w_ih, b_ih) + F.linear(h, w_hh, b_hh)  # (B, 4H)
+    i, f, g, o = gates.chunk(4, -1)
+    c = f.sigmoid() * c + i.sigmoid() * g.tanh()
+    return o.sigmoid() * c.tanh(), c
+
+
+def _gru_step(x, h, w_ih, w_hh, b_ih, b_hh):
+    """Cho et al. (2014): r, z gates; n = tanh(x_n + r * h_n); h' = (1 - z) n + z h."""
+    x_r, x_z, x_n = F.linear(x, w_ih, b_ih).chunk(3, -1)
+    h_r, h_z, h_n = F.linear(h, w_hh, b_hh).chunk(3, -1)
+    r = (x_r + h_r).sigmoid()
+    z = (x_z + h_z).sigmoid()
+    n = (x_n + r * h_n).tanh()
+    return (1 - z) * n + z * h
+
+
+class _RNNBase(Module):
+    mode = "RNN_TANH"
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+                 bidirectional=False, device=None, dtype=None):
+        super().__init__()
+        name = type(self).__name__
+        for arg, value in (("input_size", input_size), ("hidden_size", hidden_size), ("num_layers", num_layers)):
+            if not isinstance(value, int) or value <= 0:
+                raise ValueError(f"{name}: {arg} must be a positive integer; got {value!r}.")
+        if not 0 <= dropout <= 1:
+            raise ValueError(f"{name}: dropout must be in [0, 1]; got {dropout}.")
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.bias, self.batch_first, self.dropout, self.bidirectional = bias, batch_first, dropout, bidirectional
+        gate_size = _GATES[self.mode] * hidden_size
+        directions = 2 if bidirectional else 1
+        self._weight_names = []
+        for layer in range(num_layers):
+            layer_input = input_size if layer == 0 else hidden_size * directions
+            for direction in range(directions):
+                suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
+                names = [f"weight_ih{suffix}", f"weight_hh{suffix}"]
+                setattr(self, names[0], Parameter(creation.empty(gate_size, layer_input, device=device, dtype=dtype)))
+                setattr(self, names[1], Parameter(creation.empty(gate_size, hidden_size, device=device, dtype=dtype)))
+                if bias:
+                    names += [f"bias_ih{suffix}", f"bias_hh{suffix}"]
+                    setattr(self, names[2], Parameter(creation.empty(gate_size, device=device, dtype=dtype)))
+                    setattr(self, names[3], Parameter(creation.empty(gate_size, device=device, dtype=dtype)))
+                self._weight_names.append(names)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        bound = 1.0 / math.sqrt(self.hidden_size)  # PyTorch: every weight and bias U(-1/sqrt(H), 1/sqrt(H))
+        for param in self.parameters():
+            init.uniform_(param, -bound, bound)
+
+    def _weights(self, layer, direction):
+        names = self._weight_names[layer * (2 if self.bidirectional else 1) + direction]
+        params = [getattr(self, n) for n in names]
+        return params if self.bias else params + [None, None]
+
+    def _step(self, x, state, weights):
+        if self.mode == "LSTM":
+            return _lstm_step(x, state, *weights)
+        if self.mode == "GRU":
+            return _gru_step(x, state, *weights)
+        return _rnn_step(x, state, *weights, "tanh" if self.mode == "RNN_TANH" else "relu")
+
+    def _check_input(self, x):
+        name = type(self).__name__
+        if x.ndim not in (2, 3) or x.shape[-1] != self.input_size:
+            raise ShapeError(f"{name}(input_size={self.input_size}) expects input (L, N, {self.input_size}) "
+                             f"{'[batch_first: (N, L, H_in)] ' if self.batch_first else ''}or unbatched "
+                             f"(L, {self.input_size}); got shape {shape_str(x.shape)}.")
+
+    def forward(self, x, hx=None):
+        self._check_input(x)
+        unbatched = x.ndim == 2
+        if unbatched:
+            x = x.unsqueeze(1)
+        elif self.batch_first:
+            x = x.transpose(0, 1)  # (L, N, H_in) inside
+        directions = 2 if self.bidirectional else 1
+        batch = x.shape[1]
+        initial = self._initial_states(hx, batch, directions, unbatched, x)
+        finals = []
+        layer_input = x
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction in range(directions):
+                index = layer * directions + direction
+                state = tuple(s[index] for s in initial) if self.mode == "LSTM" else initial[0][index]
+                steps = range(x.shape[0] - 1, -1, -1) if direction == 1 else range(x.shape[0])
+                per_step = [None] * x.shape[0]
+                for t in steps:
+                    state = self._step(layer_input[t], state, self._weights(layer, direction))
+                    per_step[t] = state[0] if self.mode == "LSTM" else state
+                outputs.append(core.stack(per_step, 0))
+                finals.append(state)
+            layer_input = outputs[0] if directions == 1 else core.cat(outputs, -1)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                layer_input = F.dropout(layer_input, self.dropout)
+        output = layer_input
+        if self.mode == "LSTM":
+            h_n = core.stack([f[0] for f in finals], 0)
+            c_n = core.stack([f[1] for f in finals], 0)
+            hidden = (h_n.squeeze(1), c_n.squeeze(1)) if unbatched else (h_n, c_n)
+        else:
+            h_n = core.stack(finals, 0)
+            hidden = h_n.squeeze(1) if unbatched else h_n
+        if unbatched:
+            output = output.squeeze(1)
+        elif self.batch_first:
+            output = output.transpose(0, 1)
+        return output, hidden
+
+    def _initial_states(self, hx, batch, directions, unbatched, x):
+        shape = (self.num_layers * directions, batch, self.hidden_size)
+        if hx is None:
+            zeros = creation.zeros(*shape, dtype=x.dtype, device=x.device)
+            return (zeros, zeros) if self.mode == "LSTM" else (zeros,)
+        states = hx if self.mode == "LSTM" else (hx,)
+        if unbatched:
+            states = tuple(s.unsqueeze(1) for s in states)
+        for s in states:
+            if tuple(s.shape) != shape:
+                raise ShapeError(f"{type(self).__name__}: expected hidden state of shape {shape}; got "
+                                 f"{shape_str(s.shape)}.")
+        return states
+
+    def extra_repr(self):
+        text = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            text += f", num_layers={self.num_layers}"
+        if self.batch_first:
+            text += ", batch_first=True"
+        if self.dropout:
+            text += f", dropout={self.dropout}"
+        if self.bidirectional:
+            text += ", bidirectional=True"
+        return text
+
+
+class RNN(_RNNBase):
+    """Elman RNN: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) (nonlinearity 'tanh' or 'relu').
+
+    Shape: input (L, N, H_in) [or (N, L, H_in) with batch_first] -> output (L, N, D*H_out),
+    h_n (D*num_layers, N, H_out), D = 2 if bidirectional else 1.
+    """
+
+    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False, device=None, dtype=None):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu'; got {nonlinearity!r}.")
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device, dtype)
+        self.nonlinearity = nonlinearity
+        self.mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"  # both have one gate
+
+
+class LSTM(_RNNBase):
+    """Long short-term memory; returns output, (h_n, c_n)."""
+
+    mode = "LSTM"
+
+
+class GRU(_RNNBase):
+    """Gated recurrent unit; returns output, h_n."""
+
+    mode = "GRU"
+
+
+class _CellBase(Module):
+    gates = 1
+
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+        super().__init__()
+        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
+        size = self.gates * hidden_size
+        self.weight_ih = Parameter(creation.empty(size, input_size, device=device, dtype=dtype))
+        self.weight_hh = Parameter(creation.empty(size, hidden_size, device=device, dtype=dtype))
+        if bias:
+            self.bias_ih = Parameter(creation.empty(size, device=device, dtype=dtype))
+            self.bias_hh = Parameter(creation.empty(size, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        bound = 1.0 / math.sqrt(hidden_size)
+        for param in self.parameters():
+            init.uniform_(param, -bound, bound)
+
+    def _zeros(self, x):
+        return creation.zeros(*x.shape[:-1], self.hidden_size, dtype=x.dtype, device=x.device)
+
+    def _weights(self):
+        return self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh
+
+    def extra_repr(self):
+        return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
+
+
+class RNNCell(_CellBase):
+    """One step of RNN: (N, H_in), (N, H) -> (N, H)."""
+
+    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None):
+        super().__init__(input_size, hidden_size, bias, device, dtype)
+        self.nonlinearity = nonlinearity
+
+    def forward(self, x, h=None):
+        return _rnn_step(x, self._zeros(x) if h is None else h, *self._weights(), self.nonlinearity)
+
+
+class LSTMCell(_CellBase):
+    """One step of LSTM: x, (h, c) -> (h', c')."""
+
+    gates = 4
+
+    def forward(self, x, state=None):
+        state = (self._zeros(x), self._zeros(x)) if state is None else state
+        return _lstm_step(x, state, *self._weights())
+
+
+class GRUCell(_CellBase):
+    """One step of GRU: x, h -> h'."""
+
+    gates = 3
+
+    def forward(self, x, h=None):
+        return _gru_step(x, self._zeros(x) if h is None else h, *self._weights())

@@ -1,0 +1,43 @@
+"""Embedding."""
+
+from lamina import creation
+from lamina.autograd.grad_mode import no_grad
+from lamina.nn import functional as F
+from lamina.nn import init
+from lamina.nn.module import Module
+from lamina.nn.parameter import Parameter
+
+
+class Embedding(Module):
+    """A lookup table: integer indices (*) -> vectors (*, embedding_dim), initialised N(0, 1).
+
+    padding_idx: this row starts at zero and never receives a gradient.
+    """
+
+    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, device=None, dtype=None):
+        super().__init__()
+        for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
+            if not isinstance(value, int) or value <= 0:
+                raise ValueError(f"Embedding: {name} must be a positive integer; got {value!r}.")
+        if padding_idx is not None and not -num_embeddings <= padding_idx < num_embeddings:
+            raise ValueError(f"Embedding: padding_idx {padding_idx} must be within num_embeddings ({num_embeddings}).")
+        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        self.padding_idx = padding_idx % num_embeddings if padding_idx is not None else None
+        self.weight = Parameter(creation.empty(num_embeddings, embedding_dim, device=device, dtype=dtype))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            with no_grad():
+                self.weight[self.padding_idx] = 0.0
+
+    def forward(self, indices):
+        try:
+            return F.embedding(indices, self.weight, self.padding_idx)
+        except IndexError as error:
+            raise IndexError(f"Embedding({self.num_embeddings}, {self.embedding_dim}): {error}") from None
+
+    def extra_repr(self):
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        return text + (f", padding_idx={self.padding_idx}" if self.padding_idx is not None else "")

@@ -1,0 +1,11 @@
+"""lamina.optim: optimizers and learning-rate schedules (torch.optim names)."""
+
+from lamina.optim import lr_scheduler
+from lamina.optim.adam import Adam, AdamW
+from lamina.optim.adaptive import Adadelta, Adagrad, RMSprop
+from lamina.optim.classic import HebbianRule, PerceptronRule, WidrowHoff
+from lamina.optim.optimizer import Optimizer
+from lamina.optim.sgd import SGD
+
+__all__ = ["lr_scheduler", "Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "PerceptronRule",
+           "HebbianRule", "WidrowHoff"]

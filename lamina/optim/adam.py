@@ -1,0 +1,59 @@
+"""Adam (Kingma & Ba 2015) with AMSGrad (Reddi et al. 2018), and AdamW (Loshchilov & Hutter 2019)."""
+
+import math
+
+from lamina.optim.optimizer import Optimizer, check_hyperparameter
+
+
+class Adam(Optimizer):
+    """
+    g = grad + weight_decay * p                    (AdamW instead: p = p * (1 - lr * weight_decay))
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g^2              (amsgrad: v_max = max(v_max, v), used below)
+    p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+    """
+
+    decoupled_weight_decay = False
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
+                 maximize=False):
+        check_hyperparameter("lr", lr)
+        check_hyperparameter("epsilon value", eps)
+        check_hyperparameter("beta parameter at index 0", betas[0], 0.0, 1.0)
+        check_hyperparameter("beta parameter at index 1", betas[1], 0.0, 1.0)
+        check_hyperparameter("weight_decay", weight_decay)
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                                      maximize=maximize))
+
+    def update(self, param, grad, group, state):
+        xp = param.device.backend.xp
+        p, lr = param.data, group["lr"]
+        beta1, beta2 = group["betas"]
+        state["step"] = step = state.get("step", 0) + 1
+        if group["weight_decay"]:
+            if self.decoupled_weight_decay:
+                p *= 1 - lr * group["weight_decay"]
+            else:
+                grad = grad + group["weight_decay"] * p
+        exp_avg = self.buffer(state, "exp_avg", param)
+        exp_avg_sq = self.buffer(state, "exp_avg_sq", param)
+        exp_avg *= beta1
+        exp_avg += (1 - beta1) * grad
+        exp_avg_sq *= beta2
+        exp_avg_sq += (1 - beta2) * grad * grad
+        second = exp_avg_sq
+        if group["amsgrad"]:
+            second = self.buffer(state, "max_exp_avg_sq", param)
+            xp.maximum(second, exp_avg_sq, out=second)
+        denominator = xp.sqrt(second) / math.sqrt(1 - beta2**step) + group["eps"]
+        p -= (lr / (1 - beta1**step)) * exp_avg / denominator
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay: the decay shrinks p directly instead of entering the gradient."""
+
+    decoupled_weight_decay = True
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False,
+                 maximize=False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize)

@@ -1,0 +1,141 @@
+"""Optimizer: parameter groups, per-parameter state, zero_grad, step, state_dict.
+
+A subclass writes only `update(param, grad, group, state)`: the rule for one
+parameter, on its arrays, in place. The base runs it for every parameter that
+has a gradient, under no_grad, and bumps the parameter's version counter (a
+graph that saved the old value notices the change).
+"""
+
+from lamina.autograd.grad_mode import enable_grad, no_grad
+from lamina.errors import ShapeError
+from lamina.tensor import Tensor
+
+
+def check_hyperparameter(name: str, value, low=0.0, high=None, inclusive_high=False):
+    """ValueError in PyTorch's words ('Invalid learning rate: -1') for a value out of range."""
+    label = {"lr": "learning rate"}.get(name, name.replace("_", " "))
+    if value < low or (high is not None and (value > high if inclusive_high else value >= high)):
+        raise ValueError(f"Invalid {label}: {value}")
+
+
+class Optimizer:
+    """Base of every optimizer; `params` is an iterable of tensors or of dicts (parameter groups)."""
+
+    def __init__(self, params, defaults: dict):
+        self.defaults = defaults
+        self.state = {}  # parameter -> its state dict (momentum buffers, step counts, ...)
+        self.param_groups = []
+        params = list(params) if not isinstance(params, Tensor) else [params]
+        if not params:
+            raise ValueError(f"{type(self).__name__}: optimizer got an empty parameter list; pass model.parameters().")
+        groups = params if isinstance(params[0], dict) else [{"params": params}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, group: dict):
+        group = dict(group)
+        params = group["params"]
+        group["params"] = [params] if isinstance(params, Tensor) else list(params)
+        for param in group["params"]:
+            if not isinstance(param, Tensor) or not param.is_leaf:
+                raise ValueError(f"{type(self).__name__}: can't optimize a non-leaf tensor or a non-tensor; got "
+                                 f"{type(param).__name__}.")
+        existing = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in existing for p in group["params"]):
+            raise ValueError(f"{type(self).__name__}: some parameters appear in more than one parameter group.")
+        for name, default in self.defaults.items():
+            group.setdefault(name, default)
+        self.param_groups.append(group)
+
+    def zero_grad(self, set_to_none: bool = True):
+        for group in self.param_groups:
+            for param in group["params"]:
+                if set_to_none:
+                    param.grad = None
+                elif param.grad is not None:
+                    param.grad = param.grad.detach()
+                    param.grad.data[...] = 0
+
+    def step(self, closure=None):
+        """One update of every parameter with a gradient; `closure` re-evaluates and returns the loss."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        with no_grad():
+            for group in self.param_groups:
+                for param in group["params"]:
+                    if param.grad is None:
+                        continue
+                    state = self.state.setdefault(param, {})
+                    grad = param.grad.data
+                    self.update(param, -grad if group.get("maximize") else grad, group, state)
+                    param._version[0] += 1
+        return loss
+
+    def update(self, param, grad, group: dict, state: dict):
+        raise NotImplementedError
+
+    # --- helpers for subclasses ---
+    @staticmethod
+    def buffer(state: dict, name: str, like, fill=0.0):
+        """A state array of the parameter's shape and dtype, created (filled) on first use."""
+        if name not in state:
+            state[name] = Tensor._make(like.device.backend.xp.full(like.shape, fill, dtype=like.data.dtype), like.device)
+        return state[name].data
+
+    # --- state ---
+    def state_dict(self) -> dict:
+        """{'state': {index: {...}}, 'param_groups': [{..., 'params': [indices]}]} (PyTorch's layout)."""
+        index_of, groups, counter = {}, [], 0
+        for group in self.param_groups:
+            packed = {k: v for k, v in group.items() if k != "params"}
+            packed["params"] = []
+            for param in group["params"]:
+                index_of.setdefault(id(param), counter)
+                packed["params"].append(index_of[id(param)])
+                counter += 1
+            groups.append(packed)
+        state = {index_of[id(p)]: dict(s) for p, s in self.state.items() if id(p) in index_of}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict):
+        """Restore hyper-parameters and state; the groups must match this optimizer's (BAD_INPUTS row 28)."""
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(f"{type(self).__name__}: loaded state dict has {len(saved_groups)} parameter groups, the "
+                             f"optimizer has {len(self.param_groups)}.")
+        params_by_index = {}
+        for saved, group in zip(saved_groups, self.param_groups):
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(
+                    f"{type(self).__name__}: loaded state dict contains a parameter group that doesn't match the size "
+                    f"of optimizer's group ({len(saved['params'])} vs {len(group['params'])} parameters); was it "
+                    "saved from another model?"
+                )
+            params_by_index.update(zip(saved["params"], group["params"]))
+        self.state = {}
+        for index, saved_state in state_dict["state"].items():
+            param = params_by_index[int(index)]
+            restored = {}
+            for name, value in saved_state.items():
+                if isinstance(value, Tensor):
+                    if value.shape != param.shape and value.ndim:
+                        raise ShapeError(f"{type(self).__name__}: state '{name}' has shape {value.shape} but its "
+                                         f"parameter has shape {param.shape}; the state is from another model.")
+                    value = value.to(param.device)
+                    value = value.to(param.dtype) if value.is_floating_point else value
+                    value = Tensor._make(value.data.copy(), param.device)
+                restored[name] = value
+            self.state[param] = restored
+        for saved, group in zip(saved_groups, self.param_groups):
+            for key, value in saved.items():
+                if key != "params":
+                    group[key] = value
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for index, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {index}")
+            lines += [f"    {key}: {value}" for key, value in sorted(group.items()) if key != "params"]
+        return "\n".join(lines + [")"])

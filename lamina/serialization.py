@@ -1,0 +1,134 @@
+"""lamina.save / lamina.load: state_dicts as safetensors files, written atomically, never pickled.
+
+A file holds the tensors of a (possibly nested) dict under flat dotted names, plus,
+in the safetensors header's metadata, a JSON description of the nesting and of the
+plain values (numbers, strings, lists) that sit beside the tensors. A flat dict of
+tensors (a model's state_dict) has exactly its own keys as tensor names, so
+`safetensors.torch.load_file` reads it as PyTorch's state_dict.
+"""
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from lamina.backend import get_device
+from lamina.errors import CheckpointError
+from lamina.tensor import Tensor
+
+_FORMAT = "lamina.state/1"
+
+
+def save(obj, path) -> Path:
+    """Write a dict of tensors (nested dicts, lists and plain values allowed) to `path` atomically.
+
+    The file appears complete or not at all: it is written to a temporary file in the
+    same folder, flushed to disk (fsync) and renamed over the target.
+    """
+    from safetensors.numpy import save as serialize
+
+    if not isinstance(obj, dict):
+        raise TypeError(f"lamina.save: expects a dict (e.g. model.state_dict()); got {type(obj).__name__}.")
+    tensors = {}
+    structure = _encode(obj, "", tensors)
+    metadata = {"format": _FORMAT, "structure": json.dumps(structure)}
+    payload = serialize(tensors, metadata=metadata)
+    return write_atomically(Path(path), payload)
+
+
+def write_atomically(path: Path, payload: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(payload)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)  # make the rename itself durable
+    finally:
+        os.close(directory)
+    return path
+
+
+def load(path, device=None) -> dict:
+    """Read a file written by `lamina.save` (or any safetensors file) back into its dict of tensors."""
+    from safetensors import SafetensorError
+    from safetensors.numpy import load as deserialize
+
+    path = Path(path)
+    if not path.exists():
+        raise CheckpointError(f"lamina.load: {path}: no such file.")
+    size = path.stat().st_size
+    if size == 0:
+        raise CheckpointError(f"lamina.load: {path}: file is empty (0 bytes); it was never written completely.")
+    data = path.read_bytes()
+    try:
+        arrays = deserialize(data)
+    except (SafetensorError, ValueError, OSError) as error:
+        raise CheckpointError(
+            f"lamina.load: {path} ({size} bytes) is not a valid safetensors file: {error}. It may be truncated, "
+            "corrupt, or not a lamina checkpoint (lamina never reads pickle files)."
+        ) from None
+    metadata = _read_metadata(path, data)
+    device = get_device(device)
+    tensors = {name: Tensor._make(device.backend.asarray(array.copy()), device) for name, array in arrays.items()}
+    if metadata.get("format") != _FORMAT:
+        return tensors  # a plain safetensors file (e.g. written by PyTorch): its flat dict
+    try:
+        return _decode(json.loads(metadata["structure"]), tensors)
+    except (KeyError, ValueError, TypeError) as error:
+        raise CheckpointError(f"lamina.load: {path}: the file's structure description is damaged ({error}).") from None
+
+
+def _read_metadata(path, data):
+    header_size = int.from_bytes(data[:8], "little")
+    try:
+        header = json.loads(data[8 : 8 + header_size])
+    except ValueError as error:
+        raise CheckpointError(f"lamina.load: {path}: unreadable header ({error}).") from None
+    return header.get("__metadata__") or {}
+
+
+def _encode(value, prefix, tensors):
+    """A JSON description of value; tensors are stored in `tensors` under dotted names."""
+    if isinstance(value, Tensor):
+        name = prefix or "tensor"
+        if name in tensors:
+            raise ValueError(f"lamina.save: two tensors would be stored under the name {name!r}.")
+        tensors[name] = value.detach().numpy().copy() if value.data.flags.c_contiguous else value.numpy().copy(order="C")
+        return {"tensor": name}
+    if isinstance(value, dict):
+        items = []
+        for key, item in value.items():
+            if not isinstance(key, (str, int)):
+                raise TypeError(f"lamina.save: dict keys must be str or int; got {type(key).__name__} {key!r}.")
+            child = f"{prefix}.{key}" if prefix else str(key)
+            items.append([key, _encode(item, child, tensors)])
+        return {"dict": items}
+    if isinstance(value, (list, tuple)):
+        kind = "list" if isinstance(value, list) else "tuple"
+        return {kind: [_encode(item, f"{prefix}.{i}" if prefix else str(i), tensors) for i, item in enumerate(value)]}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return {"value": value}
+    raise TypeError(
+        f"lamina.save: cannot store {type(value).__name__} at {prefix or 'the top level'!r}; only tensors, dicts, "
+        "lists, tuples, numbers, strings and None are saved (nothing is pickled)."
+    )
+
+
+def _decode(description, tensors):
+    if "tensor" in description:
+        return tensors[description["tensor"]]
+    if "dict" in description:
+        return {key: _decode(item, tensors) for key, item in description["dict"]}
+    if "list" in description:
+        return [_decode(item, tensors) for item in description["list"]]
+    if "tuple" in description:
+        return tuple(_decode(item, tensors) for item in description["tuple"])
+    return description["value"]
