@@ -93,7 +93,7 @@ from lamina.functional import (
     unsqueeze,
     var,
 )
-from lamina.ops.elementwise import maximum, minimum, sign, where, isnan, isinf, isfinite, logical_not
+from lamina.ops.elementwise import floor_divide, remainder, maximum, minimum, sign, where, isnan, isinf, isfinite, logical_not
 from lamina.ops.indexing import gather, scatter_add
 from lamina.ops.linalg import einsum, matmul
 from lamina.ops.movement import cat, expand, flip, permute, repeat, reshape, roll

@@ -560,6 +560,18 @@ class Tensor:
     def __rtruediv__(self, other):
         return elementwise.div(other, self)
 
+    def __floordiv__(self, other):
+        return elementwise.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return elementwise.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return elementwise.remainder(self, other)
+
+    def __rmod__(self, other):
+        return elementwise.remainder(other, self)
+
     def __pow__(self, exponent):
         return elementwise.pow(self, exponent)
 

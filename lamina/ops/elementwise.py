@@ -92,6 +92,25 @@ class Div(Function):
         return grad_x, grad_y
 
 
+class Remainder(Function):
+    """z = x mod y with the sign of y (Python's and PyTorch's rule)."""
+
+    __slots__ = ()
+    derivative = "dz/dx = 1, dz/dy = -floor(x / y)"
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return ctx.xp.remainder(x, y)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, y = ctx.saved
+        grad_x = sum_to(grad_out, x.shape) if ctx.needs_input_grad[0] else None
+        grad_y = sum_to(-grad_out * floor_divide(x, y), y.shape) if ctx.needs_input_grad[1] else None
+        return grad_x, grad_y
+
+
 class Neg(Function):
     __slots__ = ()
     derivative = "dz/dx = -1"
@@ -490,6 +509,17 @@ def pow(base, exponent):
             base = cast(base, dtypes.default_float)
         return PowScalar.apply(base, exponent=exponent)
     return _binary(Pow, "pow", base, exponent)
+
+
+def remainder(a, b):
+    return _binary(Remainder, "remainder", a, b)
+
+
+def floor_divide(a, b) -> Tensor:
+    """floor(a / b); piecewise constant, so it records no graph (as PyTorch)."""
+    with no_grad():
+        a, b = _operands("floor_divide", a, b)
+    return Tensor._make(a.device.backend.xp.floor_divide(a.data, b.data), a.device)
 
 
 def maximum(a, b):

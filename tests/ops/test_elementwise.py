@@ -194,3 +194,10 @@ def test_cast_clone_and_contiguous_are_differentiable():
     x = lamina.ones(2, requires_grad=True)
     y = x.clone()
     assert y.data is not x.data and y.grad_fn is not None
+
+
+def test_remainder_and_floor_divide():
+    check_op(lambda lib, x, y: lib.remainder(x * 5, y + 3), [(3, 4), (4,)], positive=True)
+    x = lamina.tensor([7, -7, 5])
+    assert (x // 2).tolist() == [3, -4, 2] and (x % 3).tolist() == [1, 2, 2]
+    assert (lamina.tensor([7.5]) // 2).tolist() == [3.0]
