@@ -14,6 +14,7 @@ from lamina.nn import functional as F
 from lamina.nn import init
 from lamina.nn.module import Module
 from lamina.nn.parameter import Parameter
+from lamina.ops.movement import cat
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -122,7 +123,7 @@ class _RNNBase(Module):
                     per_step[t] = state[0] if self.mode == "LSTM" else state
                 outputs.append(core.stack(per_step, 0))
                 finals.append(state)
-            layer_input = outputs[0] if directions == 1 else core.cat(outputs, -1)
+            layer_input = outputs[0] if directions == 1 else cat(outputs, -1)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 layer_input = F.dropout(layer_input, self.dropout)
         output = layer_input
