@@ -1,0 +1,87 @@
+"""lamina.save / lamina.load: round trips, atomic writes, corrupt files (rows 24-26), torch interop."""
+
+import os
+
+import numpy as np
+import pytest
+
+import lamina
+from lamina import nn, optim
+
+
+def test_round_trip_nested_with_metadata(tmp_path):
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    optimizer = optim.Adam(model.parameters(), lr=0.01)
+    model(lamina.randn(5, 3)).sum().backward()
+    optimizer.step()
+    checkpoint = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": 3, "name": "run",
+                  "history": [0.5, 0.25], "none": None}
+    path = lamina.save(checkpoint, tmp_path / "ckpt.safetensors")
+    loaded = lamina.load(path)
+    assert loaded["epoch"] == 3 and loaded["name"] == "run" and loaded["history"] == [0.5, 0.25]
+    assert loaded["none"] is None
+    for key, value in model.state_dict().items():
+        np.testing.assert_array_equal(loaded["model"][key].numpy(), value.numpy())
+        assert loaded["model"][key].dtype is value.dtype
+    restored = optim.Adam(model.parameters(), lr=0.5)
+    restored.load_state_dict(loaded["optimizer"])
+    assert restored.param_groups[0]["lr"] == 0.01 and restored.param_groups[0]["betas"] == (0.9, 0.999)
+    state = restored.state[model[0].weight]
+    assert state["step"] == 1
+    np.testing.assert_array_equal(state["exp_avg"].numpy(), optimizer.state[model[0].weight]["exp_avg"].numpy())
+
+
+def test_write_is_atomic_and_leaves_no_temporary_files(tmp_path):
+    path = tmp_path / "model.safetensors"
+    lamina.save({"w": lamina.ones(2)}, path)
+    with pytest.raises(TypeError, match="cannot store"):
+        lamina.save({"w": lamina.zeros(2), "bad": object()}, path)
+    assert lamina.load(path)["w"].tolist() == [1.0, 1.0]  # the failed save did not touch the old file
+    assert os.listdir(tmp_path) == ["model.safetensors"]
+
+
+def test_row_24_truncated_file(tmp_path):
+    path = tmp_path / "truncated.safetensors"
+    lamina.save({"w": lamina.ones(100)}, path)
+    path.write_bytes(path.read_bytes()[:-50])
+    with pytest.raises(lamina.CheckpointError, match=r"truncated.safetensors \(\d+ bytes\) is not a valid safetensors"):
+        lamina.load(path)
+
+
+def test_row_25_empty_file(tmp_path):
+    path = tmp_path / "empty.safetensors"
+    path.write_bytes(b"")
+    with pytest.raises(lamina.CheckpointError, match=r"empty.safetensors: file is empty \(0 bytes\)"):
+        lamina.load(path)
+
+
+def test_row_26_garbage_and_pickles_are_never_executed(tmp_path):
+    import pickle
+
+    path = tmp_path / "evil.pt"
+    path.write_bytes(pickle.dumps({"w": [1, 2, 3]}))
+    with pytest.raises(lamina.CheckpointError, match="not a valid safetensors file.*never reads pickle"):
+        lamina.load(path)
+    huge_header = tmp_path / "header.safetensors"
+    huge_header.write_bytes((10**12).to_bytes(8, "little") + b"{}")
+    with pytest.raises(lamina.CheckpointError):
+        lamina.load(huge_header)
+    with pytest.raises(lamina.CheckpointError, match="no such file"):
+        lamina.load(tmp_path / "missing.safetensors")
+
+
+def test_torch_reads_lamina_state_dicts_and_back(tmp_path):
+    torch = pytest.importorskip("torch")
+    from safetensors.torch import load_file, save_file
+
+    layer = nn.Conv2d(2, 3, 3)
+    path = lamina.save(layer.state_dict(), tmp_path / "conv.safetensors")
+    twin = torch.nn.Conv2d(2, 3, 3)
+    twin.load_state_dict(load_file(str(path)))
+    x = np.random.default_rng(0).standard_normal((1, 2, 5, 5)).astype(np.float32)
+    np.testing.assert_allclose(twin(torch.from_numpy(x)).detach().numpy(), layer(lamina.tensor(x)).numpy(), atol=1e-5)
+    back = tmp_path / "from_torch.safetensors"
+    save_file(torch.nn.Linear(4, 2).state_dict(), str(back))
+    linear = nn.Linear(4, 2)
+    linear.load_state_dict(lamina.load(back))
+    np.testing.assert_array_equal(linear.weight.numpy(), load_file(str(back))["weight"].numpy())
