@@ -7,6 +7,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 import mlp  # noqa: E402
 import op_overhead  # noqa: E402
+import training  # noqa: E402
 from harness import library_info  # noqa: E402
 
 
@@ -19,6 +20,7 @@ def main():
     except ImportError:
         pass
     mlp.main()
+    training.main()
     op_overhead.main()
 
 

@@ -62,7 +62,17 @@ from lamina.creation import (
 from lamina import autograd
 from lamina.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from lamina.functional import (
-    abs, cos, erf, exp, log, neg, relu, sigmoid, sin, sqrt, tanh,
+    abs,
+    cos,
+    erf,
+    exp,
+    log,
+    neg,
+    relu,
+    sigmoid,
+    sin,
+    sqrt,
+    tanh,
     all,
     amax,
     amin,
@@ -93,7 +103,18 @@ from lamina.functional import (
     unsqueeze,
     var,
 )
-from lamina.ops.elementwise import floor_divide, remainder, maximum, minimum, sign, where, isnan, isinf, isfinite, logical_not
+from lamina.ops.elementwise import (
+    floor_divide,
+    remainder,
+    maximum,
+    minimum,
+    sign,
+    where,
+    isnan,
+    isinf,
+    isfinite,
+    logical_not,
+)
 from lamina.ops.indexing import gather, scatter_add
 from lamina.ops.linalg import einsum, matmul
 from lamina.ops.movement import cat, expand, flip, permute, repeat, reshape, roll

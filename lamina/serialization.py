@@ -101,7 +101,9 @@ def _encode(value, prefix, tensors):
         name = prefix or "tensor"
         if name in tensors:
             raise ValueError(f"lamina.save: two tensors would be stored under the name {name!r}.")
-        tensors[name] = value.detach().numpy().copy() if value.data.flags.c_contiguous else value.numpy().copy(order="C")
+        tensors[name] = (
+            value.detach().numpy().copy() if value.data.flags.c_contiguous else value.numpy().copy(order="C")
+        )
         return {"tensor": name}
     if isinstance(value, dict):
         items = []

@@ -649,8 +649,10 @@ def parse_to_arguments(args, dtype=None, device=None):
     for arg in args:
         if isinstance(arg, Tensor):
             dtype, device = arg.dtype, arg.device
-        elif isinstance(arg, dtypes.DType) or arg in (float, int, bool) or (
-            isinstance(arg, str) and arg in dtypes._BY_NAME
+        elif (
+            isinstance(arg, dtypes.DType)
+            or arg in (float, int, bool)
+            or (isinstance(arg, str) and arg in dtypes._BY_NAME)
         ):
             dtype = arg
         else:

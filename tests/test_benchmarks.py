@@ -13,3 +13,11 @@ def test_mlp_benchmark_trains_identically_in_lamina_and_torch():
     import mlp
 
     mlp.check_same_training(steps=5)
+
+
+@pytest.mark.parametrize("name", ["lenet", "gpt"])
+def test_training_benchmarks_compute_the_same_steps_in_lamina_and_torch(name):
+    pytest.importorskip("torch", reason="the comparison needs torch")
+    import training
+
+    training.check_same_training(name, steps=3)

@@ -10,8 +10,21 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "lamina"
-RANK = {"errors": 0, "dtypes": 0, "backend": 0, "tensor": 1, "autograd": 2, "ops": 3, "creation": 3,
-        "functional": 4, "serialization": 4, "nn": 5, "viz": 5, "optim": 6, "cli": 9}
+RANK = {
+    "errors": 0,
+    "dtypes": 0,
+    "backend": 0,
+    "tensor": 1,
+    "autograd": 2,
+    "ops": 3,
+    "creation": 3,
+    "functional": 4,
+    "serialization": 4,
+    "nn": 5,
+    "viz": 5,
+    "optim": 6,
+    "cli": 9,
+}
 # tensor.py's methods call the ops; it imports them at its end (the one intended cycle, see its NOTE)
 ALLOWED_UPWARD = {("tensor", "creation"), ("tensor", "functional"), ("tensor", "ops")}
 # numpy is imported only where arrays are made or read, never above the backends for array math

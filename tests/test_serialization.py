@@ -14,8 +14,14 @@ def test_round_trip_nested_with_metadata(tmp_path):
     optimizer = optim.Adam(model.parameters(), lr=0.01)
     model(lamina.randn(5, 3)).sum().backward()
     optimizer.step()
-    checkpoint = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": 3, "name": "run",
-                  "history": [0.5, 0.25], "none": None}
+    checkpoint = {
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "epoch": 3,
+        "name": "run",
+        "history": [0.5, 0.25],
+        "none": None,
+    }
     path = lamina.save(checkpoint, tmp_path / "ckpt.safetensors")
     loaded = lamina.load(path)
     assert loaded["epoch"] == 3 and loaded["name"] == "run" and loaded["history"] == [0.5, 0.25]

@@ -146,7 +146,9 @@ def _call_backward(node, grad_out):
 def _check_gradient(node, index, grad):
     bad = first_bad_value(node.xp, grad.data)
     if bad is not None:
-        trace = (node.extras and node.extras.forward_trace) or "(unknown: the op was created before anomaly detection was on)\n"
+        trace = (
+            node.extras and node.extras.forward_trace
+        ) or "(unknown: the op was created before anomaly detection was on)\n"
         raise AnomalyError(
             f"Function '{node.name}Backward' returned {bad} values in its {index}th output. "
             f"The forward call that created it:\n{trace}"

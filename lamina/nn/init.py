@@ -30,7 +30,9 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
 def fan_in_and_fan_out(tensor):
     """(fan_in, fan_out) of a weight (out, in, *kernel): in * prod(kernel), out * prod(kernel)."""
     if tensor.ndim < 2:
-        raise ShapeError(f"init: fan in and fan out need a tensor with at least 2 dims; got shape {tuple(tensor.shape)}.")
+        raise ShapeError(
+            f"init: fan in and fan out need a tensor with at least 2 dims; got shape {tuple(tensor.shape)}."
+        )
     receptive = 1
     for size in tensor.shape[2:]:
         receptive *= size

@@ -57,7 +57,9 @@ class Module:
             (parameters if isinstance(value, Parameter) else self._modules)[name] = value
         elif name in self._buffers:
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"{type(self).__name__}: buffer '{name}' must be a tensor or None; got {type(value).__name__}.")
+                raise TypeError(
+                    f"{type(self).__name__}: buffer '{name}' must be a tensor or None; got {type(value).__name__}."
+                )
             self._buffers[name] = value
         elif name in parameters or name in self._modules:
             if value is not None:
@@ -250,11 +252,15 @@ class Module:
             if not isinstance(source, Tensor):
                 source = Tensor(source)
             if tuple(source.shape) != tuple(target.shape):
-                mismatched.append(f"size mismatch for {key}: copying a param with shape {tuple(source.shape)} "
-                                  f"from checkpoint, the shape in current model is {tuple(target.shape)}.")
+                mismatched.append(
+                    f"size mismatch for {key}: copying a param with shape {tuple(source.shape)} "
+                    f"from checkpoint, the shape in current model is {tuple(target.shape)}."
+                )
             elif source.dtype is not target.dtype and strict:
-                mismatched.append(f"dtype mismatch for {key}: the checkpoint has {source.dtype.name}, the current "
-                                  f"model has {target.dtype.name}.")
+                mismatched.append(
+                    f"dtype mismatch for {key}: the checkpoint has {source.dtype.name}, the current "
+                    f"model has {target.dtype.name}."
+                )
         problems = list(mismatched)
         if strict:
             if missing:
@@ -263,7 +269,8 @@ class Module:
                 problems.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ".")
         if problems:
             raise ShapeError(
-                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(problems)
+                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                + "\n\t".join(problems)
                 + "\nCheck that the checkpoint was saved from the same architecture (or pass strict=False to "
                 "load the matching keys and get a report)."
             )

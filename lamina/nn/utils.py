@@ -23,8 +23,10 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         else:
             total = sum(float((g.abs() ** norm_type).sum().item()) for g in grads) ** (1.0 / norm_type)
         if error_if_nonfinite and not math.isfinite(total):
-            raise RuntimeError(f"clip_grad_norm_: the total norm of the gradients is {total}; a NaN or Inf entered "
-                               "the gradients. Use lamina.autograd.detect_anomaly() to find the op.")
+            raise RuntimeError(
+                f"clip_grad_norm_: the total norm of the gradients is {total}; a NaN or Inf entered "
+                "the gradients. Use lamina.autograd.detect_anomaly() to find the op."
+            )
         scale = max_norm / (total + 1e-6)
         if scale < 1:
             for g in grads:

@@ -33,7 +33,9 @@ def _pad(xp, x, padding):
 
 
 def _out_size(input_hw, weight_hw, stride, padding, dilation):
-    return tuple(output_size(n, k, s, sum(p), d) for n, k, s, p, d in zip(input_hw, weight_hw, stride, padding, dilation))
+    return tuple(
+        output_size(n, k, s, sum(p), d) for n, k, s, p, d in zip(input_hw, weight_hw, stride, padding, dilation)
+    )
 
 
 def conv_forward(xp, x, w, stride, padding, dilation, groups):
@@ -101,7 +103,9 @@ class Conv(Function):
         x, w = ctx.saved
         geometry = dict(zip(("stride", "padding", "dilation", "groups"), ctx.geometry))
         grad_x = ConvInputGrad.apply(grad_out, w, input_shape=x.shape, **geometry) if ctx.needs_input_grad[0] else None
-        grad_w = ConvWeightGrad.apply(x, grad_out, weight_shape=w.shape, **geometry) if ctx.needs_input_grad[1] else None
+        grad_w = (
+            ConvWeightGrad.apply(x, grad_out, weight_shape=w.shape, **geometry) if ctx.needs_input_grad[1] else None
+        )
         return grad_x, grad_w
 
 
@@ -121,7 +125,9 @@ class ConvInputGrad(Function):
         grad, w = ctx.saved
         geometry = dict(zip(("stride", "padding", "dilation", "groups"), ctx.geometry))
         d_grad = Conv.apply(upstream, w, **geometry) if ctx.needs_input_grad[0] else None
-        d_w = ConvWeightGrad.apply(upstream, grad, weight_shape=w.shape, **geometry) if ctx.needs_input_grad[1] else None
+        d_w = (
+            ConvWeightGrad.apply(upstream, grad, weight_shape=w.shape, **geometry) if ctx.needs_input_grad[1] else None
+        )
         return d_grad, d_w
 
 

@@ -126,6 +126,7 @@ class Neg(Function):
 
 class Pow(Function):
     """z = x ** y for two tensors."""
+
     __slots__ = ()
 
     derivative = "dz/dx = y x^(y-1), dz/dy = x^y log x"
@@ -151,6 +152,7 @@ class Pow(Function):
 
 class PowScalar(Function):
     """z = x ** p for a Python number p."""
+
     __slots__ = ("exponent",)
 
     derivative = "dz/dx = p x^(p-1)"
@@ -352,6 +354,7 @@ class Clamp(Function):
 
 class Where(Function):
     """z = x where condition else y; the condition gets no gradient."""
+
     __slots__ = ("shapes",)
 
     derivative = "dz/dx = condition, dz/dy = not condition"
@@ -411,6 +414,7 @@ def _split_by_winner(grad_out, x_wins, tie, shape_x, shape_y):
 
 class Cast(Function):
     """Change of dtype; the gradient is cast back to the input's dtype."""
+
     __slots__ = ("input_dtype",)
 
     derivative = "dz/dx = 1 (cast back to x's dtype)"
@@ -427,6 +431,7 @@ class Cast(Function):
 
 class Clone(Function):
     __slots__ = ()
+
     @staticmethod
     def forward(ctx, x):
         return x.copy()
@@ -438,6 +443,7 @@ class Clone(Function):
 
 class ToDevice(Function):
     """A copy to another device: the one explicit way data crosses devices."""
+
     __slots__ = ("source",)
 
     @staticmethod

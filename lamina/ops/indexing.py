@@ -18,6 +18,7 @@ def is_basic(index) -> bool:
 
 class GetItem(Function):
     """x[index] with advanced (integer-array or mask) indexing: a copy."""
+
     __slots__ = ("input_shape", "index")
 
     @staticmethod
@@ -32,6 +33,7 @@ class GetItem(Function):
 
 class Slice(GetItem):
     """x[index] with basic indexing: a view of x."""
+
     __slots__ = ()
 
     is_view = True
@@ -39,6 +41,7 @@ class Slice(GetItem):
 
 class IndexAdd(Function):
     """zeros(shape) with `values` added at `index` (repeated positions add up): the adjoint of x[index]."""
+
     __slots__ = ("index",)
 
     @staticmethod
@@ -65,6 +68,7 @@ def _full_index(xp, index, dim):
 
 class Gather(Function):
     """out[i][j] = x[i][index[i][j]] for dim=1 (and alike for every dim)."""
+
     __slots__ = ("input_shape", "index", "dim")
 
     @staticmethod
@@ -80,6 +84,7 @@ class Gather(Function):
 
 class ScatterAdd(Function):
     """out = x, then out[i][index[i][j]] += src[i][j] for dim=1 (and alike)."""
+
     __slots__ = ("index", "dim")
 
     @staticmethod
@@ -170,6 +175,7 @@ def scatter_add(x, dim, index, src):
 
 class IndexPut(Function):
     """out = x with out[index] = value (the recorded form of `x[index] = value`)."""
+
     __slots__ = ("index", "value_shape")
 
     @staticmethod

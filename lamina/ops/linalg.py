@@ -10,6 +10,7 @@ from lamina.ops.shapes import broadcast_shape
 
 class MatMul(Function):
     """z = x @ y for x: (*b, n, k), y: (*b, k, m) -> (*b, n, m), batch dims broadcast."""
+
     __slots__ = ()
 
     derivative = "dz/dx = grad @ y^T, dz/dy = x^T @ grad"
@@ -73,6 +74,7 @@ class Einsum(Function):
     The equation arrives normalised: explicit output, no ellipsis, no subscript
     repeated within one operand (see `einsum`).
     """
+
     __slots__ = ("equation",)
 
     @staticmethod

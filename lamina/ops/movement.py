@@ -70,6 +70,7 @@ class Expand(Function):
 
 class Repeat(Function):
     __slots__ = ("input_shape", "repeats")
+
     @staticmethod
     def forward(ctx, x, repeats):
         ctx.input_shape = x.shape
@@ -88,6 +89,7 @@ class Repeat(Function):
 
 class Cat(Function):
     __slots__ = ("dim", "sizes")
+
     @staticmethod
     def forward(ctx, *arrays, dim):
         ctx.dim = dim
@@ -107,6 +109,7 @@ class Cat(Function):
 
 class ConstantPad(Function):
     """Pad with a constant; `widths` is ((before, after), ...) per dim, all >= 0."""
+
     __slots__ = ("widths",)
 
     @staticmethod
@@ -122,6 +125,7 @@ class ConstantPad(Function):
 
 class Flip(Function):
     __slots__ = ("dims",)
+
     @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
@@ -134,6 +138,7 @@ class Flip(Function):
 
 class Roll(Function):
     __slots__ = ("shifts", "dims")
+
     @staticmethod
     def forward(ctx, x, shifts, dims):
         ctx.shifts, ctx.dims = shifts, dims

@@ -33,6 +33,7 @@ class Sum(Function):
 
 class SumTo(Function):
     """Sum over the dims that broadcasting added or stretched, giving `shape` (adjoint of expand)."""
+
     __slots__ = ("input_shape",)
 
     derivative = "dz/dx_i = 1 (the gradient is broadcast back)"
@@ -52,6 +53,7 @@ class SumTo(Function):
 
 class _Extremum(Function):
     """amax/amin: the gradient is shared evenly between tied extreme elements (as PyTorch)."""
+
     __slots__ = ("dims",)
 
     reduce_name = ""

@@ -7,5 +7,16 @@ from lamina.optim.classic import HebbianRule, PerceptronRule, WidrowHoff
 from lamina.optim.optimizer import Optimizer
 from lamina.optim.sgd import SGD
 
-__all__ = ["lr_scheduler", "Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "PerceptronRule",
-           "HebbianRule", "WidrowHoff"]
+__all__ = [
+    "lr_scheduler",
+    "Optimizer",
+    "SGD",
+    "Adam",
+    "AdamW",
+    "RMSprop",
+    "Adagrad",
+    "Adadelta",
+    "PerceptronRule",
+    "HebbianRule",
+    "WidrowHoff",
+]

@@ -16,15 +16,18 @@ class _SingleLayerRule(Optimizer):
         super().__init__(params, defaults)
         params = self.param_groups[0]["params"]
         if len(self.param_groups) != 1 or len(params) not in (1, 2) or params[0].ndim != 2:
-            raise ValueError(f"{type(self).__name__}: expects the parameters of one linear layer: weight (out, in) "
-                             "and optionally bias (out,), e.g. layer.parameters().")
+            raise ValueError(
+                f"{type(self).__name__}: expects the parameters of one linear layer: weight (out, in) "
+                "and optionally bias (out,), e.g. layer.parameters()."
+            )
         self.weight = params[0]
         self.bias = params[1] if len(params) == 2 else None
 
     def _net_input(self, inputs):
         if inputs.ndim != 2 or inputs.shape[1] != self.weight.shape[1]:
-            raise ShapeError(f"{type(self).__name__}: inputs must be (N, {self.weight.shape[1]}); got "
-                             f"{shape_str(inputs.shape)}.")
+            raise ShapeError(
+                f"{type(self).__name__}: inputs must be (N, {self.weight.shape[1]}); got {shape_str(inputs.shape)}."
+            )
         out = inputs.data @ self.weight.data.T
         return out + self.bias.data if self.bias is not None else out
 

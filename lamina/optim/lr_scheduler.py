@@ -18,8 +18,10 @@ class LRScheduler:
             if last_epoch == -1:
                 group.setdefault("initial_lr", group["lr"])
             elif "initial_lr" not in group:
-                raise KeyError(f"{type(self).__name__}: param 'initial_lr' is not specified in param_groups when "
-                               "resuming (last_epoch != -1); load the optimizer's state first.")
+                raise KeyError(
+                    f"{type(self).__name__}: param 'initial_lr' is not specified in param_groups when "
+                    "resuming (last_epoch != -1); load the optimizer's state first."
+                )
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._initial_step()
@@ -125,9 +127,23 @@ class OneCycleLR(LRScheduler):
     """Smith & Topin (2019): warm up from max_lr/div_factor to max_lr, then anneal to a tiny rate,
     cycling the momentum (or Adam's beta1) the opposite way."""
 
-    def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None, pct_start=0.3,
-                 anneal_strategy="cos", cycle_momentum=True, base_momentum=0.85, max_momentum=0.95, div_factor=25.0,
-                 final_div_factor=1e4, three_phase=False, last_epoch=-1):
+    def __init__(
+        self,
+        optimizer,
+        max_lr,
+        total_steps=None,
+        epochs=None,
+        steps_per_epoch=None,
+        pct_start=0.3,
+        anneal_strategy="cos",
+        cycle_momentum=True,
+        base_momentum=0.85,
+        max_momentum=0.95,
+        div_factor=25.0,
+        final_div_factor=1e4,
+        three_phase=False,
+        last_epoch=-1,
+    ):
         if total_steps is None:
             if epochs is None or steps_per_epoch is None:
                 raise ValueError("OneCycleLR: give total_steps, or epochs and steps_per_epoch.")
@@ -145,12 +161,16 @@ class OneCycleLR(LRScheduler):
                 self._set_momentum(group, max_momentum)
         warm_end = float(pct_start * total_steps) - 1
         if three_phase:
-            self.phases = [(warm_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-                           (2 * warm_end, "max_lr", "initial_lr", "base_momentum", "max_momentum"),
-                           (total_steps - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum")]
+            self.phases = [
+                (warm_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                (2 * warm_end, "max_lr", "initial_lr", "base_momentum", "max_momentum"),
+                (total_steps - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum"),
+            ]
         else:
-            self.phases = [(warm_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-                           (total_steps - 1, "max_lr", "min_lr", "base_momentum", "max_momentum")]
+            self.phases = [
+                (warm_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                (total_steps - 1, "max_lr", "min_lr", "base_momentum", "max_momentum"),
+            ]
         super().__init__(optimizer, last_epoch)
 
     @staticmethod
@@ -188,8 +208,10 @@ class SequentialLR(LRScheduler):
 
     def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
         if len(milestones) != len(schedulers) - 1:
-            raise ValueError(f"SequentialLR: expected {len(schedulers) - 1} milestones for {len(schedulers)} "
-                             f"schedulers; got {len(milestones)}.")
+            raise ValueError(
+                f"SequentialLR: expected {len(schedulers) - 1} milestones for {len(schedulers)} "
+                f"schedulers; got {len(milestones)}."
+            )
         self.optimizer, self._schedulers, self._milestones = optimizer, list(schedulers), list(milestones)
         self.last_epoch = last_epoch + 1
         for group in optimizer.param_groups:
@@ -221,8 +243,18 @@ class SequentialLR(LRScheduler):
 class ReduceLROnPlateau:
     """Multiply the lr by `factor` when the metric has not improved for `patience` epochs."""
 
-    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel",
-                 cooldown=0, min_lr=0.0, eps=1e-8):
+    def __init__(
+        self,
+        optimizer,
+        mode="min",
+        factor=0.1,
+        patience=10,
+        threshold=1e-4,
+        threshold_mode="rel",
+        cooldown=0,
+        min_lr=0.0,
+        eps=1e-8,
+    ):
         if factor >= 1.0:
             raise ValueError("ReduceLROnPlateau: factor should be < 1.0.")
         if mode not in ("min", "max") or threshold_mode not in ("rel", "abs"):

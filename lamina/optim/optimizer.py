@@ -38,8 +38,10 @@ class Optimizer:
         group["params"] = [params] if isinstance(params, Tensor) else list(params)
         for param in group["params"]:
             if not isinstance(param, Tensor) or not param.is_leaf:
-                raise ValueError(f"{type(self).__name__}: can't optimize a non-leaf tensor or a non-tensor; got "
-                                 f"{type(param).__name__}.")
+                raise ValueError(
+                    f"{type(self).__name__}: can't optimize a non-leaf tensor or a non-tensor; got "
+                    f"{type(param).__name__}."
+                )
         existing = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in existing for p in group["params"]):
             raise ValueError(f"{type(self).__name__}: some parameters appear in more than one parameter group.")
@@ -81,7 +83,9 @@ class Optimizer:
     def buffer(state: dict, name: str, like, fill=0.0):
         """A state array of the parameter's shape and dtype, created (filled) on first use."""
         if name not in state:
-            state[name] = Tensor._make(like.device.backend.xp.full(like.shape, fill, dtype=like.data.dtype), like.device)
+            state[name] = Tensor._make(
+                like.device.backend.xp.full(like.shape, fill, dtype=like.data.dtype), like.device
+            )
         return state[name].data
 
     # --- state ---
@@ -103,8 +107,10 @@ class Optimizer:
         """Restore hyper-parameters and state; the groups must match this optimizer's (BAD_INPUTS row 28)."""
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
-            raise ValueError(f"{type(self).__name__}: loaded state dict has {len(saved_groups)} parameter groups, the "
-                             f"optimizer has {len(self.param_groups)}.")
+            raise ValueError(
+                f"{type(self).__name__}: loaded state dict has {len(saved_groups)} parameter groups, the "
+                f"optimizer has {len(self.param_groups)}."
+            )
         params_by_index = {}
         for saved, group in zip(saved_groups, self.param_groups):
             if len(saved["params"]) != len(group["params"]):
@@ -121,8 +127,10 @@ class Optimizer:
             for name, value in saved_state.items():
                 if isinstance(value, Tensor):
                     if value.shape != param.shape and value.ndim:
-                        raise ShapeError(f"{type(self).__name__}: state '{name}' has shape {value.shape} but its "
-                                         f"parameter has shape {param.shape}; the state is from another model.")
+                        raise ShapeError(
+                            f"{type(self).__name__}: state '{name}' has shape {value.shape} but its "
+                            f"parameter has shape {param.shape}; the state is from another model."
+                        )
                     value = value.to(param.device)
                     value = value.to(param.dtype) if value.is_floating_point else value
                     value = Tensor._make(value.data.copy(), param.device)

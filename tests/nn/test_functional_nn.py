@@ -28,15 +28,22 @@ def test_conv2d(kwargs, shapes):
 
 def test_conv1d_and_transpose():
     check_op(lambda lib, x, w, b: F(lib).conv1d(x, w, b, stride=2, padding=1), [(2, 3, 7), (4, 3, 3), (4,)])
-    check_op(lambda lib, x, w, b: F(lib).conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1),
-             [(1, 2, 3, 3), (2, 3, 3, 3), (3,)], gradgrad=True)
+    check_op(
+        lambda lib, x, w, b: F(lib).conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1),
+        [(1, 2, 3, 3), (2, 3, 3, 3), (3,)],
+        gradgrad=True,
+    )
     check_op(lambda lib, x, w: F(lib).conv_transpose2d(x, w, groups=2, dilation=2), [(1, 4, 3, 2), (4, 1, 2, 2)])
 
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"kernel_size": 2}, {"kernel_size": 3, "stride": 2, "padding": 1}, {"kernel_size": (2, 3), "dilation": 2},
-     {"kernel_size": 3, "stride": 2, "ceil_mode": True}],
+    [
+        {"kernel_size": 2},
+        {"kernel_size": 3, "stride": 2, "padding": 1},
+        {"kernel_size": (2, 3), "dilation": 2},
+        {"kernel_size": 3, "stride": 2, "ceil_mode": True},
+    ],
     ids=["2x2", "3x3-s2-p1", "dilated", "ceil"],
 )
 def test_max_pool2d(kwargs):
@@ -50,9 +57,13 @@ def test_max_pool_indices_and_1d():
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"kernel_size": 2}, {"kernel_size": 3, "stride": 2, "padding": 1},
-     {"kernel_size": 3, "stride": 2, "padding": 1, "count_include_pad": False},
-     {"kernel_size": 3, "stride": 2, "ceil_mode": True}, {"kernel_size": 2, "divisor_override": 3}],
+    [
+        {"kernel_size": 2},
+        {"kernel_size": 3, "stride": 2, "padding": 1},
+        {"kernel_size": 3, "stride": 2, "padding": 1, "count_include_pad": False},
+        {"kernel_size": 3, "stride": 2, "ceil_mode": True},
+        {"kernel_size": 2, "divisor_override": 3},
+    ],
 )
 def test_avg_pool2d(kwargs):
     check_op(lambda lib, x: F(lib).avg_pool2d(x, **kwargs), [(2, 2, 7, 6)])
@@ -73,13 +84,27 @@ def test_normalisations():
 
 @pytest.mark.parametrize(
     "name,kwargs",
-    [("relu", {}), ("leaky_relu", {"negative_slope": 0.2}), ("elu", {"alpha": 1.5}), ("gelu", {}),
-     ("gelu", {"approximate": "tanh"}), ("silu", {}), ("softplus", {"beta": 2.0}), ("hardtanh", {}),
-     ("relu6", {}), ("sigmoid", {}), ("tanh", {})],
+    [
+        ("relu", {}),
+        ("leaky_relu", {"negative_slope": 0.2}),
+        ("elu", {"alpha": 1.5}),
+        ("gelu", {}),
+        ("gelu", {"approximate": "tanh"}),
+        ("silu", {}),
+        ("softplus", {"beta": 2.0}),
+        ("hardtanh", {}),
+        ("relu6", {}),
+        ("sigmoid", {}),
+        ("tanh", {}),
+    ],
 )
 def test_activations(name, kwargs):
-    check_op(lambda lib, x: getattr(F(lib), name)(x * 3, **kwargs), [(4, 5)], away_from=0.0,
-             gradgrad=name in ("gelu", "elu", "softplus"))
+    check_op(
+        lambda lib, x: getattr(F(lib), name)(x * 3, **kwargs),
+        [(4, 5)],
+        away_from=0.0,
+        gradgrad=name in ("gelu", "elu", "softplus"),
+    )
 
 
 def test_softplus_threshold_and_elu_large_inputs():
@@ -103,14 +128,21 @@ def test_linear_bilinear_embedding():
 
 
 def test_scaled_dot_product_attention():
-    check_op(lambda lib, q, k, v: F(lib).scaled_dot_product_attention(q, k, v), [(2, 3, 4), (2, 5, 4), (2, 5, 6)],
-             gradgrad=True)
-    check_op(lambda lib, q, k, v: F(lib).scaled_dot_product_attention(q, k, v, is_causal=True),
-             [(1, 2, 4, 3), (1, 2, 4, 3), (1, 2, 4, 3)])
+    check_op(
+        lambda lib, q, k, v: F(lib).scaled_dot_product_attention(q, k, v),
+        [(2, 3, 4), (2, 5, 4), (2, 5, 6)],
+        gradgrad=True,
+    )
+    check_op(
+        lambda lib, q, k, v: F(lib).scaled_dot_product_attention(q, k, v, is_causal=True),
+        [(1, 2, 4, 3), (1, 2, 4, 3), (1, 2, 4, 3)],
+    )
     mask = np.array([[True, False, True], [True, True, False]])
     rng = np.random.default_rng(0)
-    check_op(lambda lib, q, k, v, m: F(lib).scaled_dot_product_attention(q, k, v, attn_mask=m),
-             arrays=[rng.standard_normal((2, 4)), rng.standard_normal((3, 4)), rng.standard_normal((3, 2)), mask])
+    check_op(
+        lambda lib, q, k, v, m: F(lib).scaled_dot_product_attention(q, k, v, attn_mask=m),
+        arrays=[rng.standard_normal((2, 4)), rng.standard_normal((3, 4)), rng.standard_normal((3, 2)), mask],
+    )
 
 
 def test_dropout_statistics_and_seed():

@@ -23,7 +23,12 @@ def test_gains_and_fans_match_torch():
         (lambda t: init.normal_(t, 1.0, 0.5), None, None, 0.5),
         (lambda t: init.xavier_uniform_(t), -np.sqrt(6 / 600), np.sqrt(6 / 600), np.sqrt(2 / 600)),
         (lambda t: init.xavier_normal_(t, gain=2.0), None, None, 2 * np.sqrt(2 / 600)),
-        (lambda t: init.kaiming_uniform_(t, nonlinearity="relu"), -np.sqrt(6 / 200), np.sqrt(6 / 200), np.sqrt(2 / 200)),
+        (
+            lambda t: init.kaiming_uniform_(t, nonlinearity="relu"),
+            -np.sqrt(6 / 200),
+            np.sqrt(6 / 200),
+            np.sqrt(2 / 200),
+        ),
         (lambda t: init.kaiming_normal_(t, mode="fan_out", nonlinearity="relu"), None, None, np.sqrt(2 / 400)),
         (lambda t: init.trunc_normal_(t, std=1.0, a=-1.0, b=1.5), -1.0, 1.5, None),
     ],

@@ -65,11 +65,17 @@ LAYERS = {
     "RNNCell": (lambda m: m.RNNCell(3, 4), [x(2, 3), x(2, 4)]),
     "GRUCell": (lambda m: m.GRUCell(3, 4), [x(2, 3), x(2, 4)]),
     "MultiheadAttention": (lambda m: m.MultiheadAttention(8, 2), [x(4, 2, 8), x(5, 2, 8), x(5, 2, 8)]),
-    "MultiheadAttention-kdim-batch-first": (lambda m: m.MultiheadAttention(6, 3, kdim=4, vdim=5, batch_first=True),
-                                            [x(2, 3, 6), x(2, 4, 4), x(2, 4, 5)]),
+    "MultiheadAttention-kdim-batch-first": (
+        lambda m: m.MultiheadAttention(6, 3, kdim=4, vdim=5, batch_first=True),
+        [x(2, 3, 6), x(2, 4, 4), x(2, 4, 5)],
+    ),
     "TransformerEncoderLayer": (lambda m: m.TransformerEncoderLayer(8, 2, 16, dropout=0.0), [x(5, 2, 8)]),
-    "TransformerEncoderLayer-prenorm-gelu": (lambda m: m.TransformerEncoderLayer(
-        8, 2, 16, dropout=0.0, activation="gelu", norm_first=True, batch_first=True), [x(2, 5, 8)]),
+    "TransformerEncoderLayer-prenorm-gelu": (
+        lambda m: m.TransformerEncoderLayer(
+            8, 2, 16, dropout=0.0, activation="gelu", norm_first=True, batch_first=True
+        ),
+        [x(2, 5, 8)],
+    ),
     "TransformerDecoderLayer": (lambda m: m.TransformerDecoderLayer(8, 2, 16, dropout=0.0), [x(4, 2, 8), x(5, 2, 8)]),
     "Transformer": (lambda m: m.Transformer(8, 2, 2, 1, 16, dropout=0.0), [x(5, 2, 8), x(4, 2, 8)]),
 }
@@ -86,8 +92,12 @@ def test_lstm_cell_and_initial_states():
         return layer(x, (h, c))
 
     compare_layer(lambda: nn.LSTMCell(3, 4), lambda: tnn().LSTMCell(3, 4), [x(2, 3), x(2, 4), x(2, 4)], call=call)
-    compare_layer(lambda: nn.LSTM(3, 4), lambda: tnn().LSTM(3, 4), [x(5, 2, 3), x(1, 2, 4), x(1, 2, 4)],
-                  call=lambda layer, s, h, c: layer(s, (h, c)))
+    compare_layer(
+        lambda: nn.LSTM(3, 4),
+        lambda: tnn().LSTM(3, 4),
+        [x(5, 2, 3), x(1, 2, 4), x(1, 2, 4)],
+        call=lambda layer, s, h, c: layer(s, (h, c)),
+    )
 
 
 def test_attention_masks():
@@ -97,21 +107,31 @@ def test_attention_masks():
     def call(layer, q, mask, pad):
         return layer(q, q, q, attn_mask=mask, key_padding_mask=pad)
 
-    compare_layer(lambda: nn.MultiheadAttention(6, 2), lambda: tnn().MultiheadAttention(6, 2),
-                  [x(4, 2, 6), causal, padding], call=call)
+    compare_layer(
+        lambda: nn.MultiheadAttention(6, 2),
+        lambda: tnn().MultiheadAttention(6, 2),
+        [x(4, 2, 6), causal, padding],
+        call=call,
+    )
     float_mask = x(4, 4)
-    compare_layer(lambda: nn.MultiheadAttention(6, 3, batch_first=True),
-                  lambda: tnn().MultiheadAttention(6, 3, batch_first=True), [x(2, 4, 6), float_mask],
-                  call=lambda layer, q, m: layer(q, q, q, attn_mask=m, average_attn_weights=False))
+    compare_layer(
+        lambda: nn.MultiheadAttention(6, 3, batch_first=True),
+        lambda: tnn().MultiheadAttention(6, 3, batch_first=True),
+        [x(2, 4, 6), float_mask],
+        call=lambda layer, q, m: layer(q, q, q, attn_mask=m, average_attn_weights=False),
+    )
 
 
 def test_transformer_with_causal_mask():
     mask = nn.Transformer.generate_square_subsequent_mask(4).numpy().astype(np.float64)
     if torch is not None:
         np.testing.assert_array_equal(mask, tnn().Transformer.generate_square_subsequent_mask(4).numpy())
-    compare_layer(lambda: nn.Transformer(8, 2, 1, 2, 16, dropout=0.0, norm_first=True),
-                  lambda: tnn().Transformer(8, 2, 1, 2, 16, dropout=0.0, norm_first=True),
-                  [x(5, 2, 8), x(4, 2, 8), mask], call=lambda layer, s, t, m: layer(s, t, tgt_mask=m))
+    compare_layer(
+        lambda: nn.Transformer(8, 2, 1, 2, 16, dropout=0.0, norm_first=True),
+        lambda: tnn().Transformer(8, 2, 1, 2, 16, dropout=0.0, norm_first=True),
+        [x(5, 2, 8), x(4, 2, 8), mask],
+        call=lambda layer, s, t, m: layer(s, t, tgt_mask=m),
+    )
 
 
 def test_default_initialisation_ranges_match_pytorch():
@@ -131,20 +151,29 @@ def test_default_initialisation_ranges_match_pytorch():
 
 
 def test_layer_errors_name_the_layer_and_shapes():
-    with pytest.raises(lamina.ShapeError, match=r"Linear\(in_features=10\) got input with last dim 7 \(shape \(3, 7\)\)"):
+    with pytest.raises(
+        lamina.ShapeError, match=r"Linear\(in_features=10\) got input with last dim 7 \(shape \(3, 7\)\)"
+    ):
         nn.Linear(10, 5)(lamina.zeros(3, 7))
-    with pytest.raises(lamina.ShapeError, match=r"Conv2d\(3, 8\): Given groups=1, weight of size \[8, 3, 3, 3\], "
-                                                r"expected input\[1, 4, 8, 8\] to have 3 channels, but got 4"):
+    with pytest.raises(
+        lamina.ShapeError,
+        match=r"Conv2d\(3, 8\): Given groups=1, weight of size \[8, 3, 3, 3\], "
+        r"expected input\[1, 4, 8, 8\] to have 3 channels, but got 4",
+    ):
         nn.Conv2d(3, 8, 3)(lamina.zeros(1, 4, 8, 8))
     with pytest.raises(lamina.ShapeError, match=r"padded input size per channel: \(2 x 2\). Kernel size: \(5 x 5\)"):
         nn.Conv2d(1, 1, 5)(lamina.zeros(1, 1, 2, 2))
-    with pytest.raises(IndexError, match=r"Embedding\(10, 3\): embedding: index 10 is out of range .*num_embeddings=10"):
+    with pytest.raises(
+        IndexError, match=r"Embedding\(10, 3\): embedding: index 10 is out of range .*num_embeddings=10"
+    ):
         nn.Embedding(10, 3)(lamina.tensor([1, 10]))
     with pytest.raises(ValueError, match="in_channels .6. must be divisible by groups .4."):
         nn.Conv2d(6, 8, 3, groups=4)
     with pytest.raises(ValueError, match="positive integer"):
         nn.Linear(0, 3)
-    with pytest.raises(lamina.DTypeError, match="Linear: input dtype float64 does not match the parameters' dtype float32"):
+    with pytest.raises(
+        lamina.DTypeError, match="Linear: input dtype float64 does not match the parameters' dtype float32"
+    ):
         nn.Linear(2, 2)(lamina.zeros(1, 2, dtype=lamina.float64))
     with pytest.raises(ValueError, match="more than 1 value per channel when training"):
         nn.BatchNorm1d(3)(lamina.zeros(1, 3))

@@ -18,15 +18,22 @@ def F(lib):
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize(
     "kwargs",
-    [{}, {"label_smoothing": 0.1}, {"ignore_index": 1}, {"weight": "w"}, {"weight": "w", "label_smoothing": 0.2,
-                                                                          "ignore_index": 3}],
+    [
+        {},
+        {"label_smoothing": 0.1},
+        {"ignore_index": 1},
+        {"weight": "w"},
+        {"weight": "w", "label_smoothing": 0.2, "ignore_index": 3},
+    ],
     ids=["plain", "smoothing", "ignore", "weight", "all"],
 )
 def test_cross_entropy_class_indices(kwargs, reduction):
     weight = np.array([0.5, 1.0, 2.0, 1.5])
 
     def fn(lib, x, t):
-        options = {k: (lib.tensor(weight).to(x.dtype) if v == "w" else v) for k, v in kwargs.items()}  # weights are constants
+        options = {
+            k: (lib.tensor(weight).to(x.dtype) if v == "w" else v) for k, v in kwargs.items()
+        }  # weights are constants
         return F(lib).cross_entropy(x, t, reduction=reduction, **options)
 
     check_op(fn, arrays=[LOGITS, LABELS], gradgrad=kwargs == {} and reduction == "mean")
@@ -53,8 +60,7 @@ def test_regression_losses(name, reduction):
 
 
 def test_smooth_l1_and_huber_parameters():
-    check_op(lambda lib, x, t: F(lib).smooth_l1_loss(x, t, beta=0.5) + F(lib).huber_loss(x, t, delta=2.0),
-             [(6,), (6,)])
+    check_op(lambda lib, x, t: F(lib).smooth_l1_loss(x, t, beta=0.5) + F(lib).huber_loss(x, t, delta=2.0), [(6,), (6,)])
 
 
 def test_binary_cross_entropies():
@@ -62,10 +68,17 @@ def test_binary_cross_entropies():
     targets = rng.uniform(0, 1, (4, 3))
     check_op(lambda lib, p, t: F(lib).binary_cross_entropy(p, t), arrays=[probabilities, targets])
     weight, pos_weight = rng.uniform(0.5, 2, (3,)), rng.uniform(0.5, 2, (3,))
-    check_op(lambda lib, p, t: F(lib).binary_cross_entropy(p, t, weight=lib.tensor(weight).to(p.dtype), reduction="sum"),
-             arrays=[probabilities, targets])
-    check_op(lambda lib, x, t: F(lib).binary_cross_entropy_with_logits(x * 5, t, pos_weight=lib.tensor(pos_weight).to(x.dtype)),
-             arrays=[rng.standard_normal((4, 3)), targets], gradgrad=True)
+    check_op(
+        lambda lib, p, t: F(lib).binary_cross_entropy(p, t, weight=lib.tensor(weight).to(p.dtype), reduction="sum"),
+        arrays=[probabilities, targets],
+    )
+    check_op(
+        lambda lib, x, t: F(lib).binary_cross_entropy_with_logits(
+            x * 5, t, pos_weight=lib.tensor(pos_weight).to(x.dtype)
+        ),
+        arrays=[rng.standard_normal((4, 3)), targets],
+        gradgrad=True,
+    )
 
 
 def test_bce_with_logits_is_stable():
@@ -79,10 +92,14 @@ def test_kl_div(reduction):
     target = rng.dirichlet(np.ones(4), size=3)
     target[0, 1] = 0.0  # 0 log 0 = 0
     # the target holds a 0 (where d/dt of t log t is infinite): a constant here
-    check_op(lambda lib, x: F(lib).kl_div(x.log_softmax(1), lib.tensor(target).to(x.dtype), reduction=reduction),
-             arrays=[rng.standard_normal((3, 4))])
-    check_op(lambda lib, x, t: F(lib).kl_div(x.log_softmax(1), t.log_softmax(1), reduction=reduction, log_target=True),
-             [(3, 4), (3, 4)])
+    check_op(
+        lambda lib, x: F(lib).kl_div(x.log_softmax(1), lib.tensor(target).to(x.dtype), reduction=reduction),
+        arrays=[rng.standard_normal((3, 4))],
+    )
+    check_op(
+        lambda lib, x, t: F(lib).kl_div(x.log_softmax(1), t.log_softmax(1), reduction=reduction, log_target=True),
+        [(3, 4), (3, 4)],
+    )
 
 
 def test_row_08_float_class_labels():
@@ -123,8 +140,10 @@ def test_row_15_empty_batch_mean_raises_data_error():
 
 def test_loss_modules_match_functions():
     x, t = lamina.tensor(LOGITS), lamina.tensor(LABELS)
-    assert lamina.nn.CrossEntropyLoss(label_smoothing=0.1)(x, t).item() == F(lamina).cross_entropy(
-        x, t, label_smoothing=0.1).item()
+    assert (
+        lamina.nn.CrossEntropyLoss(label_smoothing=0.1)(x, t).item()
+        == F(lamina).cross_entropy(x, t, label_smoothing=0.1).item()
+    )
     assert lamina.nn.MSELoss(reduction="sum")(x, x * 2).item() == pytest.approx(float((LOGITS**2).sum()))
     with pytest.raises(ValueError, match="reduction must be one of"):
         lamina.nn.MSELoss(reduction="avg")

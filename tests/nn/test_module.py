@@ -25,14 +25,33 @@ class Block(nn.Module):
 
 def test_registration_and_traversal():
     block = Block()
-    assert [n for n, _ in block.named_parameters()] == ["scale", "linear.weight", "linear.bias", "norm.weight",
-                                                        "norm.bias"]
-    assert [n for n, _ in block.named_buffers()] == ["steps", "scratch", "norm.running_mean", "norm.running_var",
-                                                     "norm.num_batches_tracked"]
+    assert [n for n, _ in block.named_parameters()] == [
+        "scale",
+        "linear.weight",
+        "linear.bias",
+        "norm.weight",
+        "norm.bias",
+    ]
+    assert [n for n, _ in block.named_buffers()] == [
+        "steps",
+        "scratch",
+        "norm.running_mean",
+        "norm.running_var",
+        "norm.num_batches_tracked",
+    ]
     assert [n for n, _ in block.named_modules()] == ["", "linear", "norm"]
     assert [type(c).__name__ for c in block.children()] == ["Linear", "BatchNorm1d"]
-    assert list(block.state_dict()) == ["scale", "steps", "linear.weight", "linear.bias", "norm.weight", "norm.bias",
-                                        "norm.running_mean", "norm.running_var", "norm.num_batches_tracked"]
+    assert list(block.state_dict()) == [
+        "scale",
+        "steps",
+        "linear.weight",
+        "linear.bias",
+        "norm.weight",
+        "norm.bias",
+        "norm.running_mean",
+        "norm.running_var",
+        "norm.num_batches_tracked",
+    ]
     assert block.note == "plain attribute" and "scratch" not in block.state_dict()
     shared = nn.Linear(2, 2)
     assert len(list(nn.Sequential(shared, shared).parameters())) == 2  # a shared layer counts once
@@ -108,8 +127,10 @@ def test_row_27_every_mismatch_in_one_error():
     with pytest.raises(lamina.ShapeError) as error:
         model.load_state_dict(state)
     message = str(error.value)
-    assert "size mismatch for 0.weight: copying a param with shape (5, 4) from checkpoint, the shape in current model " \
-           "is (3, 4)" in message
+    assert (
+        "size mismatch for 0.weight: copying a param with shape (5, 4) from checkpoint, the shape in current model "
+        "is (3, 4)" in message
+    )
     assert "size mismatch for 0.bias" in message and "size mismatch for 2.weight" in message
     assert "dtype mismatch for 2.bias" in message
     assert 'Unexpected key(s) in state_dict: "3.weight", "3.bias".' in message

@@ -13,8 +13,11 @@ def test_perceptron_converges_on_separable_data_and_never_on_xor():
     labels = (points @ np.array([2.0, -1.0]) + 0.3 > 0).astype(np.float32)
     layer = nn.Linear(2, 1)
     rule = optim.PerceptronRule(layer.parameters(), lr=1.0)
-    mistakes = [rule.step(lamina.tensor(points[i : i + 1].astype(np.float32)), lamina.tensor(labels[i : i + 1]))
-                for _ in range(50) for i in range(100)]
+    mistakes = [
+        rule.step(lamina.tensor(points[i : i + 1].astype(np.float32)), lamina.tensor(labels[i : i + 1]))
+        for _ in range(50)
+        for i in range(100)
+    ]
     assert sum(mistakes[-100:]) == 0  # a full pass without mistakes: converged
     xor_in = lamina.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     xor_out = lamina.tensor([0.0, 1.0, 1.0, 0.0])

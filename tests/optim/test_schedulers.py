@@ -13,10 +13,12 @@ SCHEDULES = {
     "LinearLR": lambda s, o: s.LinearLR(o, start_factor=0.25, total_iters=4),
     "LambdaLR": lambda s, o: s.LambdaLR(o, lambda epoch: 1 / (1 + epoch)),
     "OneCycleLR": lambda s, o: s.OneCycleLR(o, max_lr=1.0, total_steps=15),
-    "OneCycleLR-linear-3phase": lambda s, o: s.OneCycleLR(o, max_lr=0.5, total_steps=14, anneal_strategy="linear",
-                                                          three_phase=True, pct_start=0.25),
+    "OneCycleLR-linear-3phase": lambda s, o: s.OneCycleLR(
+        o, max_lr=0.5, total_steps=14, anneal_strategy="linear", three_phase=True, pct_start=0.25
+    ),
     "SequentialLR": lambda s, o: s.SequentialLR(
-        o, [s.LinearLR(o, start_factor=0.1, total_iters=3), s.CosineAnnealingLR(o, T_max=8)], milestones=[3]),
+        o, [s.LinearLR(o, start_factor=0.1, total_iters=3), s.CosineAnnealingLR(o, T_max=8)], milestones=[3]
+    ),
 }
 
 

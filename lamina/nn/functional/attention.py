@@ -16,15 +16,18 @@ def causal_mask(length_q, length_k, device):
     return positions_k <= positions_q + (length_k - length_q)
 
 
-def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
-                                 return_weights=False):
+def scaled_dot_product_attention(
+    query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, return_weights=False
+):
     """softmax(Q K^T * scale + mask) V for Q (*, L, E), K (*, S, E), V (*, S, Ev) -> (*, L, Ev).
 
     attn_mask: bool (True = may attend, PyTorch's SDPA convention) or float (added to the scores).
     """
     if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
-        raise ShapeError(f"scaled_dot_product_attention: query {shape_str(query.shape)}, key {shape_str(key.shape)} "
-                         f"and value {shape_str(value.shape)} do not fit: need Q (*, L, E), K (*, S, E), V (*, S, Ev).")
+        raise ShapeError(
+            f"scaled_dot_product_attention: query {shape_str(query.shape)}, key {shape_str(key.shape)} "
+            f"and value {shape_str(value.shape)} do not fit: need Q (*, L, E), K (*, S, E), V (*, S, Ev)."
+        )
     scale = 1 / math.sqrt(query.shape[-1]) if scale is None else scale
     scores = (query @ key.transpose(-2, -1)) * scale  # (*, L, S)
     if is_causal:

@@ -47,7 +47,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, _lay
     _check_conv_input(_layer, x, weight, groups)
     stride, dilation = pair(stride, "stride"), pair(dilation, "dilation")
     padding = _padding_pairs(padding, weight.shape[2:], dilation, stride, _layer)
-    for size, k, pads, d, name in zip(x.shape[2:], weight.shape[2:], padding, dilation, ("height", "width")):
+    for size, k, pads, d in zip(x.shape[2:], weight.shape[2:], padding, dilation):
         if size + sum(pads) < d * (k - 1) + 1:
             padded = tuple(n + sum(p) for n, p in zip(x.shape[2:], padding))
             raise ShapeError(
@@ -79,8 +79,9 @@ def conv1d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, _lay
     return out.squeeze(0) if unbatched else out
 
 
-def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1,
-                     _layer="conv_transpose2d"):
+def conv_transpose2d(
+    x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1, _layer="conv_transpose2d"
+):
     """The adjoint of conv2d: x (N, C_in, H, W), weight (C_in, C_out/groups, kh, kw) -> (N, C_out, Ho, Wo).
 
     Ho = (H - 1) * stride - 2 * padding + dilation * (kh - 1) + output_padding + 1.
@@ -99,12 +100,15 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
         for n, s, p, d, k, op in zip(x.shape[2:], stride, padding, dilation, weight.shape[2:], output_padding)
     ]
     if min(out_hw) <= 0:
-        raise ShapeError(f"{_layer}: the output size {tuple(out_hw)} is not positive for input {shape_str(x.shape)}; "
-                         "reduce the padding.")
+        raise ShapeError(
+            f"{_layer}: the output size {tuple(out_hw)} is not positive for input {shape_str(x.shape)}; "
+            "reduce the padding."
+        )
     input_shape = (x.shape[0], weight.shape[1] * groups, *out_hw)
     pads = tuple((p, p) for p in padding)
-    out = ConvInputGrad.apply(x, weight, input_shape=input_shape, stride=stride, padding=pads, dilation=dilation,
-                              groups=groups)
+    out = ConvInputGrad.apply(
+        x, weight, input_shape=input_shape, stride=stride, padding=pads, dilation=dilation, groups=groups
+    )
     if bias is not None:
         out = out + bias.reshape(1, -1, 1, 1)
     return out.squeeze(0) if unbatched else out

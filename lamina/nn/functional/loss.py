@@ -20,10 +20,14 @@ def _check_class_targets(op, input, target, ignore_index):
         )
     expected = (input.shape[0],) + tuple(input.shape[2:]) if input.ndim > 1 else ()
     if input.ndim > 1 and target.ndim >= 1 and target.shape[0] != input.shape[0]:
-        raise ShapeError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size ({target.shape[0]}).")
+        raise ShapeError(
+            f"Expected input batch_size ({input.shape[0]}) to match target batch_size ({target.shape[0]})."
+        )
     if tuple(target.shape) != expected:
-        raise ShapeError(f"{op}: target shape {shape_str(target.shape)} does not fit input shape {shape_str(input.shape)}; "
-                         f"expected {shape_str(expected)}.")
+        raise ShapeError(
+            f"{op}: target shape {shape_str(target.shape)} does not fit input shape {shape_str(input.shape)}; "
+            f"expected {shape_str(expected)}."
+        )
     classes = input.shape[1] if input.ndim > 1 else input.shape[0]
     labels = target.data
     valid = labels != ignore_index
@@ -31,8 +35,10 @@ def _check_class_targets(op, input, target, ignore_index):
     if bad.any():
         position = tuple(int(i) for i in target.device.backend.xp.argwhere(bad)[0])
         value = int(labels[position])
-        raise IndexError(f"{op}: Target {value} is out of bounds: the input has {classes} classes (valid labels "
-                         f"0..{classes - 1}); found at batch position {position if len(position) > 1 else position[0]}.")
+        raise IndexError(
+            f"{op}: Target {value} is out of bounds: the input has {classes} classes (valid labels "
+            f"0..{classes - 1}); found at batch position {position if len(position) > 1 else position[0]}."
+        )
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
@@ -145,8 +151,10 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     check_not_empty("binary_cross_entropy", input, reduction)
     data = input.data
     if data.size and (data.min() < 0 or data.max() > 1):
-        raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1 (probabilities); "
-                         "for logits use binary_cross_entropy_with_logits.")
+        raise ValueError(
+            "binary_cross_entropy: all elements of input should be between 0 and 1 (probabilities); "
+            "for logits use binary_cross_entropy_with_logits."
+        )
     log_p = maximum(input.log(), -100.0)
     log_not_p = maximum((1 - input).log(), -100.0)
     losses = -(target * log_p + (1 - target) * log_not_p)
@@ -194,6 +202,13 @@ def kl_div(input, target, reduction="mean", log_target=False):
 
 
 __all__ = [
-    "nll_loss", "cross_entropy", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits", "kl_div",
+    "nll_loss",
+    "cross_entropy",
+    "mse_loss",
+    "l1_loss",
+    "smooth_l1_loss",
+    "huber_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "kl_div",
 ]

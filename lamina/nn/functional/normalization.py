@@ -17,14 +17,18 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     (with the unbiased variance, as PyTorch); evaluation uses the running ones.
     """
     if x.ndim < 2:
-        raise ShapeError(f"batch_norm: expected an input with a channel dim (N, C, ...); got shape {shape_str(x.shape)}.")
+        raise ShapeError(
+            f"batch_norm: expected an input with a channel dim (N, C, ...); got shape {shape_str(x.shape)}."
+        )
     dims = (0,) + tuple(range(2, x.ndim))
     shape = _channel_shape(x)
     if training:
         count = x.numel() // x.shape[1]
         if count <= 1:
-            raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got input size "
-                             f"{shape_str(x.shape)}. Use a batch of 2 or more, or eval() mode.")
+            raise ValueError(
+                f"batch_norm: expected more than 1 value per channel when training, got input size "
+                f"{shape_str(x.shape)}. Use a batch of 2 or more, or eval() mode."
+            )
         mean = x.mean(dims, keepdim=True)
         var = x.var(dims, keepdim=True, correction=0)
         if running_mean is not None:
@@ -44,9 +48,10 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
 def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalise over the last len(normalized_shape) dims of each sample."""
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    if tuple(x.shape[x.ndim - len(normalized_shape):]) != normalized_shape:
-        raise ShapeError(f"layer_norm: expected the input's last dims to be {normalized_shape}; got shape "
-                         f"{shape_str(x.shape)}.")
+    if tuple(x.shape[x.ndim - len(normalized_shape) :]) != normalized_shape:
+        raise ShapeError(
+            f"layer_norm: expected the input's last dims to be {normalized_shape}; got shape {shape_str(x.shape)}."
+        )
     dims = tuple(range(x.ndim - len(normalized_shape), x.ndim))
     mean = x.mean(dims, keepdim=True)
     var = x.var(dims, keepdim=True, correction=0)

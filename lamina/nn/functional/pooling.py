@@ -29,15 +29,23 @@ def _pool_geometry(layer, x, kernel_size, stride, padding, dilation, ceil_mode):
     padding, dilation = pair(padding, "padding"), pair(dilation, "dilation")
     for k, p, d in zip(kernel, padding, dilation):
         if p > (d * (k - 1) + 1) // 2:
-            raise ValueError(f"{layer}: pad should be at most half of effective kernel size; got padding {padding} "
-                             f"for kernel {kernel}.")
-    out = tuple(_pool_size(n, k, s, p, d, ceil_mode) for n, k, s, p, d in zip(x.shape[-2:], kernel, stride, padding, dilation))
+            raise ValueError(
+                f"{layer}: pad should be at most half of effective kernel size; got padding {padding} "
+                f"for kernel {kernel}."
+            )
+    out = tuple(
+        _pool_size(n, k, s, p, d, ceil_mode) for n, k, s, p, d in zip(x.shape[-2:], kernel, stride, padding, dilation)
+    )
     if min(out) <= 0:
-        raise ShapeError(f"{layer}: input of shape {shape_str(x.shape)} is too small for kernel {kernel} with padding "
-                         f"{padding}: the output would be {out}.")
+        raise ShapeError(
+            f"{layer}: input of shape {shape_str(x.shape)} is too small for kernel {kernel} with padding "
+            f"{padding}: the output would be {out}."
+        )
     # windows of the last output positions may reach past the padded input in ceil mode
-    extra = tuple(max(0, (o - 1) * s + d * (k - 1) + 1 - (n + 2 * p))
-                  for o, s, d, k, n, p in zip(out, stride, dilation, kernel, x.shape[-2:], padding))
+    extra = tuple(
+        max(0, (o - 1) * s + d * (k - 1) + 1 - (n + 2 * p))
+        for o, s, d, k, n, p in zip(out, stride, dilation, kernel, x.shape[-2:], padding)
+    )
     return kernel, stride, padding, dilation, out, extra
 
 
@@ -45,7 +53,9 @@ def _batched(layer, x):
     if x.ndim == 3:
         return x.unsqueeze(0), True
     if x.ndim != 4:
-        raise ShapeError(f"{layer}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input; got shape {shape_str(x.shape)}.")
+        raise ShapeError(
+            f"{layer}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input; got shape {shape_str(x.shape)}."
+        )
     return x, False
 
 
@@ -53,7 +63,8 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
     """Maximum over each window: (N, C, H, W) -> (N, C, Ho, Wo); indices index the H*W plane."""
     x, unbatched = _batched("max_pool2d", x)
     kernel, stride, padding, dilation, out, extra = _pool_geometry(
-        "max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)
+        "max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode
+    )
     (ph, pw), (eh, ew) = padding, extra
     padded = core.pad(x, (pw, pw + ew, ph, ph + eh), value=-math.inf)
     xp = x.device.backend.xp
@@ -72,8 +83,15 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
 def max_pool1d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     """(N, C, L) -> (N, C, Lo): a 2-D max pool of height 1."""
     stride = kernel_size if stride is None else stride
-    result = max_pool2d(x.unsqueeze(-2), _height_one(kernel_size), _height_one(stride), _height_one(padding, 0),
-                        _height_one(dilation), ceil_mode, return_indices)
+    result = max_pool2d(
+        x.unsqueeze(-2),
+        _height_one(kernel_size),
+        _height_one(stride),
+        _height_one(padding, 0),
+        _height_one(dilation),
+        ceil_mode,
+        return_indices,
+    )
     if return_indices:
         return result[0].squeeze(-2), result[1].squeeze(-2)
     return result.squeeze(-2)

@@ -33,11 +33,25 @@ class MultiheadAttention(Module):
     means "do not attend" (PyTorch's convention for this layer).
     """
 
-    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False, add_zero_attn=False,
-                 kdim=None, vdim=None, batch_first=False, device=None, dtype=None):
+    def __init__(
+        self,
+        embed_dim,
+        num_heads,
+        dropout=0.0,
+        bias=True,
+        add_bias_kv=False,
+        add_zero_attn=False,
+        kdim=None,
+        vdim=None,
+        batch_first=False,
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
         if embed_dim <= 0 or num_heads <= 0 or embed_dim % num_heads:
-            raise ValueError(f"MultiheadAttention: embed_dim ({embed_dim}) must be divisible by num_heads ({num_heads}).")
+            raise ValueError(
+                f"MultiheadAttention: embed_dim ({embed_dim}) must be divisible by num_heads ({num_heads})."
+            )
         if add_bias_kv or add_zero_attn:
             raise ValueError("MultiheadAttention: add_bias_kv and add_zero_attn are not supported by lamina.")
         self.embed_dim, self.num_heads, self.dropout, self.batch_first = embed_dim, num_heads, dropout, batch_first
@@ -85,8 +99,17 @@ class MultiheadAttention(Module):
         b = self.in_proj_bias
         return weights, (b[:e], b[e : 2 * e], b[2 * e :])
 
-    def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
-                average_attn_weights=True, is_causal=False):
+    def forward(
+        self,
+        query,
+        key,
+        value,
+        key_padding_mask=None,
+        need_weights=True,
+        attn_mask=None,
+        average_attn_weights=True,
+        is_causal=False,
+    ):
         unbatched = query.ndim == 2
         if unbatched:
             query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
@@ -94,8 +117,10 @@ class MultiheadAttention(Module):
         elif self.batch_first:
             query, key, value = (t.transpose(0, 1) for t in (query, key, value))
         if query.ndim != 3 or query.shape[-1] != self.embed_dim or key.shape[:2] != value.shape[:2]:
-            raise ShapeError(f"MultiheadAttention(embed_dim={self.embed_dim}): got query {shape_str(query.shape)}, key "
-                             f"{shape_str(key.shape)}, value {shape_str(value.shape)} (time-first inside).")
+            raise ShapeError(
+                f"MultiheadAttention(embed_dim={self.embed_dim}): got query {shape_str(query.shape)}, key "
+                f"{shape_str(key.shape)}, value {shape_str(value.shape)} (time-first inside)."
+            )
         length, batch, _ = query.shape
         source = key.shape[0]
         heads, head_dim = self.num_heads, self.head_dim
@@ -116,7 +141,8 @@ class MultiheadAttention(Module):
         padding = _as_additive(key_padding_mask, scores.dtype, "key_padding_mask")
         if padding is not None:
             scores = (scores.reshape(batch, heads, length, source) + padding.reshape(batch, 1, 1, source)).reshape(
-                batch * heads, length, source)
+                batch * heads, length, source
+            )
         weights = scores.softmax(-1)
         attended = F.dropout(weights, self.dropout, self.training) @ v  # (N*H, L, hd)
         out = self.out_proj(attended.transpose(0, 1).reshape(length, batch, self.embed_dim))

@@ -18,8 +18,21 @@ class _ConvNd(Module):
     transposed = False
     spatial_dims = 2
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                 padding_mode, output_padding=0, device=None, dtype=None):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride,
+        padding,
+        dilation,
+        groups,
+        bias,
+        padding_mode,
+        output_padding=0,
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
         name = type(self).__name__
         for arg, value in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
@@ -42,7 +55,7 @@ class _ConvNd(Module):
         self.output_padding, self.padding_mode = self._sizes(output_padding), padding_mode
         if padding == "same" and self.stride != (1,) * self.spatial_dims:
             raise ValueError(f"{name}: padding='same' is not supported for strided convolutions.")
-        shape = ((in_channels, out_channels // groups) if self.transposed else (out_channels, in_channels // groups))
+        shape = (in_channels, out_channels // groups) if self.transposed else (out_channels, in_channels // groups)
         self.weight = Parameter(creation.empty(*shape, *size, device=device, dtype=dtype))
         if bias:
             self.bias = Parameter(creation.empty(out_channels, device=device, dtype=dtype))
@@ -66,8 +79,10 @@ class _ConvNd(Module):
     def _check_input(self, x, spatial):
         expected_dims = (spatial + 1, spatial + 2)
         if x.ndim not in expected_dims:
-            raise ShapeError(f"{type(self).__name__}: expected a {expected_dims[1]}-D (batched) or {expected_dims[0]}-D "
-                             f"input; got shape {shape_str(x.shape)}.")
+            raise ShapeError(
+                f"{type(self).__name__}: expected a {expected_dims[1]}-D (batched) or {expected_dims[0]}-D "
+                f"input; got shape {shape_str(x.shape)}."
+            )
 
     def _mode_padded(self, x):
         """For padding_mode other than zeros, pad explicitly first (then the convolution pads nothing)."""
@@ -77,7 +92,7 @@ class _ConvNd(Module):
         return F.pad(x, widths, mode=_PADDING_MODES[self.padding_mode])
 
     def extra_repr(self):
-        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}")
+        text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
         if self.padding != (0,) * self.spatial_dims:
             text += f", padding={self.padding}"
         if self.dilation != (1,) * self.spatial_dims:
@@ -105,18 +120,49 @@ class Conv2d(_ConvNd):
         (1, 8, 5, 5)
     """
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
-                 padding_mode="zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, device=device, dtype=dtype)
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            device=device,
+            dtype=dtype,
+        )
 
     def forward(self, x):
         self._check_input(x, 2)
         padding = self.padding
         if self.padding_mode != "zeros" and not isinstance(padding, str):
             x, padding = self._mode_padded(x), 0
-        return F.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups,
-                        _layer=f"Conv2d({self.in_channels}, {self.out_channels})")
+        return F.conv2d(
+            x,
+            self.weight,
+            self.bias,
+            self.stride,
+            padding,
+            self.dilation,
+            self.groups,
+            _layer=f"Conv2d({self.in_channels}, {self.out_channels})",
+        )
 
 
 class Conv1d(_ConvNd):
@@ -124,18 +170,49 @@ class Conv1d(_ConvNd):
 
     spatial_dims = 1
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
-                 padding_mode="zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, device=device, dtype=dtype)
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            device=device,
+            dtype=dtype,
+        )
 
     def forward(self, x):
         self._check_input(x, 1)
         padding = self.padding if isinstance(self.padding, str) else self.padding[0]
         if self.padding_mode != "zeros" and not isinstance(self.padding, str):
             x, padding = self._mode_padded(x), 0
-        return F.conv1d(x, self.weight, self.bias, self.stride[0], padding, self.dilation[0], self.groups,
-                        _layer=f"Conv1d({self.in_channels}, {self.out_channels})")
+        return F.conv1d(
+            x,
+            self.weight,
+            self.bias,
+            self.stride[0],
+            padding,
+            self.dilation[0],
+            self.groups,
+            _layer=f"Conv1d({self.in_channels}, {self.out_channels})",
+        )
 
 
 class ConvTranspose2d(_ConvNd):
@@ -147,19 +224,52 @@ class ConvTranspose2d(_ConvNd):
 
     transposed = True
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
-                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups=1,
+        bias=True,
+        dilation=1,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
         if padding_mode != "zeros":
-            raise ValueError(f"ConvTranspose2d: only padding_mode='zeros' is supported (as PyTorch); got {padding_mode!r}.")
+            raise ValueError(
+                f"ConvTranspose2d: only padding_mode='zeros' is supported (as PyTorch); got {padding_mode!r}."
+            )
         if isinstance(padding, str):
             raise ValueError("ConvTranspose2d: padding must be an int or a pair.")
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, output_padding=output_padding, device=device, dtype=dtype)
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            output_padding=output_padding,
+            device=device,
+            dtype=dtype,
+        )
 
     def forward(self, x):
         self._check_input(x, 2)
-        return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding,
-                                  self.groups, self.dilation,
-                                  _layer=f"ConvTranspose2d({self.in_channels}, {self.out_channels})")
-
-
+        return F.conv_transpose2d(
+            x,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            self.output_padding,
+            self.groups,
+            self.dilation,
+            _layer=f"ConvTranspose2d({self.in_channels}, {self.out_channels})",
+        )

@@ -63,8 +63,9 @@ class Linear(Module):
     def forward(self, x):
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             last = x.shape[-1] if x.ndim else "none (a 0-d tensor)"
-            raise ShapeError(f"Linear(in_features={self.in_features}) got input with last dim {last} "
-                             f"(shape {shape_str(x.shape)}).")
+            raise ShapeError(
+                f"Linear(in_features={self.in_features}) got input with last dim {last} (shape {shape_str(x.shape)})."
+            )
         check_input_dtype("Linear", x, self.weight)
         return F.linear(x, self.weight, self.bias)
 
@@ -99,8 +100,10 @@ class Bilinear(Module):
         return F.bilinear(x1, x2, self.weight, self.bias)
 
     def extra_repr(self):
-        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
-                f"out_features={self.out_features}, bias={self.bias is not None}")
+        return (
+            f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+            f"out_features={self.out_features}, bias={self.bias is not None}"
+        )
 
 
 class Flatten(Module):

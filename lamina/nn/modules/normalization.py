@@ -17,8 +17,9 @@ class _BatchNorm(Module):
 
     accepted_dims = (2, 3, 4)
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None,
-                 dtype=None):
+    def __init__(
+        self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None, dtype=None
+    ):
         super().__init__()
         if not isinstance(num_features, int) or num_features <= 0:
             raise ValueError(f"{type(self).__name__}: num_features must be a positive integer; got {num_features!r}.")
@@ -51,11 +52,15 @@ class _BatchNorm(Module):
     def forward(self, x):
         name = type(self).__name__
         if x.ndim not in self.accepted_dims:
-            raise ShapeError(f"{name}: expected a {' or '.join(f'{d}-D' for d in self.accepted_dims)} input; got shape "
-                             f"{shape_str(x.shape)}.")
+            raise ShapeError(
+                f"{name}: expected a {' or '.join(f'{d}-D' for d in self.accepted_dims)} input; got shape "
+                f"{shape_str(x.shape)}."
+            )
         if x.shape[1] != self.num_features:
-            raise ShapeError(f"{name}({self.num_features}) got input with {x.shape[1]} channels (shape "
-                             f"{shape_str(x.shape)}); dim 1 must be the channels.")
+            raise ShapeError(
+                f"{name}({self.num_features}) got input with {x.shape[1]} channels (shape "
+                f"{shape_str(x.shape)}); dim 1 must be the channels."
+            )
         use_batch_stats = self.training or not self.track_running_stats
         momentum = self.momentum
         if self.training and self.track_running_stats:
@@ -63,12 +68,15 @@ class _BatchNorm(Module):
             if momentum is None:  # cumulative moving average
                 momentum = 1.0 / float(self.num_batches_tracked.item())
         # without tracked statistics the running buffers are None and the batch's statistics are used
-        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, use_batch_stats,
-                            momentum, self.eps)
+        return F.batch_norm(
+            x, self.running_mean, self.running_var, self.weight, self.bias, use_batch_stats, momentum, self.eps
+        )
 
     def extra_repr(self):
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
 
 
 class BatchNorm1d(_BatchNorm):
@@ -101,9 +109,11 @@ class LayerNorm(Module):
             self.register_parameter("bias", None)
 
     def forward(self, x):
-        if tuple(x.shape[x.ndim - len(self.normalized_shape):]) != self.normalized_shape:
-            raise ShapeError(f"LayerNorm({self.normalized_shape}) got input of shape {shape_str(x.shape)}; its last "
-                             f"dims must be {self.normalized_shape}.")
+        if tuple(x.shape[x.ndim - len(self.normalized_shape) :]) != self.normalized_shape:
+            raise ShapeError(
+                f"LayerNorm({self.normalized_shape}) got input of shape {shape_str(x.shape)}; its last "
+                f"dims must be {self.normalized_shape}."
+            )
         return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self):
@@ -116,7 +126,9 @@ class GroupNorm(Module):
     def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None):
         super().__init__()
         if num_channels % num_groups:
-            raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups ({num_groups}).")
+            raise ValueError(
+                f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups ({num_groups})."
+            )
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
         if affine:
             self.weight = Parameter(creation.ones(num_channels, device=device, dtype=dtype))

@@ -47,8 +47,18 @@ def _gru_step(x, h, w_ih, w_hh, b_ih, b_hh):
 class _RNNBase(Module):
     mode = "RNN_TANH"
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 bidirectional=False, device=None, dtype=None):
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
         name = type(self).__name__
         for arg, value in (("input_size", input_size), ("hidden_size", hidden_size), ("num_layers", num_layers)):
@@ -95,9 +105,11 @@ class _RNNBase(Module):
     def _check_input(self, x):
         name = type(self).__name__
         if x.ndim not in (2, 3) or x.shape[-1] != self.input_size:
-            raise ShapeError(f"{name}(input_size={self.input_size}) expects input (L, N, {self.input_size}) "
-                             f"{'[batch_first: (N, L, H_in)] ' if self.batch_first else ''}or unbatched "
-                             f"(L, {self.input_size}); got shape {shape_str(x.shape)}.")
+            raise ShapeError(
+                f"{name}(input_size={self.input_size}) expects input (L, N, {self.input_size}) "
+                f"{'[batch_first: (N, L, H_in)] ' if self.batch_first else ''}or unbatched "
+                f"(L, {self.input_size}); got shape {shape_str(x.shape)}."
+            )
 
     def forward(self, x, hx=None):
         self._check_input(x)
@@ -150,8 +162,9 @@ class _RNNBase(Module):
             states = tuple(s.unsqueeze(1) for s in states)
         for s in states:
             if tuple(s.shape) != shape:
-                raise ShapeError(f"{type(self).__name__}: expected hidden state of shape {shape}; got "
-                                 f"{shape_str(s.shape)}.")
+                raise ShapeError(
+                    f"{type(self).__name__}: expected hidden state of shape {shape}; got {shape_str(s.shape)}."
+                )
         return states
 
     def extra_repr(self):
@@ -174,8 +187,19 @@ class RNN(_RNNBase):
     h_n (D*num_layers, N, H_out), D = 2 if bidirectional else 1.
     """
 
-    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False, device=None, dtype=None):
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        nonlinearity="tanh",
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+        device=None,
+        dtype=None,
+    ):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu'; got {nonlinearity!r}.")
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device, dtype)
