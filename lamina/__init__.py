@@ -35,6 +35,7 @@ from lamina.errors import (
     DTypeError,
     LaminaError,
     ShapeError,
+    WorkerError,
 )
 from lamina.tensor import Tensor
 from lamina.creation import (

@@ -41,6 +41,10 @@ class DataError(LaminaError, ValueError):
     """Bad data: a corrupt dataset file, an empty batch, a label out of range."""
 
 
+class WorkerError(LaminaError, RuntimeError):
+    """A data-loader worker that died, hung past the timeout, or failed in a way that cannot be re-raised."""
+
+
 def shape_str(shape) -> str:
     """(2, 3) for a shape, the way every message prints one."""
     return "(" + ", ".join(str(int(s)) for s in shape) + ("," if len(shape) == 1 else "") + ")"
