@@ -92,16 +92,11 @@ class DataLoader:
     # --- resumable position ---
     def state_dict(self) -> dict:
         """Where the loader is: the epoch under way and how many of its batches were handed out."""
-        state = {"seed": self.seed, "epoch": self.epoch, "batches_done": self._batches_done}
-        if self.is_stream and hasattr(self.dataset, "state_dict"):
-            state["dataset"] = self.dataset.state_dict()
-        return state
+        return {"seed": self.seed, "epoch": self.epoch, "batches_done": self._batches_done}
 
     def load_state_dict(self, state: dict):
         """The next iteration continues that epoch after its batches_done batches (none loaded twice)."""
         self.seed, self.epoch, self._skip = state["seed"], state["epoch"], state["batches_done"]
-        if "dataset" in state and hasattr(self.dataset, "load_state_dict"):
-            self.dataset.load_state_dict(state["dataset"])
         if isinstance(getattr(self.batch_sampler, "sampler", None), RandomSampler):
             self.batch_sampler.sampler.seed = self.seed
 
@@ -158,7 +153,7 @@ class DataLoader:
                 pool.submit(worker, ("stream", epoch, self.batch_size, self.drop_last))
             batches = pool.receive_streams()
         for number, batch in enumerate(batches):
-            if number >= skip:  # a resumed stream without its own state_dict skips what was handed out
+            if number >= skip:  # a resumed stream skips the batches it already handed out
                 yield batch
 
     # --- workers ---
