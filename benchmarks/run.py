@@ -5,6 +5,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 
+import data_loading  # noqa: E402
 import mlp  # noqa: E402
 import op_overhead  # noqa: E402
 import training  # noqa: E402
@@ -22,6 +23,7 @@ def main():
     mlp.main()
     training.main()
     op_overhead.main()
+    data_loading.main()
 
 
 if __name__ == "__main__":
