@@ -36,18 +36,34 @@ def samples_per_second(loader, repeats=2):
 
 def main():
     dataset = InMemoryDigits()
-    setups = [("lamina, main thread", DataLoader(dataset, batch_size=128, shuffle=True, seed=0)),
-              ("lamina, 2 threads", DataLoader(dataset, batch_size=128, shuffle=True, seed=0, num_workers=2)),
-              ("lamina, 2 processes", DataLoader(dataset, batch_size=128, shuffle=True, seed=0, num_workers=2,
-                                                 worker_type="process", persistent_workers=True))]
+    setups = [
+        ("lamina, main thread", DataLoader(dataset, batch_size=128, shuffle=True, seed=0)),
+        ("lamina, 2 threads", DataLoader(dataset, batch_size=128, shuffle=True, seed=0, num_workers=2)),
+        (
+            "lamina, 2 processes",
+            DataLoader(
+                dataset,
+                batch_size=128,
+                shuffle=True,
+                seed=0,
+                num_workers=2,
+                worker_type="process",
+                persistent_workers=True,
+            ),
+        ),
+    ]
     try:
         import torch
         from torch.utils.data import DataLoader as TorchLoader
 
         torch.manual_seed(0)
-        setups += [("torch, main process", TorchLoader(dataset, batch_size=128, shuffle=True)),
-                   ("torch, 2 processes", TorchLoader(dataset, batch_size=128, shuffle=True, num_workers=2,
-                                                      persistent_workers=True))]
+        setups += [
+            ("torch, main process", TorchLoader(dataset, batch_size=128, shuffle=True)),
+            (
+                "torch, 2 processes",
+                TorchLoader(dataset, batch_size=128, shuffle=True, num_workers=2, persistent_workers=True),
+            ),
+        ]
     except ImportError:
         print("torch not installed: lamina numbers only")
     lines = ["DataLoader over 60,000 in-memory 28x28 samples, batch 128 (samples/s, best of 2 epochs)"]

@@ -5,12 +5,31 @@ from lamina.data.dataloader import DataLoader
 from lamina.data.dataset import ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset, random_split
 from lamina.data.rng import rng
 from lamina.data.sampler import (
-    BatchSampler, DistributedSampler, RandomSampler, Sampler, SequentialSampler, WeightedRandomSampler,
+    BatchSampler,
+    DistributedSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    WeightedRandomSampler,
 )
 from lamina.data.worker import WorkerInfo, get_worker_info
 
 __all__ = [
-    "DataLoader", "Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "random_split",
-    "Sampler", "SequentialSampler", "RandomSampler", "WeightedRandomSampler", "DistributedSampler", "BatchSampler",
-    "default_collate", "get_worker_info", "WorkerInfo", "rng",
+    "DataLoader",
+    "Dataset",
+    "IterableDataset",
+    "TensorDataset",
+    "Subset",
+    "ConcatDataset",
+    "random_split",
+    "Sampler",
+    "SequentialSampler",
+    "RandomSampler",
+    "WeightedRandomSampler",
+    "DistributedSampler",
+    "BatchSampler",
+    "default_collate",
+    "get_worker_info",
+    "WorkerInfo",
+    "rng",
 ]

@@ -20,7 +20,13 @@ from lamina.data.dataset import IterableDataset
 from lamina.data.rng import generator_for, set_rng
 from lamina.data.sampler import BatchSampler, RandomSampler, SequentialSampler
 from lamina.data.worker import (
-    Failure, SampleFailed, WorkerInfo, capture_failure, collate, fetch_batch, set_worker_info,
+    Failure,
+    SampleFailed,
+    WorkerInfo,
+    capture_failure,
+    collate,
+    fetch_batch,
+    set_worker_info,
 )
 from lamina.errors import DataError, WorkerError
 
@@ -45,9 +51,23 @@ class DataLoader:
         worker_init_fn: called with the worker id at the start of each worker.
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, batch_sampler=None, drop_last=False,
-                 collate_fn=None, num_workers=0, worker_type="thread", prefetch_factor=2, persistent_workers=False,
-                 timeout=0, seed=None, worker_init_fn=None):
+    def __init__(
+        self,
+        dataset,
+        batch_size=1,
+        shuffle=False,
+        sampler=None,
+        batch_sampler=None,
+        drop_last=False,
+        collate_fn=None,
+        num_workers=0,
+        worker_type="thread",
+        prefetch_factor=2,
+        persistent_workers=False,
+        timeout=0,
+        seed=None,
+        worker_init_fn=None,
+    ):
         if not isinstance(num_workers, int) or num_workers < 0:
             raise ValueError(f"DataLoader: num_workers must be a non-negative integer; got {num_workers!r}.")
         if worker_type not in ("thread", "process"):
@@ -64,13 +84,16 @@ class DataLoader:
         self.batch_size, self.drop_last = batch_size, drop_last
         if self.is_stream:
             if shuffle or sampler is not None or batch_sampler is not None:
-                raise ValueError("DataLoader: an IterableDataset has no indices; shuffle, sampler and batch_sampler "
-                                 "cannot be used (shuffle inside the stream instead).")
+                raise ValueError(
+                    "DataLoader: an IterableDataset has no indices; shuffle, sampler and batch_sampler "
+                    "cannot be used (shuffle inside the stream instead)."
+                )
             self.batch_sampler = None
         elif batch_sampler is not None:
             if batch_size != 1 or shuffle or sampler is not None or drop_last:
-                raise ValueError("DataLoader: batch_sampler is mutually exclusive with batch_size, shuffle, sampler "
-                                 "and drop_last.")
+                raise ValueError(
+                    "DataLoader: batch_sampler is mutually exclusive with batch_size, shuffle, sampler and drop_last."
+                )
             self.batch_sampler = batch_sampler
         else:
             if shuffle and sampler is not None:
@@ -120,8 +143,10 @@ class DataLoader:
             self.batch_sampler.set_epoch(epoch)
         all_batches = list(self.batch_sampler)
         if not all_batches:
-            raise DataError(f"DataLoader: the dataset yields no batch (len {len(self.dataset)}, batch_size "
-                            f"{self.batch_size}, drop_last {self.drop_last}); an epoch would be empty.")
+            raise DataError(
+                f"DataLoader: the dataset yields no batch (len {len(self.dataset)}, batch_size "
+                f"{self.batch_size}, drop_last {self.drop_last}); an epoch would be empty."
+            )
         numbered = list(enumerate(all_batches))[skip:]
         if self.num_workers == 0:
             for number, indices in numbered:
@@ -247,9 +272,21 @@ class _WorkerPool:
         self.results = [make_queue(maxsize=size) for _ in range(self.count)]
         self.workers = []
         for worker_id in range(self.count):
-            worker = start(target=_worker_loop, daemon=True, args=(
-                worker_id, self.count, loader.dataset, loader.collate_fn, loader.seed, loader.worker_init_fn,
-                self.tasks[worker_id], self.results[worker_id], self.stop))
+            worker = start(
+                target=_worker_loop,
+                daemon=True,
+                args=(
+                    worker_id,
+                    self.count,
+                    loader.dataset,
+                    loader.collate_fn,
+                    loader.seed,
+                    loader.worker_init_fn,
+                    self.tasks[worker_id],
+                    self.results[worker_id],
+                    self.stop,
+                ),
+            )
             worker.start()
             self.workers.append(worker)
 
@@ -265,8 +302,9 @@ class _WorkerPool:
             except queue.Empty:
                 self._check_alive(worker_id)
                 if self.timeout and time.monotonic() - started > self.timeout:
-                    raise WorkerError(f"DataLoader timed out after {self.timeout} seconds waiting for {what} from "
-                                      f"worker {worker_id}.") from None
+                    raise WorkerError(
+                        f"DataLoader timed out after {self.timeout} seconds waiting for {what} from worker {worker_id}."
+                    ) from None
                 continue
             if kind == "error":
                 raise _reraise(payload)
@@ -287,7 +325,11 @@ class _WorkerPool:
         worker = self.workers[worker_id]
         if self.kind == "process" and not worker.is_alive() and self.results[worker_id].empty():
             code = worker.exitcode
-            how = f"was killed by signal {signal.Signals(-code).name}" if code and code < 0 else f"exited with code {code}"
+            how = (
+                f"was killed by signal {signal.Signals(-code).name}"
+                if code and code < 0
+                else f"exited with code {code}"
+            )
             raise WorkerError(
                 f"DataLoader worker {worker_id} (pid {worker.pid}) exited unexpectedly: it {how}. Hint: a worker "
                 "killed by the system usually ran out of memory (lower batch_size or num_workers, or check shared "
@@ -311,8 +353,10 @@ def _reraise(failure: Failure):
     """The worker's exception rebuilt in this process: its type if it takes a message, else WorkerError."""
     where = f"DataLoader worker {failure.worker_id}" if failure.worker_id is not None else "the main process"
     sample = f" while loading sample {failure.sample_index}" if failure.sample_index is not None else ""
-    message = (f"Caught {failure.type_name} in {where}{sample}: {failure.message}\n"
-               f"Original traceback (most recent call last):\n{failure.traceback}")
+    message = (
+        f"Caught {failure.type_name} in {where}{sample}: {failure.message}\n"
+        f"Original traceback (most recent call last):\n{failure.traceback}"
+    )
     kind = _exception_type(failure)
     try:
         error = kind(message)

@@ -50,7 +50,9 @@ class TensorDataset(Dataset):
             raise DataError("TensorDataset: give at least one tensor.")
         sizes = {t.shape[0] for t in tensors}
         if len(sizes) != 1:
-            raise DataError(f"TensorDataset: tensors must have the same first dim; got sizes {[t.shape[0] for t in tensors]}.")
+            raise DataError(
+                f"TensorDataset: tensors must have the same first dim; got sizes {[t.shape[0] for t in tensors]}."
+            )
         self.tensors = tensors
 
     def __getitem__(self, index):

@@ -70,7 +70,9 @@ class WeightedRandomSampler(Sampler):
         if self.weights.ndim != 1 or (self.weights < 0).any() or not self.weights.sum() > 0:
             raise DataError("WeightedRandomSampler: weights must be a 1-D sequence of non-negative numbers, not all 0.")
         if not replacement and num_samples > (self.weights > 0).sum():
-            raise DataError("WeightedRandomSampler: without replacement, num_samples cannot exceed the non-zero weights.")
+            raise DataError(
+                "WeightedRandomSampler: without replacement, num_samples cannot exceed the non-zero weights."
+            )
         self.num_samples, self.replacement, self.seed = num_samples, replacement, seed
 
     def __iter__(self):
@@ -102,8 +104,11 @@ class DistributedSampler(Sampler):
         self.total_size = self.num_samples * num_replicas
 
     def __iter__(self):
-        order = (generator_for(self.seed, "shuffle", self.epoch).permutation(self.size).tolist() if self.shuffle
-                 else list(range(self.size)))
+        order = (
+            generator_for(self.seed, "shuffle", self.epoch).permutation(self.size).tolist()
+            if self.shuffle
+            else list(range(self.size))
+        )
         if self.drop_last:
             order = order[: self.total_size]
         else:

@@ -47,9 +47,14 @@ class Failure:
 
 
 def capture_failure(error, worker_id, sample_index):
-    return Failure(type(error).__name__, type(error).__module__, str(error),
-                   "".join(traceback.format_exception(type(error), error, error.__traceback__)), worker_id,
-                   sample_index)
+    return Failure(
+        type(error).__name__,
+        type(error).__module__,
+        str(error),
+        "".join(traceback.format_exception(type(error), error, error.__traceback__)),
+        worker_id,
+        sample_index,
+    )
 
 
 class SampleFailed(Exception):
@@ -77,5 +82,7 @@ def collate(samples, collate_fn, indices):
         return collate_fn(samples)
     except RaggedBatch as error:
         names = [indices[p] for p in error.positions] if indices is not None else list(error.positions)
-        raise DataError(f"{error} (dataset indices {names[0]} and {names[1]}). Pad the samples to one size, or pass "
-                        "a collate_fn that handles variable sizes.") from None
+        raise DataError(
+            f"{error} (dataset indices {names[0]} and {names[1]}). Pad the samples to one size, or pass "
+            "a collate_fn that handles variable sizes."
+        ) from None

@@ -12,7 +12,31 @@ from lamina.datasets.mnist import KMNIST, MNIST, FashionMNIST, read_idx
 from lamina.datasets.shipped import Digits, Sonnets
 from lamina.datasets.text import SST2, ParallelText, TextCorpus, Vocabulary, tokenize
 
-__all__ = ["generated", "AudioFolder", "read_wav", "write_wav", "CIFAR10", "CIFAR100", "Cityscapes", "CocoDetection",
-           "CocoSegmentation", "decode_rle", "polygon_mask", "Resource", "cache_dir", "ImageFolder", "JsonlShards",
-           "KMNIST", "MNIST", "FashionMNIST", "read_idx", "Digits", "Sonnets", "SST2", "ParallelText", "TextCorpus",
-           "Vocabulary", "tokenize"]
+__all__ = [
+    "generated",
+    "AudioFolder",
+    "read_wav",
+    "write_wav",
+    "CIFAR10",
+    "CIFAR100",
+    "Cityscapes",
+    "CocoDetection",
+    "CocoSegmentation",
+    "decode_rle",
+    "polygon_mask",
+    "Resource",
+    "cache_dir",
+    "ImageFolder",
+    "JsonlShards",
+    "KMNIST",
+    "MNIST",
+    "FashionMNIST",
+    "read_idx",
+    "Digits",
+    "Sonnets",
+    "SST2",
+    "ParallelText",
+    "TextCorpus",
+    "Vocabulary",
+    "tokenize",
+]

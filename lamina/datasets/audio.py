@@ -15,7 +15,12 @@ def read_wav(path):
     """(waveform float32 (channels, samples) in [-1, 1], sample_rate) from a PCM WAV file."""
     try:
         with wave.open(str(path), "rb") as file:
-            channels, width, rate, frames = file.getnchannels(), file.getsampwidth(), file.getframerate(), file.getnframes()
+            channels, width, rate, frames = (
+                file.getnchannels(),
+                file.getsampwidth(),
+                file.getframerate(),
+                file.getnframes(),
+            )
             raw = file.readframes(frames)
     except (wave.Error, EOFError) as error:
         raise DataError(f"{path}: not a readable PCM WAV file ({error}).") from None
@@ -23,8 +28,10 @@ def read_wav(path):
         raise DataError(f"{path}: {8 * width}-bit samples are not supported (8, 16 or 32-bit PCM only).")
     samples = np.frombuffer(raw, dtype=_PCM[width])
     if samples.size != frames * channels:
-        raise DataError(f"{path}: the header promises {frames} frames but the data holds {samples.size // channels}; "
-                        "the file is truncated.")
+        raise DataError(
+            f"{path}: the header promises {frames} frames but the data holds {samples.size // channels}; "
+            "the file is truncated."
+        )
     if width == 1:  # 8-bit WAV is unsigned, centred on 128
         audio = (samples.astype(np.float32) - 128) / 128
     else:
@@ -56,8 +63,12 @@ class AudioFolder(Dataset):
         if not self.classes:
             raise DataError(f"AudioFolder: {self.root} has no class folders (expected root/<label>/<clip>.wav).")
         self.class_to_idx = {name: i for i, name in enumerate(self.classes)}
-        self.samples = [(p, self.class_to_idx[name]) for name in self.classes
-                        for p in sorted((self.root / name).rglob("*")) if p.suffix.lower() in extensions]
+        self.samples = [
+            (p, self.class_to_idx[name])
+            for name in self.classes
+            for p in sorted((self.root / name).rglob("*"))
+            if p.suffix.lower() in extensions
+        ]
         if not self.samples:
             raise DataError(f"AudioFolder: no {extensions} files under {self.root}.")
         self.sample_rate, self.transform, self.target_transform = sample_rate, transform, target_transform

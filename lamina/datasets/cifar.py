@@ -22,8 +22,10 @@ def read_cifar_records(path, label_bytes: int, classes: int):
     raw = np.frombuffer(path.read_bytes(), dtype=np.uint8)
     record = label_bytes + _PIXELS
     if raw.size == 0 or raw.size % record:
-        raise DataError(f"{path}: {raw.size} bytes is not a whole number of {record}-byte CIFAR records; the file is "
-                        "truncated or not a CIFAR binary batch. Delete it and download again.")
+        raise DataError(
+            f"{path}: {raw.size} bytes is not a whole number of {record}-byte CIFAR records; the file is "
+            "truncated or not a CIFAR binary batch. Delete it and download again."
+        )
     rows = raw.reshape(-1, record)
     labels = rows[:, label_bytes - 1].astype(np.int64)  # CIFAR-100: (coarse, fine); the fine label is last
     if labels.max() >= classes:
@@ -39,8 +41,11 @@ class CIFAR10(Dataset):
     """
 
     base_folder = "cifar-10-batches-bin"
-    archive = Resource("cifar-10-binary.tar.gz", ("https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz",),
-                       md5="c32a1d4ab5d03f1284b67883e8d87530")  # the MD5 published on the CIFAR page
+    archive = Resource(
+        "cifar-10-binary.tar.gz",
+        ("https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz",),
+        md5="c32a1d4ab5d03f1284b67883e8d87530",
+    )  # the MD5 published on the CIFAR page
     train_files = [f"data_batch_{i}.bin" for i in range(1, 6)]
     test_files = ["test_batch.bin"]
     label_bytes, num_classes = 1, 10
@@ -75,8 +80,11 @@ class CIFAR100(CIFAR10):
     """100 fine classes (20 coarse); each record starts with 2 label bytes (coarse, fine)."""
 
     base_folder = "cifar-100-binary"
-    archive = Resource("cifar-100-binary.tar.gz", ("https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz",),
-                       md5="03b5dce01913d631647c71ecec9e9cb8")
+    archive = Resource(
+        "cifar-100-binary.tar.gz",
+        ("https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz",),
+        md5="03b5dce01913d631647c71ecec9e9cb8",
+    )
     train_files, test_files = ["train.bin"], ["test.bin"]
     label_bytes, num_classes = 2, 100
     classes = [str(i) for i in range(100)]

@@ -9,10 +9,48 @@ from lamina.datasets.folder import pil_loader
 from lamina.errors import DataError
 
 # label id -> train id for the 19 evaluated classes; every other id is 255 (ignored), as in cityscapesScripts
-TRAIN_IDS = {7: 0, 8: 1, 11: 2, 12: 3, 13: 4, 17: 5, 19: 6, 20: 7, 21: 8, 22: 9, 23: 10, 24: 11, 25: 12, 26: 13,
-             27: 14, 28: 15, 31: 16, 32: 17, 33: 18}
-CLASSES = ["road", "sidewalk", "building", "wall", "fence", "pole", "traffic light", "traffic sign", "vegetation",
-           "terrain", "sky", "person", "rider", "car", "truck", "bus", "train", "motorcycle", "bicycle"]
+TRAIN_IDS = {
+    7: 0,
+    8: 1,
+    11: 2,
+    12: 3,
+    13: 4,
+    17: 5,
+    19: 6,
+    20: 7,
+    21: 8,
+    22: 9,
+    23: 10,
+    24: 11,
+    25: 12,
+    26: 13,
+    27: 14,
+    28: 15,
+    31: 16,
+    32: 17,
+    33: 18,
+}
+CLASSES = [
+    "road",
+    "sidewalk",
+    "building",
+    "wall",
+    "fence",
+    "pole",
+    "traffic light",
+    "traffic sign",
+    "vegetation",
+    "terrain",
+    "sky",
+    "person",
+    "rider",
+    "car",
+    "truck",
+    "bus",
+    "train",
+    "motorcycle",
+    "bicycle",
+]
 IGNORE = 255
 
 
@@ -35,9 +73,11 @@ class Cityscapes(Dataset):
         self.root = Path(root)
         images = sorted((self.root / "leftImg8bit" / split).glob("*/*_leftImg8bit.png"))
         if not images:
-            raise DataError(f"Cityscapes: no images under {self.root / 'leftImg8bit' / split}; download "
-                            "leftImg8bit_trainvaltest.zip and gtFine_trainvaltest.zip from cityscapes-dataset.com "
-                            "and unpack both into root.")
+            raise DataError(
+                f"Cityscapes: no images under {self.root / 'leftImg8bit' / split}; download "
+                "leftImg8bit_trainvaltest.zip and gtFine_trainvaltest.zip from cityscapes-dataset.com "
+                "and unpack both into root."
+            )
         self.pairs = []
         for image in images:
             city = image.parent.name

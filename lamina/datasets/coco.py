@@ -93,9 +93,13 @@ class CocoDetection(Dataset):
         self.annotations = {image_id: [] for image_id in self.ids}
         for annotation in content["annotations"]:
             if annotation["image_id"] not in self.annotations:
-                raise DataError(f"COCO: annotation {annotation.get('id')} refers to unknown image {annotation['image_id']}.")
+                raise DataError(
+                    f"COCO: annotation {annotation.get('id')} refers to unknown image {annotation['image_id']}."
+                )
             if annotation["category_id"] not in self.categories:
-                raise DataError(f"COCO: annotation {annotation.get('id')} has unknown category {annotation['category_id']}.")
+                raise DataError(
+                    f"COCO: annotation {annotation.get('id')} has unknown category {annotation['category_id']}."
+                )
             self.annotations[annotation["image_id"]].append(annotation)
         self.transform, self.target_transform, self.loader = transform, target_transform, loader
 

@@ -30,8 +30,10 @@ def read_idx(path) -> np.ndarray:
     shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     expected = header + int(np.prod(shape)) * dtype.itemsize
     if len(raw) != expected:
-        raise DataError(f"{path}: the header promises {shape} items ({expected} bytes) but the file holds {len(raw)} "
-                        "bytes; it is truncated or corrupt. Delete it and download again.")
+        raise DataError(
+            f"{path}: the header promises {shape} items ({expected} bytes) but the file holds {len(raw)} "
+            "bytes; it is truncated or corrupt. Delete it and download again."
+        )
     return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
 
 
@@ -58,11 +60,14 @@ class MNIST(Dataset):
         self.images = read_idx(self._file(f"{prefix}-images-idx3-ubyte", download))
         self.labels = read_idx(self._file(f"{prefix}-labels-idx1-ubyte", download)).astype(np.int64)
         if self.images.ndim != 3 or self.labels.ndim != 1 or len(self.images) != len(self.labels):
-            raise DataError(f"{type(self).__name__}: images {self.images.shape} and labels {self.labels.shape} "
-                            "do not pair up.")
+            raise DataError(
+                f"{type(self).__name__}: images {self.images.shape} and labels {self.labels.shape} do not pair up."
+            )
         if len(self.labels) and (self.labels.min() < 0 or self.labels.max() >= len(self.classes)):
-            raise DataError(f"{type(self).__name__}: labels out of range 0..{len(self.classes) - 1} "
-                            f"(found {self.labels.min()}..{self.labels.max()}).")
+            raise DataError(
+                f"{type(self).__name__}: labels out of range 0..{len(self.classes) - 1} "
+                f"(found {self.labels.min()}..{self.labels.max()})."
+            )
 
     @property
     def raw_folder(self) -> Path:
@@ -102,8 +107,7 @@ class FashionMNIST(MNIST):
         "t10k-images-idx3-ubyte": "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
         "t10k-labels-idx1-ubyte": "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
     }
-    classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-               "Ankle boot"]
+    classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 
 
 class KMNIST(MNIST):

@@ -54,8 +54,10 @@ class SST2(Dataset):
     def __init__(self, path, vocabulary=None, min_freq: int = 1):
         path = Path(path)
         if not path.exists():
-            raise DataError(f"SST2: {path} is missing; download GLUE's SST-2 (https://gluebenchmark.com/tasks) and "
-                            "give the path of train.tsv or dev.tsv.")
+            raise DataError(
+                f"SST2: {path} is missing; download GLUE's SST-2 (https://gluebenchmark.com/tasks) and "
+                "give the path of train.tsv or dev.tsv."
+            )
         with open(path, encoding="utf-8", newline="") as file:
             rows = list(csv.reader(file, delimiter="\t", quoting=csv.QUOTE_NONE))
         if not rows or rows[0][:2] != ["sentence", "label"]:
@@ -81,8 +83,9 @@ class ParallelText(Dataset):
     Samples are (source ids, target ids) int64 arrays, the target framed by <bos> ... <eos>.
     """
 
-    def __init__(self, source, target=None, source_vocabulary=None, target_vocabulary=None, min_freq: int = 1,
-                 max_length=None):
+    def __init__(
+        self, source, target=None, source_vocabulary=None, target_vocabulary=None, min_freq: int = 1, max_length=None
+    ):
         pairs = self._read_pairs(Path(source), Path(target) if target is not None else None)
         if max_length is not None:
             pairs = [(s, t) for s, t in pairs if len(s) <= max_length and len(t) <= max_length]
@@ -103,8 +106,10 @@ class ParallelText(Dataset):
         sources = source.read_text(encoding="utf-8").splitlines()
         targets = target.read_text(encoding="utf-8").splitlines()
         if len(sources) != len(targets):
-            raise DataError(f"ParallelText: {source} has {len(sources)} lines but {target} has {len(targets)}; the "
-                            "files must be line-aligned.")
+            raise DataError(
+                f"ParallelText: {source} has {len(sources)} lines but {target} has {len(targets)}; the "
+                "files must be line-aligned."
+            )
         return [(tokenize(s), tokenize(t)) for s, t in zip(sources, targets)]
 
     def __len__(self):
@@ -112,8 +117,10 @@ class ParallelText(Dataset):
 
     def __getitem__(self, index):
         source, target = self.pairs[index]
-        return (np.array(self.source_vocabulary.encode(source), dtype=np.int64),
-                np.array(self.target_vocabulary.encode(target, add_bos_eos=True), dtype=np.int64))
+        return (
+            np.array(self.source_vocabulary.encode(source), dtype=np.int64),
+            np.array(self.target_vocabulary.encode(target, add_bos_eos=True), dtype=np.int64),
+        )
 
 
 class TextCorpus(Dataset):
@@ -142,7 +149,9 @@ class TextCorpus(Dataset):
         self.data = data.astype(np.int64)
         self.context, self.stride, self.level = context, stride or context, level
         if len(self.data) < context + 1:
-            raise DataError(f"TextCorpus: the text has {len(self.data)} tokens, fewer than context + 1 = {context + 1}.")
+            raise DataError(
+                f"TextCorpus: the text has {len(self.data)} tokens, fewer than context + 1 = {context + 1}."
+            )
 
     @property
     def vocab_size(self) -> int:

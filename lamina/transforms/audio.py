@@ -41,8 +41,9 @@ class Spectrogram:
         if self.center:
             x = np.pad(x, [(0, 0)] * (x.ndim - 1) + [(self.n_fft // 2, self.n_fft // 2)], mode="reflect")
         if x.shape[-1] < self.n_fft:
-            raise ShapeError(f"Spectrogram: the signal ({x.shape[-1]} samples after padding) is shorter than n_fft "
-                             f"({self.n_fft}).")
+            raise ShapeError(
+                f"Spectrogram: the signal ({x.shape[-1]} samples after padding) is shorter than n_fft ({self.n_fft})."
+            )
         window = np.zeros(self.n_fft, dtype=np.float32)
         offset = (self.n_fft - self.win_length) // 2
         window[offset : offset + self.win_length] = hann_window(self.win_length)
@@ -77,8 +78,18 @@ def mel_filterbank(n_freqs, f_min, f_max, n_mels, sample_rate) -> np.ndarray:
 class MelSpectrogram:
     """Power spectrogram mapped onto n_mels mel bands: (..., samples) -> (..., n_mels, frames)."""
 
-    def __init__(self, sample_rate=16000, n_fft=400, win_length=None, hop_length=None, f_min=0.0, f_max=None,
-                 n_mels=128, power=2.0, center=True):
+    def __init__(
+        self,
+        sample_rate=16000,
+        n_fft=400,
+        win_length=None,
+        hop_length=None,
+        f_min=0.0,
+        f_max=None,
+        n_mels=128,
+        power=2.0,
+        center=True,
+    ):
         self.spectrogram = Spectrogram(n_fft, win_length, hop_length, power=power, center=center)
         self.filters = mel_filterbank(n_fft // 2 + 1, f_min, f_max or sample_rate / 2, n_mels, sample_rate)
 

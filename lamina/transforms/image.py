@@ -24,7 +24,9 @@ def _to_hwc(image):
         array = image.numpy()
         if array.ndim == 2:
             return array, lambda a: Tensor._make(np.ascontiguousarray(a), image.device)
-        return array.transpose(1, 2, 0), lambda a: Tensor._make(np.ascontiguousarray(a.transpose(2, 0, 1)), image.device)
+        return array.transpose(1, 2, 0), lambda a: Tensor._make(
+            np.ascontiguousarray(a.transpose(2, 0, 1)), image.device
+        )
     if _is_pil(image):
         from PIL import Image
 

@@ -69,8 +69,11 @@ class Ragged(Dataset):
 @pytest.mark.parametrize("workers,kind", WORKER_SETUPS)
 def test_row_16_ragged_samples_name_their_indices(workers, kind):
     loader = DataLoader(Ragged(), batch_size=4, num_workers=workers, worker_type=kind)
-    with pytest.raises(lamina.DataError, match=r"stack expects each sample to be equal size, but got \[2\] at entry 0 "
-                                               r"and \[3\] at entry 2.*dataset indices 0 and 2"):
+    with pytest.raises(
+        lamina.DataError,
+        match=r"stack expects each sample to be equal size, but got \[2\] at entry 0 "
+        r"and \[3\] at entry 2.*dataset indices 0 and 2",
+    ):
         list(loader)
 
 
@@ -104,8 +107,11 @@ class Killer(Dataset):
 
 def test_row_32_dead_worker_process_is_reported_with_a_hint():
     loader = DataLoader(Killer(), batch_size=2, num_workers=2, worker_type="process")
-    with pytest.raises(lamina.WorkerError, match=r"worker 1 \(pid \d+\) exited unexpectedly: it was killed by signal "
-                                                 r"SIGKILL. Hint: .*memory"):
+    with pytest.raises(
+        lamina.WorkerError,
+        match=r"worker 1 \(pid \d+\) exited unexpectedly: it was killed by signal "
+        r"SIGKILL. Hint: .*memory",
+    ):
         list(loader)
 
 
@@ -141,8 +147,14 @@ class Numbers(IterableDataset):
 def test_streams_see_every_sample_exactly_once(workers, kind):
     seen = [x for b in DataLoader(Numbers(23), batch_size=4, num_workers=workers, worker_type=kind) for x in b.tolist()]
     assert sorted(seen) == list(range(23))
-    per_rank = [[x for b in DataLoader(Numbers(23, rank, 3), batch_size=4, num_workers=workers, worker_type=kind)
-                 for x in b.tolist()] for rank in range(3)]
+    per_rank = [
+        [
+            x
+            for b in DataLoader(Numbers(23, rank, 3), batch_size=4, num_workers=workers, worker_type=kind)
+            for x in b.tolist()
+        ]
+        for rank in range(3)
+    ]
     assert sorted(sum(per_rank, [])) == list(range(23))
 
 
@@ -205,5 +217,7 @@ def test_dataset_combinators():
 
 
 def test_collate_structures():
-    batch = data.default_collate([{"x": np.ones(2), "label": 1, "name": "a"}, {"x": np.zeros(2), "label": 0, "name": "b"}])
+    batch = data.default_collate(
+        [{"x": np.ones(2), "label": 1, "name": "a"}, {"x": np.zeros(2), "label": 0, "name": "b"}]
+    )
     assert batch["x"].shape == (2, 2) and batch["label"].tolist() == [1, 0] and batch["name"] == ["a", "b"]

@@ -70,7 +70,8 @@ def test_row_29_checksum_mismatch_names_file_and_hashes(tmp_path):
         datasets.MNIST(tmp_path, train=False)
 
 
-def write_cifar(path, labels, label_bytes=1, rng=np.random.default_rng(1)):
+def write_cifar(path, labels, label_bytes=1):
+    rng = np.random.default_rng(1)
     rows = []
     for label in labels:
         prefix = bytes([0, label]) if label_bytes == 2 else bytes([label])
@@ -238,7 +239,8 @@ def test_cityscapes_train_ids(tmp_path):
     label_dir.mkdir(parents=True)
     Image.new("RGB", (3, 2)).save(image_dir / "bonn_000000_000019_leftImg8bit.png")
     Image.fromarray(np.array([[7, 26, 0], [24, 33, 4]], dtype=np.uint8)).save(
-        label_dir / "bonn_000000_000019_gtFine_labelIds.png")
+        label_dir / "bonn_000000_000019_gtFine_labelIds.png"
+    )
     _, mask = datasets.Cityscapes(tmp_path, split="val")[0]
     assert mask.tolist() == [[0, 13, 255], [11, 18, 255]]
     with pytest.raises(lamina.DataError, match="no images"):

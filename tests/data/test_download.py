@@ -54,7 +54,9 @@ def test_download_verifies_and_renames_atomically(server, tmp_path):
     served, url = server
     payload = b"lamina" * 1000
     (served / "file.bin").write_bytes(payload)
-    resource = dl.Resource("file.bin", (url + "missing.bin", url + "file.bin"), sha256=hashlib.sha256(payload).hexdigest())
+    resource = dl.Resource(
+        "file.bin", (url + "missing.bin", url + "file.bin"), sha256=hashlib.sha256(payload).hexdigest()
+    )
     target = tmp_path / "cache"
     path = dl.ensure(resource, target, download=True)  # the first mirror 404s, the second works
     assert path.read_bytes() == payload and not (target / "file.bin.part").exists()
@@ -79,8 +81,11 @@ def test_download_checksum_mismatch_and_offline(server, tmp_path):
         dl.fetch(resource, tmp_path / "cache")
     assert not (tmp_path / "cache" / "evil.bin").exists() and not (tmp_path / "cache" / "evil.bin.part").exists()
     offline = dl.Resource("x.bin", ("http://127.0.0.1:9/x.bin",), sha256="0" * 64)
-    with pytest.raises(lamina.DataError, match=r"(?s)could not download x.bin.*offline, download the file elsewhere and put "
-                                               r"it at .*x.bin \(sha256 0{64}\)"):
+    with pytest.raises(
+        lamina.DataError,
+        match=r"(?s)could not download x.bin.*offline, download the file elsewhere and put "
+        r"it at .*x.bin \(sha256 0{64}\)",
+    ):
         dl.fetch(offline, tmp_path / "cache", timeout=2)
 
 

@@ -28,8 +28,12 @@ def test_spectrogram_matches_torch_stft():
     x = np.random.default_rng(0).standard_normal((2, 1000)).astype(np.float32)
     ours = T.Spectrogram(n_fft=128, hop_length=32)(x)
     window = torch.hann_window(128)
-    theirs = torch.stft(torch.from_numpy(x), 128, 32, window=window, center=True, pad_mode="reflect",
-                        return_complex=True).abs() ** 2
+    theirs = (
+        torch.stft(
+            torch.from_numpy(x), 128, 32, window=window, center=True, pad_mode="reflect", return_complex=True
+        ).abs()
+        ** 2
+    )
     np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-3, atol=1e-3)
 
 

@@ -39,8 +39,13 @@ def test_resize_matches_torch_bilinear():
     torch = pytest.importorskip("torch")
     x = np.random.default_rng(1).random((5, 7, 2)).astype(np.float32)
     ours = T.Resize((8, 3))(x)
-    theirs = torch.nn.functional.interpolate(torch.from_numpy(x.transpose(2, 0, 1))[None], size=(8, 3),
-                                             mode="bilinear", align_corners=False)[0].numpy().transpose(1, 2, 0)
+    theirs = (
+        torch.nn.functional.interpolate(
+            torch.from_numpy(x.transpose(2, 0, 1))[None], size=(8, 3), mode="bilinear", align_corners=False
+        )[0]
+        .numpy()
+        .transpose(1, 2, 0)
+    )
     np.testing.assert_allclose(ours, theirs, atol=1e-5)
     assert T.Resize(8)(np.zeros((4, 6))).shape == (8, 12)  # smaller edge to 8, aspect kept
 
