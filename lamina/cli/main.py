@@ -14,6 +14,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--steps", type=_positive_int, default=1000, help="gradient-descent steps (default 1000)")
     demo.add_argument("--lr", type=_positive_float, default=0.1, help="learning rate (default 0.1)")
     demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+
+    history = commands.add_parser("history", help="run the history of neural networks and report the results")
+    history.add_argument("action", nargs="?", choices=["all", "list", "run"], default="all",
+                         help="all (default): every milestone in quick mode; list; run NAME")
+    history.add_argument("names", nargs="*", help="milestones for 'run'")
+    history.add_argument("--full", action="store_true", help="the full (slower) version of each experiment")
+    history.add_argument("--out", default="history-report", help="report folder (default ./history-report)")
+    history.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     return parser
 
 
@@ -39,6 +47,10 @@ def main(argv=None) -> int:
 
         demo.run(steps=args.steps, lr=args.lr, seed=args.seed)
         return 0
+    if args.command == "history":
+        from lamina.cli.history import history_command
+
+        return history_command(args, parser)
     parser.print_help()
     return 0
 

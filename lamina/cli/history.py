@@ -1,0 +1,25 @@
+"""`lamina history [list | run NAME... ] [--full] [--out DIR]`."""
+
+from pathlib import Path
+
+
+def history_command(args, parser) -> int:
+    from lamina import history
+
+    if args.action == "list":
+        for milestone in history.MILESTONES.values():
+            print(f"{milestone.name:16} {milestone.year}  {milestone.title}")
+        return 0
+    if args.action == "run" and not args.names:
+        parser.error("history run: name at least one milestone (see `lamina history list`)")
+    names = args.names if args.action == "run" else None
+    try:
+        results, timings = history.run(names, quick=not args.full, out_dir=Path(args.out), seed=args.seed)
+    except KeyError as error:
+        parser.error(str(error).strip("'\""))
+    print()
+    print(history.table(results))
+    report = history.write(results, timings, Path(args.out))
+    passed = sum(r.passed for r in results)
+    print(f"\n{passed}/{len(results)} results reproduced in {sum(timings.values()):.0f} s; report: {report}")
+    return 0 if passed == len(results) else 1

@@ -1,0 +1,56 @@
+"""lamina.history: the history of neural networks, runnable.
+
+Each milestone pairs a classic model, its data and its result; `run` reproduces them in a quick
+(seeded, minutes in total on two CPU cores) or full mode and returns Results that the report
+prints as a table (lamina's number next to the paper's) and writes to a folder with pictures.
+"""
+
+import time
+from pathlib import Path
+
+from lamina.history import (
+    alexnet, backprop, gpt, googlenet, hebb, lenet, mcculloch_pitts, perceptron,
+)
+from lamina.history.milestone import Milestone, Result
+from lamina.history.report import table, write
+
+MILESTONES = {m.name: m for m in [
+    Milestone("mcculloch-pitts", 1943, "threshold logic units", mcculloch_pitts.run),
+    Milestone("hebb", 1949, "Hebbian associative memory", hebb.run),
+    Milestone("perceptron", 1958, "Rosenblatt's perceptron rule", perceptron.run),
+    Milestone("backprop", 1986, "back-propagation: XOR, 8-3-8, T-C", backprop.run),
+    Milestone("lenet", 1998, "LeNet-1 and LeNet-5", lenet.run),
+    Milestone("alexnet", 2012, "AlexNet and ReLU", alexnet.run),
+    Milestone("googlenet", 2014, "GoogLeNet's Inception", googlenet.run),
+    Milestone("gpt", 2018, "GPT, a decoder-only Transformer", gpt.run),
+]}
+
+
+def run(names=None, quick=True, out_dir=None, seed=0, echo=print):
+    """Run milestones (all by default); returns (results, seconds per milestone)."""
+    names = list(MILESTONES) if not names else list(names)
+    unknown = [n for n in names if n not in MILESTONES]
+    if unknown:
+        import difflib
+
+        hints = {n: difflib.get_close_matches(n, MILESTONES, n=1) for n in unknown}
+        raise KeyError("unknown milestone(s): " + ", ".join(
+            f"{n}" + (f" (did you mean {hints[n][0]}?)" if hints[n] else "") for n in unknown)
+            + f"; known: {', '.join(MILESTONES)}")
+    out_dir = Path(out_dir) if out_dir is not None else None
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    results, timings = [], {}
+    for name in names:
+        milestone = MILESTONES[name]
+        echo(f"running {name} ({milestone.year}, {milestone.title}) ...")
+        started = time.perf_counter()
+        found = milestone.run(quick=quick, out_dir=out_dir, seed=seed)
+        timings[name] = time.perf_counter() - started
+        for result in found:
+            echo(f"  {'pass' if result.passed else 'FAIL'}  {result.reproduced}: {result.ours} (paper: {result.paper})")
+        results += found
+    return results, timings
+
+
+__all__ = ["MILESTONES", "Milestone", "Result", "run", "table", "write"]

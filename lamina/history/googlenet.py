@@ -1,0 +1,45 @@
+"""2014, Szegedy et al.: GoogLeNet's Inception modules get depth with a tenth of AlexNet's parameters."""
+
+import lamina
+from lamina import nn, optim
+from lamina.history.milestone import Result
+from lamina.history.training import accuracy, count_parameters, digits_arrays, fit_classifier
+from lamina.models import alexnet, googlenet
+from lamina.models.googlenet import BasicConv2d, Inception
+
+TORCHVISION_GOOGLENET = 6_624_904  # without the auxiliary classifiers
+
+
+class SmallInception(nn.Module):
+    """A stem and two Inception modules for 16x16 digits."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = BasicConv2d(1, 32, 3, padding=1)  # (B, 32, 16, 16)
+        self.block1 = Inception(32, 16, 16, 24, 4, 8, 8)  # (B, 56, 16, 16)
+        self.pool = nn.MaxPool2d(2)  # (B, 56, 8, 8)
+        self.block2 = Inception(56, 24, 24, 32, 8, 16, 16)  # (B, 88, 8, 8)
+        self.fc = nn.Linear(88, 10)
+
+    def forward(self, x):
+        x = self.block2(self.pool(self.block1(self.stem(x))))
+        return self.fc(x.mean((2, 3)))
+
+
+def run(quick=True, out_dir=None, seed=0):
+    count = count_parameters(googlenet())
+    ratio = count / count_parameters(alexnet())
+    x, y, x_test, y_test = digits_arrays(size=16)
+    lamina.manual_seed(seed)
+    model = SmallInception()
+    fit_classifier(model, x, y, epochs=6 if quick else 20, batch_size=32, seed=seed,
+                   optimizer=optim.Adam(model.parameters(), lr=3e-3))
+    test = accuracy(model, x_test, y_test)
+    return [
+        Result("googlenet", 2014, "GoogLeNet's parameter count equals torchvision's (no auxiliary heads)", f"{count:,}",
+               f"{TORCHVISION_GOOGLENET:,}", count == TORCHVISION_GOOGLENET),
+        Result("googlenet", 2014, "about a tenth of AlexNet's parameters", f"{ratio:.3f} of AlexNet's", "about 0.1",
+               0.08 <= ratio <= 0.13),
+        Result("googlenet", 2014, "a small Inception net learns the shipped digits", f"{test:.1%} test accuracy",
+               ">= 95%", test >= 0.95),
+    ]

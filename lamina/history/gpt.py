@@ -1,0 +1,64 @@
+"""2018-2020, Radford et al.; Brown et al.: a decoder-only Transformer learns to write; GPT-3 has 175 billion
+parameters (the lecture's slide says 3 billion)."""
+
+import math
+
+import numpy as np
+
+import lamina
+from lamina import optim
+from lamina.datasets import Sonnets
+from lamina.history.milestone import Result
+from lamina.models import GPT3_175B, GPTConfig, gpt, parameter_count
+from lamina.nn import functional as F
+
+
+def unigram_entropy(tokens: np.ndarray) -> float:
+    """The loss (nats per character) of predicting each character from its overall frequency alone."""
+    counts = np.bincount(tokens)
+    p = counts[counts > 0] / counts.sum()
+    return float(-(p * np.log(p)).sum())
+
+
+def run(quick=True, out_dir=None, seed=0):
+    corpus = Sonnets(context=64)
+    data = corpus.data
+    split = int(0.9 * len(data))
+    train, valid = data[:split], data[split:]
+    lamina.manual_seed(seed)
+    model = gpt(GPTConfig(vocab_size=corpus.vocab_size, context=64, n_layer=2, n_head=4, d_model=128))
+    optimizer = optim.AdamW(model.parameters(), lr=3e-3, weight_decay=0.01)
+    generator = np.random.default_rng(seed)
+
+    def batch(source, size=16):
+        starts = generator.integers(0, len(source) - 65, size)
+        x = np.stack([source[s : s + 64] for s in starts])
+        y = np.stack([source[s + 1 : s + 65] for s in starts])
+        return lamina.tensor(x), lamina.tensor(y.reshape(-1))
+
+    for _ in range(250 if quick else 2000):
+        x, y = batch(train)
+        loss = F.cross_entropy(model(x).reshape(-1, corpus.vocab_size), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    model.eval()
+    with lamina.no_grad():
+        losses = []
+        for _ in range(10):
+            x, y = batch(valid, 32)
+            losses.append(F.cross_entropy(model(x).reshape(-1, corpus.vocab_size), y).item())
+    valid_loss, entropy = float(np.mean(losses)), unigram_entropy(train)
+    prompt = lamina.tensor(corpus.encode("Shall I compare thee")[None])
+    sample = corpus.decode(model.generate(prompt, 120, temperature=0.8, generator=generator)[0].tolist())
+    if out_dir is not None:
+        (out_dir / "gpt_sample.txt").write_text(sample + "\n")
+    gpt3 = parameter_count(GPT3_175B)
+    return [
+        Result("gpt", 2018, "a char-level GPT on the sonnets: validation loss below the unigram entropy",
+               f"{valid_loss:.2f} nats/char vs unigram {entropy:.2f} (perplexity {math.exp(valid_loss):.1f})",
+               "well below", valid_loss < entropy - 0.5, details={"sample": sample}),
+        Result("gpt", 2020, "GPT-3's configuration (96 layers, width 12,288) counts 175 billion parameters",
+               f"{gpt3 / 1e9:.1f} billion", "175 billion (the slide's '3 billion' is wrong)",
+               abs(gpt3 / 175e9 - 1) < 0.01),
+    ]
