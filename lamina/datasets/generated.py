@@ -112,3 +112,43 @@ def sequence_task(task: str, n: int = 1000, length: int = 8, vocab: int = 10, se
     if task == "sort":
         return source, np.sort(source, axis=1)
     raise DataError(f"sequence_task: unknown task {task!r}; known: copy, reverse, sort, addition.")
+
+
+def adding_problem(n: int = 1000, length: int = 30, seed: int = 0):
+    """Hochreiter & Schmidhuber's adding problem: inputs (n, length, 2) = (value, marker); two markers,
+    one in each half; the target is the sum of the two marked values (float32, shape (n,))."""
+    rng = np.random.default_rng(seed)
+    values = rng.uniform(0, 1, (n, length))
+    markers = np.zeros((n, length))
+    rows = np.arange(n)
+    markers[rows, rng.integers(0, length // 2, n)] = 1
+    markers[rows, rng.integers(length // 2, length, n)] = 1
+    return np.stack([values, markers], -1).astype(np.float32), (values * markers).sum(1).astype(np.float32)
+
+
+# a vowel-like formant pair (F1, F2 in Hz) for each part of a synthetic "spoken digit"
+_FORMANTS = [(300, 2300), (400, 2000), (500, 1500), (600, 1200), (700, 1100), (300, 900), (450, 1700),
+             (650, 1700), (550, 900), (350, 1300)]
+
+
+def spoken_digits(n: int = 500, seed: int = 0, sample_rate: int = 8000, seconds: float = 0.4):
+    """Synthetic spoken digits: digit d is two voiced segments with formants (F[d], F[(3d + 1) % 10]),
+    a random pitch (90-180 Hz), random segment lengths and background noise. Waveforms (n, samples)
+    float32 in [-1, 1], labels (n,). A stand-in for recordings (AudioFolder reads the real ones)."""
+    rng = np.random.default_rng(seed)
+    samples = int(sample_rate * seconds)
+    t = np.arange(samples) / sample_rate
+    waves, labels = np.zeros((n, samples), dtype=np.float32), rng.integers(0, 10, n)
+    for wave, digit in zip(waves, labels):
+        pitch = rng.uniform(90, 180)
+        split = int(samples * rng.uniform(0.35, 0.65))
+        for part, (start, stop) in enumerate(((0, split), (split, samples))):
+            first, second = _FORMANTS[digit if part == 0 else (3 * digit + 1) % 10]
+            harmonics = np.arange(1, int(3500 / pitch))
+            # harmonics of the pitch, weighted by their closeness to the two formants
+            gains = np.exp(-((harmonics * pitch - first) / 150) ** 2) + 0.6 * np.exp(-((harmonics * pitch - second) / 200) ** 2)
+            segment = (gains[:, None] * np.sin(2 * np.pi * pitch * harmonics[:, None] * t[None, start:stop])).sum(0)
+            wave[start:stop] = segment * np.hanning(stop - start)
+        wave += rng.normal(0, 0.05 * np.abs(wave).max(), samples)
+        wave /= np.abs(wave).max()
+    return waves, labels.astype(np.int64)

@@ -32,7 +32,7 @@ def run(quick=True, out_dir=None, seed=0):
     x, y, x_test, y_test = digits_arrays(size=16)
     lamina.manual_seed(seed)
     model = SmallInception()
-    fit_classifier(model, x, y, epochs=6 if quick else 20, batch_size=32, seed=seed,
+    fit_classifier(model, x, y, epochs=4 if quick else 20, batch_size=32, seed=seed,
                    optimizer=optim.Adam(model.parameters(), lr=3e-3))
     test = accuracy(model, x_test, y_test)
     return [

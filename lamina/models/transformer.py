@@ -41,6 +41,9 @@ class Seq2SeqTransformer(nn.Module):
                                           dropout, batch_first=True)
         self.output = nn.Linear(d_model, target_vocab, bias=False)
         self.output.weight = self.target_embedding.weight  # tied, as in the paper (section 3.4)
+        for embedding in (self.source_embedding, self.target_embedding):
+            # std d^-1/2, so that after the sqrt(d) scaling tokens and positions have the same magnitude
+            nn.init.normal_(embedding.weight, 0.0, d_model**-0.5)
 
     def _embed(self, embedding, tokens):  # (B, T) -> (B, T, D)
         return embedding(tokens) * math.sqrt(self.d_model) + self.positions[: tokens.shape[1]]
