@@ -32,3 +32,17 @@ def test_bad_flag_values_are_refused(capsys):
     with pytest.raises(SystemExit):
         main(["demo", "--steps", "0"])
     assert "must be a positive integer" in capsys.readouterr().err
+
+
+def test_history_list_and_run(capsys, tmp_path):
+    assert main(["history", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "mcculloch-pitts  1943" in listed and "gpt" in listed and len(listed.splitlines()) == 14
+    assert main(["history", "run", "mcculloch-pitts", "perceptron", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "3/3 results reproduced" in out and (tmp_path / "README.md").exists()
+    with pytest.raises(SystemExit):
+        main(["history", "run"])
+    with pytest.raises(SystemExit):
+        main(["history", "run", "lenet6"])
+    assert "unknown milestone" in capsys.readouterr().err
