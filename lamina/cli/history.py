@@ -22,4 +22,4 @@ def history_command(args, parser) -> int:
     report = history.write(results, timings, Path(args.out))
     passed = sum(r.passed for r in results)
     print(f"\n{passed}/{len(results)} results reproduced in {sum(timings.values()):.0f} s; report: {report}")
-    return 0 if passed == len(results) else 1
+    return 1 if args.strict and passed < len(results) else 0

@@ -16,12 +16,18 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
 
     history = commands.add_parser("history", help="run the history of neural networks and report the results")
-    history.add_argument("action", nargs="?", choices=["all", "list", "run"], default="all",
-                         help="all (default): every milestone in quick mode; list; run NAME")
+    history.add_argument(
+        "action",
+        nargs="?",
+        choices=["all", "list", "run"],
+        default="all",
+        help="all (default): every milestone in quick mode; list; run NAME",
+    )
     history.add_argument("names", nargs="*", help="milestones for 'run'")
     history.add_argument("--full", action="store_true", help="the full (slower) version of each experiment")
     history.add_argument("--out", default="history-report", help="report folder (default ./history-report)")
     history.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    history.add_argument("--strict", action="store_true", help="exit with status 1 if any result does not reproduce")
     return parser
 
 

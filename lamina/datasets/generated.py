@@ -127,8 +127,18 @@ def adding_problem(n: int = 1000, length: int = 30, seed: int = 0):
 
 
 # a vowel-like formant pair (F1, F2 in Hz) for each part of a synthetic "spoken digit"
-_FORMANTS = [(300, 2300), (400, 2000), (500, 1500), (600, 1200), (700, 1100), (300, 900), (450, 1700),
-             (650, 1700), (550, 900), (350, 1300)]
+_FORMANTS = [
+    (300, 2300),
+    (400, 2000),
+    (500, 1500),
+    (600, 1200),
+    (700, 1100),
+    (300, 900),
+    (450, 1700),
+    (650, 1700),
+    (550, 900),
+    (350, 1300),
+]
 
 
 def spoken_digits(n: int = 500, seed: int = 0, sample_rate: int = 8000, seconds: float = 0.4):
@@ -146,7 +156,9 @@ def spoken_digits(n: int = 500, seed: int = 0, sample_rate: int = 8000, seconds:
             first, second = _FORMANTS[digit if part == 0 else (3 * digit + 1) % 10]
             harmonics = np.arange(1, int(3500 / pitch))
             # harmonics of the pitch, weighted by their closeness to the two formants
-            gains = np.exp(-((harmonics * pitch - first) / 150) ** 2) + 0.6 * np.exp(-((harmonics * pitch - second) / 200) ** 2)
+            gains = np.exp(-(((harmonics * pitch - first) / 150) ** 2)) + 0.6 * np.exp(
+                -(((harmonics * pitch - second) / 200) ** 2)
+            )
             segment = (gains[:, None] * np.sin(2 * np.pi * pitch * harmonics[:, None] * t[None, start:stop])).sum(0)
             wave[start:stop] = segment * np.hanning(stop - start)
         wave += rng.normal(0, 0.05 * np.abs(wave).max(), samples)

@@ -49,8 +49,16 @@ def _tc(seed, quick):
     x, y = generated.tc_problem(400 if quick else 2000, seed=seed)
     test_x, test_y = generated.tc_problem(400, seed=seed + 1)
     model = TCNet()
-    fit_classifier(model, x[:, None], y, epochs=60, batch_size=32, lr=0.3, seed=seed,
-                   optimizer=optim.Adam(model.parameters(), lr=0.05))
+    fit_classifier(
+        model,
+        x[:, None],
+        y,
+        epochs=60,
+        batch_size=32,
+        lr=0.3,
+        seed=seed,
+        optimizer=optim.Adam(model.parameters(), lr=0.05),
+    )
     return accuracy(model, test_x[:, None], test_y), model
 
 
@@ -61,13 +69,30 @@ def run(quick=True, out_dir=None, seed=0):
     pictures = []
     if out_dir is not None:
         kernels = net.detect.weight.numpy()[:, 0]
-        pictures.append(image_grid(list(kernels), out_dir / "tc_detectors.png", [f"unit {i}" for i in range(4)],
-                                   columns=4, cmap="coolwarm"))
+        pictures.append(
+            image_grid(
+                list(kernels), out_dir / "tc_detectors.png", [f"unit {i}" for i in range(4)], columns=4, cmap="coolwarm"
+            )
+        )
     distinct_codes = len({tuple((c > 0.5).astype(int)) for c in codes})
     return [
         Result("backprop", 1986, "an MLP learns XOR", f"{xor:.0%} correct", "100%", xor == 1.0),
-        Result("backprop", 1986, "the 8-3-8 encoder finds a 3-bit code", f"{encoder:.0%} decoded, {distinct_codes}/8 "
-               "distinct binary codes", "100%, a binary code", encoder == 1.0, details={"codes": codes.round(2).tolist()}),
-        Result("backprop", 1986, "T-C problem, weight-shared 3x3 detectors, any rotation and position",
-               f"{tc:.1%} on unseen retinas", "100%", tc == 1.0, pictures),
+        Result(
+            "backprop",
+            1986,
+            "the 8-3-8 encoder finds a 3-bit code",
+            f"{encoder:.0%} decoded, {distinct_codes}/8 distinct binary codes",
+            "100%, a binary code",
+            encoder == 1.0,
+            details={"codes": codes.round(2).tolist()},
+        ),
+        Result(
+            "backprop",
+            1986,
+            "T-C problem, weight-shared 3x3 detectors, any rotation and position",
+            f"{tc:.1%} on unseen retinas",
+            "100%",
+            tc == 1.0,
+            pictures,
+        ),
     ]

@@ -32,14 +32,39 @@ def run(quick=True, out_dir=None, seed=0):
     x, y, x_test, y_test = digits_arrays(size=16)
     lamina.manual_seed(seed)
     model = SmallInception()
-    fit_classifier(model, x, y, epochs=4 if quick else 20, batch_size=32, seed=seed,
-                   optimizer=optim.Adam(model.parameters(), lr=3e-3))
+    fit_classifier(
+        model,
+        x,
+        y,
+        epochs=4 if quick else 20,
+        batch_size=32,
+        seed=seed,
+        optimizer=optim.Adam(model.parameters(), lr=3e-3),
+    )
     test = accuracy(model, x_test, y_test)
     return [
-        Result("googlenet", 2014, "GoogLeNet's parameter count equals torchvision's (no auxiliary heads)", f"{count:,}",
-               f"{TORCHVISION_GOOGLENET:,}", count == TORCHVISION_GOOGLENET),
-        Result("googlenet", 2014, "about a tenth of AlexNet's parameters", f"{ratio:.3f} of AlexNet's", "about 0.1",
-               0.08 <= ratio <= 0.13),
-        Result("googlenet", 2014, "a small Inception net learns the shipped digits", f"{test:.1%} test accuracy",
-               ">= 95%", test >= 0.95),
+        Result(
+            "googlenet",
+            2014,
+            "GoogLeNet's parameter count equals torchvision's (no auxiliary heads)",
+            f"{count:,}",
+            f"{TORCHVISION_GOOGLENET:,}",
+            count == TORCHVISION_GOOGLENET,
+        ),
+        Result(
+            "googlenet",
+            2014,
+            "about a tenth of AlexNet's parameters",
+            f"{ratio:.3f} of AlexNet's",
+            "about 0.1",
+            0.08 <= ratio <= 0.13,
+        ),
+        Result(
+            "googlenet",
+            2014,
+            "a small Inception net learns the shipped digits",
+            f"{test:.1%} test accuracy",
+            ">= 95%",
+            test >= 0.95,
+        ),
     ]

@@ -55,10 +55,21 @@ def run(quick=True, out_dir=None, seed=0):
         (out_dir / "gpt_sample.txt").write_text(sample + "\n")
     gpt3 = parameter_count(GPT3_175B)
     return [
-        Result("gpt", 2018, "a char-level GPT on the sonnets: validation loss below the unigram entropy",
-               f"{valid_loss:.2f} nats/char vs unigram {entropy:.2f} (perplexity {math.exp(valid_loss):.1f})",
-               "well below", valid_loss < entropy - 0.5, details={"sample": sample}),
-        Result("gpt", 2020, "GPT-3's configuration (96 layers, width 12,288) counts 175 billion parameters",
-               f"{gpt3 / 1e9:.1f} billion", "175 billion (the slide's '3 billion' is wrong)",
-               abs(gpt3 / 175e9 - 1) < 0.01),
+        Result(
+            "gpt",
+            2018,
+            "a char-level GPT on the sonnets: validation loss below the unigram entropy",
+            f"{valid_loss:.2f} nats/char vs unigram {entropy:.2f} (perplexity {math.exp(valid_loss):.1f})",
+            "well below",
+            valid_loss < entropy - 0.5,
+            details={"sample": sample},
+        ),
+        Result(
+            "gpt",
+            2020,
+            "GPT-3's configuration (96 layers, width 12,288) counts 175 billion parameters",
+            f"{gpt3 / 1e9:.1f} billion",
+            "175 billion (the slide's '3 billion' is wrong)",
+            abs(gpt3 / 175e9 - 1) < 0.01,
+        ),
     ]

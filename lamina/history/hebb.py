@@ -31,9 +31,24 @@ def run(quick=True, out_dir=None, seed=0):
     low_load_perfect = rates[0] == 1.0
     pictures = []
     if out_dir is not None:
-        pictures.append(curves({"exact recall": (loads, rates)}, out_dir / "hebb_capacity.png", "patterns / N",
-                               "fraction recalled", f"Hopfield net, N = {size}, cues with 5% bits flipped"))
-    return [Result("hebb", 1949, "a Hebbian (Hopfield) memory recalls patterns from noisy cues, up to a capacity",
-                   f"perfect recall at 0.02 N; >= 90% recalled up to {capacity:.2f} N", "about 0.14 N",
-                   low_load_perfect and 0.08 <= capacity <= 0.2, pictures,
-                   details={"loads": loads, "recall": rates})]
+        pictures.append(
+            curves(
+                {"exact recall": (loads, rates)},
+                out_dir / "hebb_capacity.png",
+                "patterns / N",
+                "fraction recalled",
+                f"Hopfield net, N = {size}, cues with 5% bits flipped",
+            )
+        )
+    return [
+        Result(
+            "hebb",
+            1949,
+            "a Hebbian (Hopfield) memory recalls patterns from noisy cues, up to a capacity",
+            f"perfect recall at 0.02 N; >= 90% recalled up to {capacity:.2f} N",
+            "about 0.14 N",
+            low_load_perfect and 0.08 <= capacity <= 0.2,
+            pictures,
+            details={"loads": loads, "recall": rates},
+        )
+    ]

@@ -71,25 +71,59 @@ def run(quick=True, out_dir=None, seed=0):
     model = lenet5()
     nn.init.normal_(model[0].weight, 0.0, 0.01)  # a small random start: what the filters show is what they learned
     before = np.mean([structure_coherence(k[0]) for k in model[0].weight.numpy()])
-    fit_classifier(model, x, y, epochs=12 if quick else 30, batch_size=32, seed=seed,
-                   optimizer=optim.SGD(model.parameters(), lr=0.01, momentum=0.9))
+    fit_classifier(
+        model,
+        x,
+        y,
+        epochs=12 if quick else 30,
+        batch_size=32,
+        seed=seed,
+        optimizer=optim.SGD(model.parameters(), lr=0.01, momentum=0.9),
+    )
     learned_filters = model[0].weight.numpy()[:, 0]
     after = np.mean([structure_coherence(k) for k in learned_filters])
     pictures = []
     if out_dir is not None:
-        pictures.append(curves({f"cell {np.degrees(a):.0f} deg": (np.degrees(stimulus_angles), t / t.max())
-                                for a, t in zip(cell_angles[::2], tuning[::2])}, out_dir / "hubel_wiesel_tuning.png",
-                               "bar orientation (degrees)", "complex-cell response", "orientation tuning curves"))
-        pictures.append(image_grid(list(learned_filters), out_dir / "hubel_wiesel_lenet_filters.png",
-                                   columns=6, cmap="coolwarm"))
+        pictures.append(
+            curves(
+                {
+                    f"cell {np.degrees(a):.0f} deg": (np.degrees(stimulus_angles), t / t.max())
+                    for a, t in zip(cell_angles[::2], tuning[::2])
+                },
+                out_dir / "hubel_wiesel_tuning.png",
+                "bar orientation (degrees)",
+                "complex-cell response",
+                "orientation tuning curves",
+            )
+        )
+        pictures.append(
+            image_grid(list(learned_filters), out_dir / "hubel_wiesel_lenet_filters.png", columns=6, cmap="coolwarm")
+        )
     return [
-        Result("hubel-wiesel", 1959, "simple/complex cells are tuned to bar orientation",
-               f"all {ORIENTATIONS} cells peak within {error.max():.1f} deg of their orientation",
-               "orientation-selective cells", tuned, pictures[:1]),
-        Result("hubel-wiesel", 1962, "complex cells respond to their bar anywhere; simple cells only in place",
-               f"complex response varies {np.std(complex_values) / np.mean(complex_values):.1%} over 5 positions",
-               "position invariance", bool(invariant)),
-        Result("hubel-wiesel", 1989, "a CNN's learned first-layer filters become oriented (edge detectors)",
-               f"orientation coherence {before:.2f} at initialisation -> {after:.2f} after training",
-               "oriented filters", after >= 1.5 * before, pictures[1:]),
+        Result(
+            "hubel-wiesel",
+            1959,
+            "simple/complex cells are tuned to bar orientation",
+            f"all {ORIENTATIONS} cells peak within {error.max():.1f} deg of their orientation",
+            "orientation-selective cells",
+            tuned,
+            pictures[:1],
+        ),
+        Result(
+            "hubel-wiesel",
+            1962,
+            "complex cells respond to their bar anywhere; simple cells only in place",
+            f"complex response varies {np.std(complex_values) / np.mean(complex_values):.1%} over 5 positions",
+            "position invariance",
+            bool(invariant),
+        ),
+        Result(
+            "hubel-wiesel",
+            1989,
+            "a CNN's learned first-layer filters become oriented (edge detectors)",
+            f"orientation coherence {before:.2f} at initialisation -> {after:.2f} after training",
+            "oriented filters",
+            after >= 1.5 * before,
+            pictures[1:],
+        ),
     ]

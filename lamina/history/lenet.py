@@ -11,23 +11,35 @@ from lamina.models import lenet1, lenet5
 def run(quick=True, out_dir=None, seed=0):
     x_train, y_train, x_test, y_test = digits_arrays(size=28)
     results, losses = [], {}
-    for name, build, epochs, lr in (("LeNet-5", lenet5, 15 if quick else 30, 0.01),
-                                    ("LeNet-1", lenet1, 20 if quick else 40, 0.05)):
+    for name, build, epochs, lr in (
+        ("LeNet-5", lenet5, 15 if quick else 30, 0.01),
+        ("LeNet-1", lenet1, 20 if quick else 40, 0.05),
+    ):
         lamina.manual_seed(seed)
         model = build()
         optimizer = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
-        losses[name] = fit_classifier(model, x_train, y_train, epochs=epochs, batch_size=32, optimizer=optimizer,
-                                      seed=seed)
+        losses[name] = fit_classifier(
+            model, x_train, y_train, epochs=epochs, batch_size=32, optimizer=optimizer, seed=seed
+        )
         test = accuracy(model, x_test, y_test)
         target = 0.97 if name == "LeNet-5" else 0.95
-        results.append(Result("lenet", 1998 if name == "LeNet-5" else 1989, f"{name} on the shipped 8x8 digits "
-                              "(upsampled to 28x28)", f"{test:.1%} test accuracy", f">= {target:.0%}", test >= target))
+        results.append(
+            Result(
+                "lenet",
+                1998 if name == "LeNet-5" else 1989,
+                f"{name} on the shipped 8x8 digits (upsampled to 28x28)",
+                f"{test:.1%} test accuracy",
+                f">= {target:.0%}",
+                test >= target,
+            )
+        )
     mnist = _mnist_result(seed, quick)
     if mnist is not None:
         results.append(mnist)
     if out_dir is not None:
-        results[0].pictures.append(curves(losses, out_dir / "lenet_loss.png", "epoch", "training loss",
-                                          "LeNet on the shipped digits"))
+        results[0].pictures.append(
+            curves(losses, out_dir / "lenet_loss.png", "epoch", "training loss", "LeNet on the shipped digits")
+        )
     return results
 
 
@@ -44,9 +56,16 @@ def _mnist_result(seed, quick):
     x_test = test.images[:, None].astype("float32") / 255
     lamina.manual_seed(seed)
     model = lenet5()
-    fit_classifier(model, x_train, train.labels, epochs=2 if quick else 10, batch_size=64,
-                   optimizer=optim.SGD(model.parameters(), lr=0.05, momentum=0.9), seed=seed)
+    fit_classifier(
+        model,
+        x_train,
+        train.labels,
+        epochs=2 if quick else 10,
+        batch_size=64,
+        optimizer=optim.SGD(model.parameters(), lr=0.05, momentum=0.9),
+        seed=seed,
+    )
     error = 1 - accuracy(model, x_test, test.labels)
-    return Result("lenet", 1998, "LeNet-5 on MNIST", f"{error:.2%} test error", "0.95% (paper); <= 1.2% asked",
-                  error <= 0.012)
-
+    return Result(
+        "lenet", 1998, "LeNet-5 on MNIST", f"{error:.2%} test error", "0.95% (paper); <= 1.2% asked", error <= 0.012
+    )

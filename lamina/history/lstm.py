@@ -42,8 +42,14 @@ def adding_mse(recurrent, steps, length, seed):
 class SpectrogramCNN(nn.Module):
     def __init__(self):
         super().__init__()
-        self.features = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                                      nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d((4, 4)))
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 16, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(16, 32, 3, padding=1),
+            nn.ReLU(),
+            nn.AdaptiveAvgPool2d((4, 4)),
+        )
         self.fc = nn.Linear(32 * 16, 10)
 
     def forward(self, x):  # x: (B, 1, mels, frames)
@@ -61,8 +67,15 @@ def spoken_digit_accuracy(seed, quick):
     test_waves, test_labels = generated.spoken_digits(300, seed=seed + 1)
     lamina.manual_seed(seed)
     model = SpectrogramCNN()
-    fit_classifier(model, features(train_waves), train_labels, epochs=8 if quick else 20, batch_size=32, seed=seed,
-                   optimizer=optim.Adam(model.parameters(), lr=2e-3))
+    fit_classifier(
+        model,
+        features(train_waves),
+        train_labels,
+        epochs=8 if quick else 20,
+        batch_size=32,
+        seed=seed,
+        optimizer=optim.Adam(model.parameters(), lr=2e-3),
+    )
     return accuracy(model, features(test_waves), test_labels)
 
 
@@ -72,9 +85,20 @@ def run(quick=True, out_dir=None, seed=0):
     baseline = 2 / 12  # the variance of a sum of two uniforms: always answering 1.0
     spoken = spoken_digit_accuracy(seed, quick)
     return [
-        Result("lstm", 1997, f"the adding problem over {length} steps: LSTM learns it, a plain RNN of the same size "
-               "does not", f"test MSE LSTM {lstm:.4f}, RNN {rnn:.4f} (guessing: {baseline:.3f})",
-               "LSTM solves it, RNN stays near guessing", lstm < 0.01 and rnn > 0.05),
-        Result("lstm", 1997, "a small CNN recognises spoken digits from mel spectrograms (synthetic voices)",
-               f"{spoken:.1%} test accuracy", ">= 90%", spoken >= 0.9),
+        Result(
+            "lstm",
+            1997,
+            f"the adding problem over {length} steps: LSTM learns it, a plain RNN of the same size does not",
+            f"test MSE LSTM {lstm:.4f}, RNN {rnn:.4f} (guessing: {baseline:.3f})",
+            "LSTM solves it, RNN stays near guessing",
+            lstm < 0.01 and rnn > 0.05,
+        ),
+        Result(
+            "lstm",
+            1997,
+            "a small CNN recognises spoken digits from mel spectrograms (synthetic voices)",
+            f"{spoken:.1%} test accuracy",
+            ">= 90%",
+            spoken >= 0.9,
+        ),
     ]

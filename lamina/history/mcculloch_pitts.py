@@ -8,8 +8,12 @@ import lamina
 from lamina.history.milestone import Result
 from lamina.models.classic import FullAdder, XorNet, gate
 
-_TRUTH = {"AND": lambda a, b: a & b, "OR": lambda a, b: a | b, "NAND": lambda a, b: 1 - (a & b),
-          "NOR": lambda a, b: 1 - (a | b)}
+_TRUTH = {
+    "AND": lambda a, b: a & b,
+    "OR": lambda a, b: a | b,
+    "NAND": lambda a, b: 1 - (a & b),
+    "NOR": lambda a, b: 1 - (a | b),
+}
 
 
 def run(quick=True, out_dir=None, seed=0):
@@ -25,6 +29,14 @@ def run(quick=True, out_dir=None, seed=0):
     total = triples.sum(1)
     exact.append(np.array_equal(adder, np.stack([total % 2, total // 2], 1)))
     tables = ["AND", "OR", "NAND", "NOR", "NOT", "XOR (2 layers)", "full adder"]
-    return [Result("mcculloch-pitts", 1943, "truth tables of AND, OR, NAND, NOR, NOT, XOR and a full adder",
-                   f"{sum(exact)}/{len(exact)} tables exact", "all exact", all(exact),
-                   details=dict(zip(tables, exact)))]
+    return [
+        Result(
+            "mcculloch-pitts",
+            1943,
+            "truth tables of AND, OR, NAND, NOR, NOT, XOR and a full adder",
+            f"{sum(exact)}/{len(exact)} tables exact",
+            "all exact",
+            all(exact),
+            details=dict(zip(tables, exact)),
+        )
+    ]

@@ -63,6 +63,7 @@ def on_canvas(images, dy=0, dx=0, size=24):
 
 def nearest_neighbour(train_features, labels, test_features):
     """The label of the most similar (cosine) training sample: a readout with no learned weights."""
+
     def unit(f):
         return f / (np.linalg.norm(f, axis=1, keepdims=True) + 1e-9)
 
@@ -90,17 +91,27 @@ def run(quick=True, out_dir=None, seed=0):
     scores = {}
     for name, extract in (("neocognitron", features), ("pixels", pixels)):
         reference = extract(train)
-        scores[name] = [float((nearest_neighbour(reference, y, extract(on_canvas(x_test, *s))) == y_test).mean())
-                        for s in [(0, 0)] + SHIFTS]
+        scores[name] = [
+            float((nearest_neighbour(reference, y, extract(on_canvas(x_test, *s))) == y_test).mean())
+            for s in [(0, 0)] + SHIFTS
+        ]
     accuracy, shifted = scores["neocognitron"][0], float(np.mean(scores["neocognitron"][1:]))
     pixel_shifted = float(np.mean(scores["pixels"][1:]))
     pictures = []
     if out_dir is not None:
-        pictures.append(image_grid(list(s1.reshape(-1, 3, 3)), out_dir / "neocognitron_s1.png", columns=8,
-                                   cmap="coolwarm"))
-    return [Result("neocognitron", 1980, "unsupervised S/C layers recognise digits, tolerant to shifts",
-                   f"{accuracy:.1%} accuracy; {shifted:.1%} on digits shifted 1-3 px (raw pixels: "
-                   f"{scores['pixels'][0]:.1%} -> {pixel_shifted:.1%})",
-                   "recognition tolerant to shifts (better than raw pixels)",
-                   accuracy >= 0.85 and shifted > pixel_shifted, pictures,
-                   details={"shifts": SHIFTS, "accuracy": scores})]
+        pictures.append(
+            image_grid(list(s1.reshape(-1, 3, 3)), out_dir / "neocognitron_s1.png", columns=8, cmap="coolwarm")
+        )
+    return [
+        Result(
+            "neocognitron",
+            1980,
+            "unsupervised S/C layers recognise digits, tolerant to shifts",
+            f"{accuracy:.1%} accuracy; {shifted:.1%} on digits shifted 1-3 px (raw pixels: "
+            f"{scores['pixels'][0]:.1%} -> {pixel_shifted:.1%})",
+            "recognition tolerant to shifts (better than raw pixels)",
+            accuracy >= 0.85 and shifted > pixel_shifted,
+            pictures,
+            details={"shifts": SHIFTS, "accuracy": scores},
+        )
+    ]

@@ -20,8 +20,10 @@ def run(quick=True, out_dir=None, seed=0):
     rule = optim.PerceptronRule(layer.parameters(), lr=1.0)
     mistakes, epochs = 0, 0
     for epoch in range(1000):
-        errors = sum(rule.step(lamina.tensor(x[i : i + 1]), lamina.tensor(labels[i : i + 1].astype(np.float32)))
-                     for i in range(len(x)))
+        errors = sum(
+            rule.step(lamina.tensor(x[i : i + 1]), lamina.tensor(labels[i : i + 1].astype(np.float32)))
+            for i in range(len(x))
+        )
         mistakes += errors
         epochs = epoch + 1
         if errors == 0:
@@ -38,19 +40,42 @@ def run(quick=True, out_dir=None, seed=0):
     xor_in, xor_out = generated.logic_gate("xor")
     xor_layer = nn.Linear(2, 1)
     xor_rule = optim.PerceptronRule(xor_layer.parameters())
-    xor_errors = [sum(xor_rule.step(lamina.tensor(xor_in[i : i + 1]), lamina.tensor(xor_out[i : i + 1].astype(np.float32)))
-                      for i in range(4)) for _ in range(100)]
+    xor_errors = [
+        sum(
+            xor_rule.step(lamina.tensor(xor_in[i : i + 1]), lamina.tensor(xor_out[i : i + 1].astype(np.float32)))
+            for i in range(4)
+        )
+        for _ in range(100)
+    ]
     never = min(xor_errors) > 0
 
     pictures = []
     if out_dir is not None:
-        pictures.append(image_grid([layer.weight.numpy().reshape(20, 20), images[labels == 0][0], images[labels == 1][0]],
-                                   out_dir / "perceptron_weights.png", ["weights", "square", "cross"], columns=3,
-                                   cmap="coolwarm"))
+        pictures.append(
+            image_grid(
+                [layer.weight.numpy().reshape(20, 20), images[labels == 0][0], images[labels == 1][0]],
+                out_dir / "perceptron_weights.png",
+                ["weights", "square", "cross"],
+                columns=3,
+                cmap="coolwarm",
+            )
+        )
     return [
-        Result("perceptron", 1958, "perceptron rule converges on separable 20x20 retina shapes",
-               f"converged after {epochs} epochs, {mistakes} mistakes (Novikoff bound {bound:.0f})",
-               "converges, mistakes <= (R/gamma)^2", bool(converged), pictures),
-        Result("perceptron", 1969, "never converges on XOR (Minsky & Papert)",
-               f"still {min(xor_errors)}+ mistakes per epoch after 100 epochs", "never converges", bool(never)),
+        Result(
+            "perceptron",
+            1958,
+            "perceptron rule converges on separable 20x20 retina shapes",
+            f"converged after {epochs} epochs, {mistakes} mistakes (Novikoff bound {bound:.0f})",
+            "converges, mistakes <= (R/gamma)^2",
+            bool(converged),
+            pictures,
+        ),
+        Result(
+            "perceptron",
+            1969,
+            "never converges on XOR (Minsky & Papert)",
+            f"still {min(xor_errors)}+ mistakes per epoch after 100 epochs",
+            "never converges",
+            bool(never),
+        ),
     ]

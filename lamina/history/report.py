@@ -17,8 +17,12 @@ def table(results) -> str:
 
 
 def markdown(results, timings) -> str:
-    lines = ["# lamina history: the classic results, reproduced", "",
-             "| milestone | year | what was reproduced | lamina | paper | result |", "|---|---|---|---|---|---|"]
+    lines = [
+        "# lamina history: the classic results, reproduced",
+        "",
+        "| milestone | year | what was reproduced | lamina | paper | result |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in results:
         cells = [r.name, str(r.year), r.reproduced, r.ours, r.paper, "pass" if r.passed else "**FAIL**"]
         lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")

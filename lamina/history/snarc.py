@@ -5,7 +5,8 @@ Simplified (and said so): the maze is a 5x2 grid of 10 places with 4 moves each,
 synapses (place, move), each a strength; at each place the rat picks a move with probability
 proportional to the strengths of the allowed moves (SNARC's probability knobs). After a run that
 reaches the goal, every synapse used in it is strengthened, more for the moves near the goal (the
-capacitors' charge decaying with time) and more after a quick run; nothing is learned from failed runs. No gradient, no model
+capacitors' charge decaying with time) and more after a quick run; nothing is learned from failed
+runs. No gradient, no model
 of the maze: reinforced Hebbian learning.
 """
 
@@ -71,8 +72,23 @@ def run(quick=True, out_dir=None, seed=0):
     early, late = float(np.mean(lengths[:10])), float(np.mean(lengths[-20:]))
     pictures = []
     if out_dir is not None:
-        pictures.append(curves({"steps to the goal": lengths}, out_dir / "snarc_learning.png", "run", "steps",
-                               "SNARC-style reinforced synapses in a 10-place maze"))
-    return [Result("snarc", 1951, f"40 reinforced synapses learn a path through a maze (shortest: {best} moves)",
-                   f"{early:.1f} moves per run at first, {late:.1f} at the end", "learns the path",
-                   early >= 2 * best and late <= 1.3 * best, pictures)]
+        pictures.append(
+            curves(
+                {"steps to the goal": lengths},
+                out_dir / "snarc_learning.png",
+                "run",
+                "steps",
+                "SNARC-style reinforced synapses in a 10-place maze",
+            )
+        )
+    return [
+        Result(
+            "snarc",
+            1951,
+            f"40 reinforced synapses learn a path through a maze (shortest: {best} moves)",
+            f"{early:.1f} moves per run at first, {late:.1f} at the end",
+            "learns the path",
+            early >= 2 * best and late <= 1.3 * best,
+            pictures,
+        )
+    ]

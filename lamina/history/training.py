@@ -13,8 +13,9 @@ def batches(n: int, batch_size: int, generator):
         yield order[start : start + batch_size]
 
 
-def fit_classifier(model, x, y, epochs=10, batch_size=64, lr=0.01, momentum=0.9, optimizer=None, seed=0,
-                   loss_fn=None, on_epoch=None):
+def fit_classifier(
+    model, x, y, epochs=10, batch_size=64, lr=0.01, momentum=0.9, optimizer=None, seed=0, loss_fn=None, on_epoch=None
+):
     """Train with cross-entropy (or loss_fn) by minibatch SGD; returns the mean training loss of each epoch."""
     generator = np.random.default_rng(seed)
     optimizer = optimizer or optim.SGD(model.parameters(), lr=lr, momentum=momentum)

@@ -32,8 +32,17 @@ def learn(task, steps, seed):
     source, target = generated.sequence_task(task, n=4000, length=8, seed=seed)
     test_source, test_target = generated.sequence_task(task, n=300, length=8, seed=seed + 100)
     lamina.manual_seed(seed)
-    model = transformer(11, 11, d_model=64, nhead=4, num_encoder_layers=2, num_decoder_layers=2,
-                        dim_feedforward=128, dropout=0.0, max_length=16)
+    model = transformer(
+        11,
+        11,
+        d_model=64,
+        nhead=4,
+        num_encoder_layers=2,
+        num_decoder_layers=2,
+        dim_feedforward=128,
+        dropout=0.0,
+        max_length=16,
+    )
     optimizer = optim.Adam(model.parameters(), lr=2e-3)
     scheduler = optim.lr_scheduler.OneCycleLR(optimizer, max_lr=2e-3, total_steps=steps)
     generator = np.random.default_rng(seed)
@@ -51,10 +60,26 @@ def learn(task, steps, seed):
 
 def run(quick=True, out_dir=None, seed=0):
     base = count_parameters(transformer_base())
-    results = [Result("transformer", 2017, "the base model (d 512, 8 heads, 6+6 layers, shared 37k vocabulary)",
-                      f"{base / 1e6:.1f}M parameters", "65M (Table 3)", abs(base / 65e6 - 1) < 0.05)]
+    results = [
+        Result(
+            "transformer",
+            2017,
+            "the base model (d 512, 8 heads, 6+6 layers, shared 37k vocabulary)",
+            f"{base / 1e6:.1f}M parameters",
+            "65M (Table 3)",
+            abs(base / 65e6 - 1) < 0.05,
+        )
+    ]
     for task in ("copy", "reverse", "sort"):
         token_accuracy = learn(task, 400 if quick else 1500, seed)
-        results.append(Result("transformer", 2017, f"learns to {task} 8-digit sequences (greedy decoding)",
-                              f"{token_accuracy:.1%} token accuracy", ">= 99%", token_accuracy >= 0.99))
+        results.append(
+            Result(
+                "transformer",
+                2017,
+                f"learns to {task} 8-digit sequences (greedy decoding)",
+                f"{token_accuracy:.1%} token accuracy",
+                ">= 99%",
+                token_accuracy >= 0.99,
+            )
+        )
     return results

@@ -22,22 +22,52 @@ class ZooEntry:
     build: object
 
 
-ZOO = {entry.name: entry for entry in [
-    ZooEntry("lenet1", 1989, "LeCun et al., Backpropagation applied to handwritten zip code recognition", lenet1),
-    ZooEntry("lenet5", 1998, "LeCun et al., Gradient-based learning applied to document recognition", lenet5),
-    ZooEntry("alexnet", 2012, "Krizhevsky, Sutskever & Hinton, ImageNet classification with deep CNNs", alexnet),
-    ZooEntry("googlenet", 2014, "Szegedy et al., Going deeper with convolutions", googlenet),
-    ZooEntry("resnet18", 2015, "He et al., Deep residual learning for image recognition", resnet18),
-    ZooEntry("resnet34", 2015, "He et al., Deep residual learning for image recognition", resnet34),
-    ZooEntry("resnet50", 2015, "He et al., Deep residual learning for image recognition", resnet50),
-    ZooEntry("resnet20", 2015, "He et al., section 4.2 (CIFAR-10)", resnet20),
-    ZooEntry("resnet32", 2015, "He et al., section 4.2 (CIFAR-10)", resnet32),
-    ZooEntry("resnet56", 2015, "He et al., section 4.2 (CIFAR-10)", resnet56),
-    ZooEntry("transformer", 2017, "Vaswani et al., Attention is all you need", transformer_base),
-    ZooEntry("gpt", 2018, "Radford et al., Improving language understanding by generative pre-training", gpt),
-]}
+ZOO = {
+    entry.name: entry
+    for entry in [
+        ZooEntry("lenet1", 1989, "LeCun et al., Backpropagation applied to handwritten zip code recognition", lenet1),
+        ZooEntry("lenet5", 1998, "LeCun et al., Gradient-based learning applied to document recognition", lenet5),
+        ZooEntry("alexnet", 2012, "Krizhevsky, Sutskever & Hinton, ImageNet classification with deep CNNs", alexnet),
+        ZooEntry("googlenet", 2014, "Szegedy et al., Going deeper with convolutions", googlenet),
+        ZooEntry("resnet18", 2015, "He et al., Deep residual learning for image recognition", resnet18),
+        ZooEntry("resnet34", 2015, "He et al., Deep residual learning for image recognition", resnet34),
+        ZooEntry("resnet50", 2015, "He et al., Deep residual learning for image recognition", resnet50),
+        ZooEntry("resnet20", 2015, "He et al., section 4.2 (CIFAR-10)", resnet20),
+        ZooEntry("resnet32", 2015, "He et al., section 4.2 (CIFAR-10)", resnet32),
+        ZooEntry("resnet56", 2015, "He et al., section 4.2 (CIFAR-10)", resnet56),
+        ZooEntry("transformer", 2017, "Vaswani et al., Attention is all you need", transformer_base),
+        ZooEntry("gpt", 2018, "Radford et al., Improving language understanding by generative pre-training", gpt),
+    ]
+}
 
-__all__ = ["ZOO", "ZooEntry", "AlexNet", "alexnet", "FullAdder", "Hopfield", "ThresholdUnit", "XorNet", "gate",
-           "GoogLeNet", "googlenet", "GPT", "GPT3_175B", "GPTConfig", "gpt", "parameter_count", "lenet1", "lenet5",
-           "CifarResNet", "ResNet", "resnet18", "resnet20", "resnet32", "resnet34", "resnet50", "resnet56",
-           "Seq2SeqTransformer", "transformer", "transformer_base"]
+__all__ = [
+    "ZOO",
+    "ZooEntry",
+    "AlexNet",
+    "alexnet",
+    "FullAdder",
+    "Hopfield",
+    "ThresholdUnit",
+    "XorNet",
+    "gate",
+    "GoogLeNet",
+    "googlenet",
+    "GPT",
+    "GPT3_175B",
+    "GPTConfig",
+    "gpt",
+    "parameter_count",
+    "lenet1",
+    "lenet5",
+    "CifarResNet",
+    "ResNet",
+    "resnet18",
+    "resnet20",
+    "resnet32",
+    "resnet34",
+    "resnet50",
+    "resnet56",
+    "Seq2SeqTransformer",
+    "transformer",
+    "transformer_base",
+]

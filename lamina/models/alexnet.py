@@ -13,16 +13,30 @@ class AlexNet(nn.Module):
         super().__init__()
         norm = (lambda: nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0)) if lrn else nn.Identity
         self.features = nn.Sequential(
-            nn.Conv2d(3, 64, 11, stride=4, padding=2), activation(), norm(), nn.MaxPool2d(3, 2),  # (B, 64, 27, 27)
-            nn.Conv2d(64, 192, 5, padding=2), activation(), norm(), nn.MaxPool2d(3, 2),  # (B, 192, 13, 13)
-            nn.Conv2d(192, 384, 3, padding=1), activation(),  # (B, 384, 13, 13)
-            nn.Conv2d(384, 256, 3, padding=1), activation(),  # (B, 256, 13, 13)
-            nn.Conv2d(256, 256, 3, padding=1), activation(), nn.MaxPool2d(3, 2),  # (B, 256, 6, 6)
+            nn.Conv2d(3, 64, 11, stride=4, padding=2),
+            activation(),
+            norm(),
+            nn.MaxPool2d(3, 2),  # (B, 64, 27, 27)
+            nn.Conv2d(64, 192, 5, padding=2),
+            activation(),
+            norm(),
+            nn.MaxPool2d(3, 2),  # (B, 192, 13, 13)
+            nn.Conv2d(192, 384, 3, padding=1),
+            activation(),  # (B, 384, 13, 13)
+            nn.Conv2d(384, 256, 3, padding=1),
+            activation(),  # (B, 256, 13, 13)
+            nn.Conv2d(256, 256, 3, padding=1),
+            activation(),
+            nn.MaxPool2d(3, 2),  # (B, 256, 6, 6)
         )
         self.avgpool = nn.AdaptiveAvgPool2d(6)  # (B, 256, 6, 6) for any input of 224 or so
         self.classifier = nn.Sequential(
-            nn.Dropout(dropout), nn.Linear(256 * 6 * 6, 4096), activation(),
-            nn.Dropout(dropout), nn.Linear(4096, 4096), activation(),
+            nn.Dropout(dropout),
+            nn.Linear(256 * 6 * 6, 4096),
+            activation(),
+            nn.Dropout(dropout),
+            nn.Linear(4096, 4096),
+            activation(),
             nn.Linear(4096, num_classes),  # (B, K)
         )
 

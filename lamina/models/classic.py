@@ -27,8 +27,14 @@ class ThresholdUnit(nn.Module):
 
 def gate(name: str) -> ThresholdUnit:
     """AND, OR, NAND, NOR as one unit; NOT as a unit with one inhibitory (negative) input."""
-    table = {"AND": ([1, 1], 2), "OR": ([1, 1], 1), "NAND": ([-1, -1], -1), "NOR": ([-1, -1], 0), "NOT": ([-1], 0),
-             "MAJORITY": ([1, 1, 1], 2)}
+    table = {
+        "AND": ([1, 1], 2),
+        "OR": ([1, 1], 1),
+        "NAND": ([-1, -1], -1),
+        "NOR": ([-1, -1], 0),
+        "NOT": ([-1], 0),
+        "MAJORITY": ([1, 1, 1], 2),
+    }
     return ThresholdUnit(*table[name.upper()])
 
 

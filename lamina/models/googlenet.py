@@ -68,4 +68,3 @@ class GoogLeNet(nn.Module):
 
 def googlenet(num_classes: int = 1000, **kwargs) -> GoogLeNet:
     return GoogLeNet(num_classes, **kwargs)
-

@@ -75,8 +75,10 @@ class ResNet(nn.Module):
     def _stage(self, block, channels, count, stride, plain):
         downsample = None
         if stride != 1 or self.in_channels != channels * block.expansion:
-            downsample = nn.Sequential(nn.Conv2d(self.in_channels, channels * block.expansion, 1, stride, bias=False),
-                                       nn.BatchNorm2d(channels * block.expansion))
+            downsample = nn.Sequential(
+                nn.Conv2d(self.in_channels, channels * block.expansion, 1, stride, bias=False),
+                nn.BatchNorm2d(channels * block.expansion),
+            )
         blocks = [block(self.in_channels, channels, stride, downsample, plain)]
         self.in_channels = channels * block.expansion
         blocks += [block(self.in_channels, channels, plain=plain) for _ in range(1, count)]
@@ -126,7 +128,9 @@ class CifarResNet(nn.Module):
         for index, out_channels in enumerate((width, 2 * width, 4 * width)):
             for block_index in range(n):
                 stride = 2 if index > 0 and block_index == 0 else 1
-                shortcut = ShortcutA(stride, out_channels - channels) if stride != 1 or channels != out_channels else None
+                shortcut = (
+                    ShortcutA(stride, out_channels - channels) if stride != 1 or channels != out_channels else None
+                )
                 stages.append(BasicBlock(channels, out_channels, stride, shortcut, plain))
                 channels = out_channels
         self.layers = nn.Sequential(*stages)  # (B, 64, 8, 8)

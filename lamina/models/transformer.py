@@ -25,8 +25,19 @@ def sinusoidal_positions(length: int, d_model: int) -> np.ndarray:
 
 
 class Seq2SeqTransformer(nn.Module):
-    def __init__(self, source_vocab, target_vocab, d_model=512, nhead=8, num_encoder_layers=6,
-                 num_decoder_layers=6, dim_feedforward=2048, dropout=0.1, max_length=512, share_embeddings=False):
+    def __init__(
+        self,
+        source_vocab,
+        target_vocab,
+        d_model=512,
+        nhead=8,
+        num_encoder_layers=6,
+        num_decoder_layers=6,
+        dim_feedforward=2048,
+        dropout=0.1,
+        max_length=512,
+        share_embeddings=False,
+    ):
         super().__init__()
         self.d_model = d_model
         self.target_embedding = nn.Embedding(target_vocab, d_model)
@@ -37,8 +48,9 @@ class Seq2SeqTransformer(nn.Module):
         else:
             self.source_embedding = nn.Embedding(source_vocab, d_model)
         self.register_buffer("positions", creation.tensor(sinusoidal_positions(max_length, d_model)), persistent=False)
-        self.transformer = nn.Transformer(d_model, nhead, num_encoder_layers, num_decoder_layers, dim_feedforward,
-                                          dropout, batch_first=True)
+        self.transformer = nn.Transformer(
+            d_model, nhead, num_encoder_layers, num_decoder_layers, dim_feedforward, dropout, batch_first=True
+        )
         self.output = nn.Linear(d_model, target_vocab, bias=False)
         self.output.weight = self.target_embedding.weight  # tied, as in the paper (section 3.4)
         for embedding in (self.source_embedding, self.target_embedding):
@@ -50,8 +62,9 @@ class Seq2SeqTransformer(nn.Module):
 
     def forward(self, source, target):  # source (B, S), target (B, T) -> logits (B, T, V)
         mask = nn.Transformer.generate_square_subsequent_mask(target.shape[1], device=target.device)
-        hidden = self.transformer(self._embed(self.source_embedding, source), self._embed(self.target_embedding, target),
-                                  tgt_mask=mask)
+        hidden = self.transformer(
+            self._embed(self.source_embedding, source), self._embed(self.target_embedding, target), tgt_mask=mask
+        )
         return self.output(hidden)
 
 

@@ -23,8 +23,23 @@ def assert_all_pass(name, tmp_path, except_containing=()):
     return results
 
 
-@pytest.mark.parametrize("name", ["mcculloch-pitts", "hebb", "snarc", "perceptron", "hubel-wiesel", "backprop",
-                                  "lenet", "lstm", "googlenet", "resnet", "transformer", "gpt"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "mcculloch-pitts",
+        "hebb",
+        "snarc",
+        "perceptron",
+        "hubel-wiesel",
+        "backprop",
+        "lenet",
+        "lstm",
+        "googlenet",
+        "resnet",
+        "transformer",
+        "gpt",
+    ],
+)
 def test_milestone_reproduces(name, tmp_path):
     assert_all_pass(name, tmp_path)
 

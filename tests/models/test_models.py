@@ -14,8 +14,13 @@ def count(model):
 
 @pytest.mark.parametrize(
     "build,expected",
-    [(models.alexnet, 61_100_840), (models.googlenet, 6_624_904), (models.resnet18, 11_689_512),
-     (models.resnet34, 21_797_672), (models.resnet50, 25_557_032)],
+    [
+        (models.alexnet, 61_100_840),
+        (models.googlenet, 6_624_904),
+        (models.resnet18, 11_689_512),
+        (models.resnet34, 21_797_672),
+        (models.resnet50, 25_557_032),
+    ],
     ids=["alexnet", "googlenet", "resnet18", "resnet34", "resnet50"],
 )
 def test_parameter_counts_equal_torchvision(build, expected):
@@ -33,9 +38,14 @@ def test_small_model_counts():
 
 @pytest.mark.parametrize(
     "build,shape",
-    [(models.lenet1, (2, 1, 28, 28)), (models.lenet5, (2, 1, 28, 28)), (models.resnet20, (2, 3, 32, 32)),
-     (lambda: models.alexnet(num_classes=10), (1, 3, 224, 224)),
-     (lambda: models.googlenet(num_classes=10), (1, 3, 96, 96)), (lambda: models.resnet18(num_classes=10), (1, 3, 64, 64))],
+    [
+        (models.lenet1, (2, 1, 28, 28)),
+        (models.lenet5, (2, 1, 28, 28)),
+        (models.resnet20, (2, 3, 32, 32)),
+        (lambda: models.alexnet(num_classes=10), (1, 3, 224, 224)),
+        (lambda: models.googlenet(num_classes=10), (1, 3, 96, 96)),
+        (lambda: models.resnet18(num_classes=10), (1, 3, 64, 64)),
+    ],
     ids=["lenet1", "lenet5", "resnet20", "alexnet", "googlenet", "resnet18"],
 )
 def test_image_models_give_logits(build, shape):
@@ -69,8 +79,9 @@ def test_sequence_models():
     assert gpt.generate(idx[:, :3], 4).shape == (2, 7)
     with pytest.raises(ValueError, match="exceeds the context"):
         gpt(lamina.randint(0, 11, (1, 9)))
-    seq2seq = models.transformer(12, 13, d_model=16, nhead=2, num_encoder_layers=1, num_decoder_layers=1,
-                                 dim_feedforward=32, dropout=0.0)
+    seq2seq = models.transformer(
+        12, 13, d_model=16, nhead=2, num_encoder_layers=1, num_decoder_layers=1, dim_feedforward=32, dropout=0.0
+    )
     assert seq2seq(lamina.randint(0, 12, (2, 5)), lamina.randint(0, 13, (2, 4))).shape == (2, 4, 13)
 
 
