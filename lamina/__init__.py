@@ -122,6 +122,13 @@ from lamina.ops.movement import cat, expand, flip, permute, repeat, reshape, rol
 from lamina import data, datasets, nn, optim, transforms, viz
 from lamina.serialization import load, save
 
+
+def summary(model, input_shape, dtype=None, print_table=True):
+    """lamina.summary(model, input_shape): see lamina.train.summary."""
+    from lamina.train.summary import summary as table
+
+    return table(model, input_shape, dtype, print_table)
+
 clip = clamp
 concat = concatenate = cat
 

@@ -7,7 +7,7 @@ import lamina
 from lamina import nn, optim
 from lamina.datasets import generated
 from lamina.history.milestone import Result
-from lamina.history.plots import image_grid
+from lamina.viz.plots import image_grid
 from lamina.history.training import accuracy, fit_classifier
 
 

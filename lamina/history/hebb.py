@@ -3,7 +3,7 @@
 import numpy as np
 
 from lamina.history.milestone import Result
-from lamina.history.plots import curves
+from lamina.viz.plots import curves
 from lamina.models import Hopfield
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import lamina
 from lamina import nn, optim
 from lamina.history.milestone import Result
-from lamina.history.plots import curves, image_grid
+from lamina.viz.plots import curves, image_grid
 from lamina.history.training import digits_arrays, fit_classifier
 from lamina.models import lenet5
 

@@ -3,7 +3,7 @@
 import lamina
 from lamina import optim
 from lamina.history.milestone import Result
-from lamina.history.plots import curves
+from lamina.viz.plots import curves
 from lamina.history.training import accuracy, digits_arrays, fit_classifier
 from lamina.models import lenet1, lenet5
 

@@ -12,7 +12,7 @@ import numpy as np
 
 import lamina
 from lamina.history.milestone import Result
-from lamina.history.plots import image_grid
+from lamina.viz.plots import image_grid
 from lamina.history.training import digits_arrays
 from lamina.nn import functional as F
 

@@ -7,7 +7,7 @@ import lamina
 from lamina import nn, optim
 from lamina.datasets import generated
 from lamina.history.milestone import Result
-from lamina.history.plots import image_grid
+from lamina.viz.plots import image_grid
 
 
 def run(quick=True, out_dir=None, seed=0):

@@ -13,7 +13,7 @@ of the maze: reinforced Hebbian learning.
 import numpy as np
 
 from lamina.history.milestone import Result
-from lamina.history.plots import curves
+from lamina.viz.plots import curves
 
 ROWS, COLUMNS = 2, 5
 MOVES = [(-1, 0), (1, 0), (0, -1), (0, 1)]  # up, down, left, right

@@ -1,4 +1,4 @@
-"""Pictures for the history report, drawn with matplotlib (headless) and saved as PNG."""
+"""Pictures (the history report, training curves), drawn with matplotlib (headless) and saved as PNG."""
 
 from pathlib import Path
 

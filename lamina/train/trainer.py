@@ -1,0 +1,293 @@
+"""Trainer and fit: the training loop, with logs, plots, checkpoints and exact resume.
+
+One epoch: for each batch, forward, loss, backward, (callbacks: clipping), optimizer step, and the
+scheduler if it steps per batch; then validation, the epoch's record (losses, metrics, learning
+rate, gradient norm, time) appended to log.csv and log.jsonl, the plots redrawn, and a checkpoint.
+A non-finite loss stops training with an AnomalyError naming the op that produced it (the batch is
+re-run under lamina.autograd.detect_anomaly), or skips the batch with non_finite="skip".
+"""
+
+import csv
+import json
+import math
+import signal
+import time
+from pathlib import Path
+
+import numpy as np
+
+import lamina
+from lamina.autograd.anomaly import detect_anomaly
+from lamina.errors import AnomalyError
+from lamina.nn import functional as F
+from lamina.nn.utils import clip_grad_norm_
+from lamina.train.checkpoint import load_latest, manifest_path, save_checkpoint
+from lamina.train.metrics import accuracy, perplexity, top_k_accuracy
+
+
+class Trainer:
+    """Train `model` on `train_loader` with `optimizer` and `loss` (default cross-entropy).
+
+    Args:
+        epochs: number of passes; scheduler: an lr scheduler, stepped per `scheduler_interval`.
+        metrics: any of "accuracy", "top5", "perplexity" (for classifiers / language models).
+        out_dir: where log.csv, log.jsonl, the plots and the checkpoints go (None: nothing written).
+        keep_last: how many epoch checkpoints to keep besides last and best.
+        monitor: the record entry that decides `best` (default val_loss, else train_loss; lower is better).
+        non_finite: "raise" (default; names the op) or "skip" (drop the batch's update).
+        progress: show tqdm progress bars.
+    """
+
+    def __init__(self, model, optimizer, train_loader, loss=None, val_loader=None, epochs=1, scheduler=None,
+                 scheduler_interval="epoch", callbacks=(), metrics=("accuracy",), out_dir=None, keep_last=2,
+                 monitor=None, non_finite="raise", progress=True, plot=True):
+        if non_finite not in ("raise", "skip"):
+            raise ValueError(f"Trainer: non_finite must be 'raise' or 'skip'; got {non_finite!r}.")
+        if scheduler_interval not in ("epoch", "step"):
+            raise ValueError(f"Trainer: scheduler_interval must be 'epoch' or 'step'; got {scheduler_interval!r}.")
+        self.model, self.optimizer, self.train_loader, self.val_loader = model, optimizer, train_loader, val_loader
+        self.loss_fn = loss or F.cross_entropy
+        self.epochs, self.scheduler, self.scheduler_interval = epochs, scheduler, scheduler_interval
+        self.callbacks, self.metrics = list(callbacks), tuple(metrics)
+        self.out_dir = Path(out_dir) if out_dir is not None else None
+        self.keep_last, self.monitor, self.non_finite = keep_last, monitor, non_finite
+        self.progress, self.plot = progress, plot
+        self.history, self.epoch, self.step, self.stop, self.skipped = [], 0, 0, False, 0
+        self.best = math.inf
+
+    # --- the loop ---
+    def fit(self, resume: bool = False):
+        """Train until `epochs` (continuing from out_dir/last.safetensors when resume=True); returns the history."""
+        if resume:
+            self._resume()
+        for callback in self.callbacks:
+            callback.on_train_begin(self)
+        interrupted = _InterruptFlag()
+        try:
+            while self.epoch < self.epochs and not self.stop:
+                record = self._run_epoch(interrupted)
+                if record is None:  # Ctrl-C: a checkpoint of the exact position was written
+                    break
+                self.epoch += 1
+                self.history.append(record)
+                self._after_epoch(record)
+        finally:
+            interrupted.restore()
+        for callback in self.callbacks:
+            callback.on_train_end(self)
+        return self.history
+
+    def _run_epoch(self, interrupted):
+        for callback in self.callbacks:
+            callback.on_epoch_begin(self, self.epoch)
+        self.model.train()
+        started, losses, correct, seen, norms = time.perf_counter(), [], [], 0, []
+        batches = self._progress(self.train_loader, f"epoch {self.epoch + 1}/{self.epochs}")
+        for inputs, targets in batches:
+            loss, logits = self._train_step(inputs, targets, norms)
+            if loss is None:
+                continue
+            losses.append(loss)
+            seen += len(targets)
+            if "accuracy" in self.metrics and logits is not None and logits.ndim >= 2:
+                correct.append(accuracy(logits, targets.numpy()) * len(targets))
+            if hasattr(batches, "set_postfix"):
+                batches.set_postfix(loss=f"{loss:.4f}", samples_per_s=f"{seen / (time.perf_counter() - started):.0f}")
+            if interrupted.flag:
+                self._save("last", self._state(mid_epoch=True))
+                print(f"\nlamina: interrupted; saved {self.out_dir / 'last.safetensors' if self.out_dir else 'nothing'}"
+                      " (resume with resume=True / --resume).")
+                return None
+        record = {"epoch": self.epoch + 1, "step": self.step,
+                  "train_loss": float(np.mean(losses)) if losses else math.nan,
+                  "lr": self.optimizer.param_groups[0]["lr"],
+                  "grad_norm": float(np.mean(norms)) if norms else math.nan,
+                  "skipped_batches": self.skipped, "seconds": time.perf_counter() - started}
+        if correct:
+            record["train_accuracy"] = sum(correct) / seen
+        if "perplexity" in self.metrics and losses:
+            record["train_perplexity"] = perplexity(record["train_loss"])
+        if self.val_loader is not None:
+            record.update(self.evaluate(self.val_loader, prefix="val_"))
+        if self.scheduler is not None and self.scheduler_interval == "epoch":
+            self.scheduler.step()
+        return record
+
+    def _train_step(self, inputs, targets, norms):
+        logits = self.model(inputs)
+        loss = self._loss(logits, targets)
+        if not math.isfinite(loss.item()):
+            return self._non_finite(inputs, targets, "loss")
+        self.optimizer.zero_grad()
+        loss.backward()
+        for callback in self.callbacks:
+            callback.on_after_backward(self)
+        norm = float(clip_grad_norm_(self.model.parameters(), math.inf).item())
+        if not math.isfinite(norm):
+            return self._non_finite(inputs, targets, "gradients")
+        norms.append(norm)
+        self.optimizer.step()
+        if self.scheduler is not None and self.scheduler_interval == "step":
+            self.scheduler.step()
+        self.step += 1
+        value = loss.item()
+        for callback in self.callbacks:
+            callback.on_batch_end(self, self.step, value)
+        return value, logits.detach().numpy()
+
+    def _loss(self, logits, targets):
+        if logits.ndim == 3 and targets.ndim == 2:  # sequences: (B, T, V) against (B, T)
+            return self.loss_fn(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+        return self.loss_fn(logits, targets)
+
+    def _non_finite(self, inputs, targets, what):
+        """Skip the batch, or re-run it under anomaly detection to name the op that made the NaN/Inf."""
+        if self.non_finite == "skip":
+            self.skipped += 1
+            self.optimizer.zero_grad()
+            return None, None
+        self.optimizer.zero_grad()
+        with detect_anomaly():
+            loss = self._loss(self.model(inputs), targets)
+            loss.backward()
+        raise AnomalyError(f"Trainer: non-finite {what} at epoch {self.epoch + 1}, step {self.step + 1}; re-running the "
+                           "batch under anomaly detection did not reproduce it (a random op, such as dropout?). "
+                           "Check the data and the learning rate, or pass non_finite='skip'.")
+
+    def evaluate(self, loader, prefix=""):
+        """Mean loss (and the chosen metrics) over a loader, in eval mode and without a graph."""
+        self.model.eval()
+        total, count, logits_all, targets_all = 0.0, 0, [], []
+        with lamina.no_grad():
+            for inputs, targets in loader:
+                logits = self.model(inputs)
+                total += self._loss(logits, targets).item() * len(targets)
+                count += len(targets)
+                logits_all.append(logits.numpy())
+                targets_all.append(targets.numpy())
+        self.model.train()
+        record = {prefix + "loss": total / count}
+        logits, targets = np.concatenate(logits_all), np.concatenate(targets_all)
+        if "accuracy" in self.metrics:
+            record[prefix + "accuracy"] = accuracy(logits, targets)
+        if "top5" in self.metrics and logits.shape[-1] > 5:
+            record[prefix + "top5"] = top_k_accuracy(logits, targets, 5)
+        if "perplexity" in self.metrics:
+            record[prefix + "perplexity"] = perplexity(record[prefix + "loss"])
+        return record
+
+    # --- after an epoch: callbacks, logs, plots, checkpoints ---
+    def _after_epoch(self, record):
+        for callback in self.callbacks:
+            callback.on_epoch_end(self, self.epoch, record)
+        if self.out_dir is None:
+            return
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self._log(record)
+        if self.plot:
+            self._plots()
+        state = self._state()
+        self._save("last", state)
+        self._save(f"epoch-{self.epoch:04d}", state)
+        monitored = record.get(self.monitor or ("val_loss" if "val_loss" in record else "train_loss"))
+        if monitored is not None and monitored < self.best:
+            self.best = monitored
+            self._save("best", self._state())
+        for old in sorted(self.out_dir.glob("epoch-*.safetensors"))[: -self.keep_last or None]:
+            old.unlink(missing_ok=True)
+            manifest_path(old).unlink(missing_ok=True)
+
+    def _log(self, record):
+        path = self.out_dir / "log.csv"
+        fields = list(record)
+        new = not path.exists()
+        if not new:
+            with open(path, newline="") as file:
+                fields = next(csv.reader(file))
+        with open(path, "a", newline="") as file:
+            writer = csv.DictWriter(file, fieldnames=fields, extrasaction="ignore")
+            if new:
+                writer.writeheader()
+            writer.writerow(record)
+        with open(self.out_dir / "log.jsonl", "a") as file:
+            file.write(json.dumps(record) + "\n")
+
+    def _plots(self):
+        from lamina.viz.plots import curves
+
+        for name, keys in (("loss", ("train_loss", "val_loss")), ("accuracy", ("train_accuracy", "val_accuracy")),
+                           ("lr", ("lr",)), ("grad_norm", ("grad_norm",))):
+            series = {key: ([r["epoch"] for r in self.history], [r[key] for r in self.history])
+                      for key in keys if all(key in r for r in self.history)}
+            if series:
+                curves(series, self.out_dir / f"{name}.png", "epoch", name.replace("_", " "), name)
+
+    # --- state and resume ---
+    def _state(self, mid_epoch=False) -> dict:
+        return {
+            "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict() if self.scheduler is not None else None,
+            "epoch": self.epoch, "step": self.step, "best": self.best if math.isfinite(self.best) else None,
+            "history": self.history, "skipped": self.skipped, "mid_epoch": mid_epoch,
+            "rng": json.dumps(lamina.get_rng_state()),
+            "loader": self.train_loader.state_dict() if hasattr(self.train_loader, "state_dict") else None,
+        }
+
+    def _save(self, name, state):
+        if self.out_dir is not None:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            save_checkpoint(state, self.out_dir / f"{name}.safetensors")
+
+    def _resume(self):
+        if self.out_dir is None:
+            raise ValueError("Trainer: resume=True needs out_dir, where the checkpoints are.")
+        state, path = load_latest(self.out_dir)
+        if state is None:
+            print(f"lamina: no checkpoint in {self.out_dir}; starting from scratch.")
+            return
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        if self.scheduler is not None and state["scheduler"] is not None:
+            self.scheduler.load_state_dict(state["scheduler"])
+        self.epoch, self.step, self.history, self.skipped = state["epoch"], state["step"], state["history"], state["skipped"]
+        self.best = state["best"] if state["best"] is not None else math.inf
+        lamina.set_rng_state(json.loads(state["rng"]))
+        if state["loader"] is not None and hasattr(self.train_loader, "load_state_dict"):
+            self.train_loader.load_state_dict(state["loader"])
+        print(f"lamina: resumed from {path} (epoch {self.epoch}, step {self.step}).")
+
+    def _progress(self, iterable, description):
+        if not self.progress:
+            return iterable
+        from tqdm.auto import tqdm
+
+        return tqdm(iterable, desc=description, leave=False, unit="batch")
+
+
+class _InterruptFlag:
+    """Turns Ctrl-C into a flag checked between batches, so the checkpoint is written at a clean point."""
+
+    def __init__(self):
+        self.flag = False
+        try:
+            self.previous = signal.signal(signal.SIGINT, self._handle)
+        except ValueError:  # not in the main thread: leave Ctrl-C alone
+            self.previous = None
+
+    def _handle(self, signum, frame):
+        self.flag = True
+
+    def restore(self):
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+
+
+def fit(model, train_loader, val_loader=None, optimizer=None, loss=None, epochs=1, scheduler=None, callbacks=(),
+        **options):
+    """Train a model in one call (a Trainer behind it); returns the per-epoch history."""
+    from lamina import optim
+
+    optimizer = optimizer or optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    trainer = Trainer(model, optimizer, train_loader, loss=loss, val_loader=val_loader, epochs=epochs,
+                      scheduler=scheduler, callbacks=callbacks, **options)
+    return trainer.fit()
