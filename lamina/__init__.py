@@ -129,6 +129,7 @@ def summary(model, input_shape, dtype=None, print_table=True):
 
     return table(model, input_shape, dtype, print_table)
 
+
 clip = clamp
 concat = concatenate = cat
 

@@ -35,7 +35,19 @@ RANK = {
 ALLOWED_UPWARD = {("tensor", "creation"), ("tensor", "functional"), ("tensor", "ops")}
 # numpy is imported only where arrays are made or read (creating tensors, decoding files, preparing
 # samples before they become tensors), never for the math of ops, which goes through ctx.xp
-NUMPY_ALLOWED = {"backend", "dtypes", "creation", "tensor", "data", "datasets", "transforms", "models", "history", "train", "viz"}
+NUMPY_ALLOWED = {
+    "backend",
+    "dtypes",
+    "creation",
+    "tensor",
+    "data",
+    "datasets",
+    "transforms",
+    "models",
+    "history",
+    "train",
+    "viz",
+}
 
 
 def modules():

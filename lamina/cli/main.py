@@ -28,6 +28,45 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--out", default="history-report", help="report folder (default ./history-report)")
     history.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     history.add_argument("--strict", action="store_true", help="exit with status 1 if any result does not reproduce")
+
+    train = commands.add_parser("train", help="train a zoo model on a dataset (run folder: checkpoints, logs, plots)")
+    train.add_argument("model", nargs="?", help="a model name (see `lamina models`)")
+    train.add_argument("--data", help="dataset name (default per model: digits, sonnets, reverse)")
+    train.add_argument("--config", help="a TOML file whose keys are these options")
+    train.add_argument("--epochs", type=_positive_int, help="default per model (lenet5: 10)")
+    train.add_argument("--batch-size", type=_positive_int, help="default per model (32 or 64)")
+    train.add_argument("--lr", type=_positive_float, help="default per model (0.01 SGD, 3e-3 AdamW for gpt)")
+    train.add_argument("--optimizer", choices=["sgd", "adam", "adamw"], help="default per model")
+    train.add_argument("--scheduler", choices=["none", "cosine", "step"], default="none")
+    train.add_argument("--weight-decay", type=float, default=0.0)
+    train.add_argument("--device", default="cpu", choices=["cpu"], help="only the CPU backend exists yet")
+    train.add_argument("--workers", type=int, default=0)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--out", default="runs/latest", help="run folder (default runs/latest)")
+    train.add_argument("--resume", action="store_true", help="continue from OUT/last.safetensors")
+    train.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    evaluate = commands.add_parser("eval", help="evaluate a checkpoint on a dataset")
+    evaluate.add_argument("checkpoint")
+    evaluate.add_argument("--data")
+    evaluate.add_argument("--batch-size", type=_positive_int, default=256)
+
+    predict = commands.add_parser("predict", help="predict the class of images (or continue a text, for gpt)")
+    predict.add_argument("checkpoint")
+    predict.add_argument("files", nargs="+")
+    predict.add_argument("--length", type=_positive_int, default=200, help="characters to generate (gpt)")
+
+    commands.add_parser("models", help="the zoo: year, paper, parameters")
+    summary = commands.add_parser("summary", help="layers, output shapes, parameters and FLOPs of a model")
+    summary.add_argument("model")
+    graph = commands.add_parser("graph", help="the forward+backward graph of one step, as DOT (or SVG/PNG with --out)")
+    graph.add_argument("model")
+    graph.add_argument("--out", help="file to write: .dot, or .svg/.png (needs Graphviz)")
+    datasets = commands.add_parser("datasets", help="list the datasets, or download one")
+    datasets.add_argument("action", choices=["list", "get"])
+    datasets.add_argument("name", nargs="?")
+    commands.add_parser("doctor", help="versions, BLAS and threads, GPU, MPI, data cache")
+    commands.add_parser("bench", help="run the benchmarks against PyTorch (from a source checkout)")
     return parser
 
 
@@ -57,6 +96,26 @@ def main(argv=None) -> int:
         from lamina.cli.history import history_command
 
         return history_command(args, parser)
+    if args.command is not None:
+        from lamina.cli import commands
+
+        names = {
+            "train": commands.train,
+            "eval": commands.evaluate,
+            "predict": commands.predict,
+            "models": commands.list_models,
+            "summary": commands.summary,
+            "graph": commands.graph,
+            "datasets": commands.datasets,
+            "doctor": commands.doctor,
+            "bench": commands.bench,
+        }
+        if args.command == "datasets" and args.action == "get" and not args.name:
+            parser.error("datasets get: name a dataset (see `lamina datasets list`)")
+        try:
+            return names[args.command](args)
+        except commands.CommandError as error:
+            return commands.fail(str(error))
     parser.print_help()
     return 0
 

@@ -7,10 +7,10 @@ import numpy as np
 import lamina
 from lamina import nn, optim
 from lamina.history.milestone import Result
-from lamina.viz.plots import curves
 from lamina.history.training import accuracy, count_parameters, digits_arrays
 from lamina.models import alexnet
 from lamina.nn import functional as F
+from lamina.viz.plots import curves
 
 TORCHVISION_ALEXNET = 61_100_840
 

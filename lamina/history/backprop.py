@@ -7,8 +7,8 @@ import lamina
 from lamina import nn, optim
 from lamina.datasets import generated
 from lamina.history.milestone import Result
-from lamina.viz.plots import image_grid
 from lamina.history.training import accuracy, fit_classifier
+from lamina.viz.plots import image_grid
 
 
 def _xor(seed):

@@ -3,8 +3,8 @@
 import numpy as np
 
 from lamina.history.milestone import Result
-from lamina.viz.plots import curves
 from lamina.models import Hopfield
+from lamina.viz.plots import curves
 
 
 def recall_rate(size, count, noise, generator, trials=1):

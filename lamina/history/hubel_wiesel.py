@@ -7,9 +7,9 @@ import numpy as np
 import lamina
 from lamina import nn, optim
 from lamina.history.milestone import Result
-from lamina.viz.plots import curves, image_grid
 from lamina.history.training import digits_arrays, fit_classifier
 from lamina.models import lenet5
+from lamina.viz.plots import curves, image_grid
 
 SIZE, ORIENTATIONS = 21, 8
 

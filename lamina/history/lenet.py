@@ -3,9 +3,9 @@
 import lamina
 from lamina import optim
 from lamina.history.milestone import Result
-from lamina.viz.plots import curves
 from lamina.history.training import accuracy, digits_arrays, fit_classifier
 from lamina.models import lenet1, lenet5
+from lamina.viz.plots import curves
 
 
 def run(quick=True, out_dir=None, seed=0):

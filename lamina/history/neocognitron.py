@@ -12,9 +12,9 @@ import numpy as np
 
 import lamina
 from lamina.history.milestone import Result
-from lamina.viz.plots import image_grid
 from lamina.history.training import digits_arrays
 from lamina.nn import functional as F
+from lamina.viz.plots import image_grid
 
 
 def patches(maps, size, generator, count):

@@ -8,10 +8,10 @@ over the same number of steps (and lower final loss for the plain pair).
 import lamina
 from lamina import optim
 from lamina.history.milestone import Result
-from lamina.viz.plots import curves
 from lamina.history.training import count_parameters, digits_arrays, fit_classifier
 from lamina.models import resnet18, resnet20, resnet34, resnet50
 from lamina.models.resnet import CifarResNet
+from lamina.viz.plots import curves
 
 TORCHVISION = {"ResNet-18": 11_689_512, "ResNet-34": 21_797_672, "ResNet-50": 25_557_032}
 

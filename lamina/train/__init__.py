@@ -6,5 +6,19 @@ from lamina.train.metrics import accuracy, confusion_matrix, perplexity, top_k_a
 from lamina.train.summary import summary
 from lamina.train.trainer import Trainer, fit
 
-__all__ = ["Trainer", "fit", "Callback", "EarlyStopping", "GradientClipping", "summary", "accuracy", "top_k_accuracy",
-           "perplexity", "confusion_matrix", "save_checkpoint", "load_checkpoint", "load_latest", "verify_checkpoint"]
+__all__ = [
+    "Trainer",
+    "fit",
+    "Callback",
+    "EarlyStopping",
+    "GradientClipping",
+    "summary",
+    "accuracy",
+    "top_k_accuracy",
+    "perplexity",
+    "confusion_matrix",
+    "save_checkpoint",
+    "load_checkpoint",
+    "load_latest",
+    "verify_checkpoint",
+]

@@ -26,8 +26,15 @@ def save_checkpoint(state: dict, path) -> Path:
     path = Path(path)
     save(state, path)
     data = path.read_bytes()
-    manifest = {"format": FORMAT, "file": path.name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(),
-                "epoch": state.get("epoch"), "step": state.get("step"), "metrics": state.get("metrics", {})}
+    manifest = {
+        "format": FORMAT,
+        "file": path.name,
+        "bytes": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "epoch": state.get("epoch"),
+        "step": state.get("step"),
+        "metrics": state.get("metrics", {}),
+    }
     write_atomically(manifest_path(path), json.dumps(manifest, indent=2).encode())
     return path
 
@@ -43,17 +50,25 @@ def verify_checkpoint(path) -> dict:
     try:
         manifest = json.loads(manifest_path(path).read_text())
     except (OSError, ValueError) as error:
-        raise CheckpointError(f"checkpoint {path}: its manifest {manifest_path(path).name} is missing or unreadable "
-                              f"({error}); it is not a lamina training checkpoint.") from None
+        raise CheckpointError(
+            f"checkpoint {path}: its manifest {manifest_path(path).name} is missing or unreadable "
+            f"({error}); it is not a lamina training checkpoint."
+        ) from None
     if manifest.get("format") != FORMAT:
-        raise CheckpointError(f"checkpoint {path}: the manifest's format is {manifest.get('format')!r}, not {FORMAT!r}.")
+        raise CheckpointError(
+            f"checkpoint {path}: the manifest's format is {manifest.get('format')!r}, not {FORMAT!r}."
+        )
     if size != manifest["bytes"]:
-        raise CheckpointError(f"checkpoint {path}: expected {manifest['bytes']} bytes (manifest), found {size}; the "
-                              "file is truncated or was overwritten.")
+        raise CheckpointError(
+            f"checkpoint {path}: expected {manifest['bytes']} bytes (manifest), found {size}; the "
+            "file is truncated or was overwritten."
+        )
     actual = hashlib.sha256(path.read_bytes()).hexdigest()
     if actual != manifest["sha256"]:
-        raise CheckpointError(f"checkpoint {path}: SHA-256 {actual} does not match the manifest's {manifest['sha256']}; "
-                              "the file is corrupt.")
+        raise CheckpointError(
+            f"checkpoint {path}: SHA-256 {actual} does not match the manifest's {manifest['sha256']}; "
+            "the file is corrupt."
+        )
     return manifest
 
 

@@ -27,8 +27,15 @@ def summary(model, input_shape, dtype=None, print_table=True) -> str:
     def record(module, inputs, output):
         first = output[0] if isinstance(output, tuple) else output
         params = sum(p.numel() for p in module.parameters(recurse=False))
-        rows.append((names.get(id(module), "?"), type(module).__name__, tuple(first.shape), params,
-                     _flops(module, inputs, first)))
+        rows.append(
+            (
+                names.get(id(module), "?"),
+                type(module).__name__,
+                tuple(first.shape),
+                params,
+                _flops(module, inputs, first),
+            )
+        )
 
     for module in model.modules():
         if not list(module.children()) or isinstance(module, nn.MultiheadAttention):
@@ -47,8 +54,10 @@ def summary(model, input_shape, dtype=None, print_table=True) -> str:
     header = ("layer", "type", "output shape", "parameters", "FLOPs")
     lines = [header] + [(n, t, str(s), f"{p:,}", f"{f:,}") for n, t, s, p, f in rows]
     widths = [max(len(line[i]) for line in lines) for i in range(5)]
-    text = "\n".join("  ".join(cell.ljust(w) if i < 3 else cell.rjust(w) for i, (cell, w) in enumerate(zip(line, widths)))
-                     for line in lines)
+    text = "\n".join(
+        "  ".join(cell.ljust(w) if i < 3 else cell.rjust(w) for i, (cell, w) in enumerate(zip(line, widths)))
+        for line in lines
+    )
     text += f"\ntotal: {total_params:,} parameters, {total_flops:,} FLOPs per forward pass (input {tuple(input_shape)})"
     if print_table:
         print(text)

@@ -36,11 +36,29 @@ class Trainer:
         monitor: the record entry that decides `best` (default val_loss, else train_loss; lower is better).
         non_finite: "raise" (default; names the op) or "skip" (drop the batch's update).
         progress: show tqdm progress bars.
+        meta: plain facts stored in every checkpoint (the CLI records the model and dataset names).
     """
 
-    def __init__(self, model, optimizer, train_loader, loss=None, val_loader=None, epochs=1, scheduler=None,
-                 scheduler_interval="epoch", callbacks=(), metrics=("accuracy",), out_dir=None, keep_last=2,
-                 monitor=None, non_finite="raise", progress=True, plot=True):
+    def __init__(
+        self,
+        model,
+        optimizer,
+        train_loader,
+        loss=None,
+        val_loader=None,
+        epochs=1,
+        scheduler=None,
+        scheduler_interval="epoch",
+        callbacks=(),
+        metrics=("accuracy",),
+        out_dir=None,
+        keep_last=2,
+        monitor=None,
+        non_finite="raise",
+        progress=True,
+        plot=True,
+        meta=None,
+    ):
         if non_finite not in ("raise", "skip"):
             raise ValueError(f"Trainer: non_finite must be 'raise' or 'skip'; got {non_finite!r}.")
         if scheduler_interval not in ("epoch", "step"):
@@ -51,7 +69,7 @@ class Trainer:
         self.callbacks, self.metrics = list(callbacks), tuple(metrics)
         self.out_dir = Path(out_dir) if out_dir is not None else None
         self.keep_last, self.monitor, self.non_finite = keep_last, monitor, non_finite
-        self.progress, self.plot = progress, plot
+        self.progress, self.plot, self.meta = progress, plot, dict(meta or {})
         self.history, self.epoch, self.step, self.stop, self.skipped = [], 0, 0, False, 0
         self.best = math.inf
 
@@ -95,14 +113,20 @@ class Trainer:
                 batches.set_postfix(loss=f"{loss:.4f}", samples_per_s=f"{seen / (time.perf_counter() - started):.0f}")
             if interrupted.flag:
                 self._save("last", self._state(mid_epoch=True))
-                print(f"\nlamina: interrupted; saved {self.out_dir / 'last.safetensors' if self.out_dir else 'nothing'}"
-                      " (resume with resume=True / --resume).")
+                print(
+                    f"\nlamina: interrupted; saved {self.out_dir / 'last.safetensors' if self.out_dir else 'nothing'}"
+                    " (resume with resume=True / --resume)."
+                )
                 return None
-        record = {"epoch": self.epoch + 1, "step": self.step,
-                  "train_loss": float(np.mean(losses)) if losses else math.nan,
-                  "lr": self.optimizer.param_groups[0]["lr"],
-                  "grad_norm": float(np.mean(norms)) if norms else math.nan,
-                  "skipped_batches": self.skipped, "seconds": time.perf_counter() - started}
+        record = {
+            "epoch": self.epoch + 1,
+            "step": self.step,
+            "train_loss": float(np.mean(losses)) if losses else math.nan,
+            "lr": self.optimizer.param_groups[0]["lr"],
+            "grad_norm": float(np.mean(norms)) if norms else math.nan,
+            "skipped_batches": self.skipped,
+            "seconds": time.perf_counter() - started,
+        }
         if correct:
             record["train_accuracy"] = sum(correct) / seen
         if "perplexity" in self.metrics and losses:
@@ -150,9 +174,11 @@ class Trainer:
         with detect_anomaly():
             loss = self._loss(self.model(inputs), targets)
             loss.backward()
-        raise AnomalyError(f"Trainer: non-finite {what} at epoch {self.epoch + 1}, step {self.step + 1}; re-running the "
-                           "batch under anomaly detection did not reproduce it (a random op, such as dropout?). "
-                           "Check the data and the learning rate, or pass non_finite='skip'.")
+        raise AnomalyError(
+            f"Trainer: non-finite {what} at epoch {self.epoch + 1}, step {self.step + 1}; re-running the "
+            "batch under anomaly detection did not reproduce it (a random op, such as dropout?). "
+            "Check the data and the learning rate, or pass non_finite='skip'."
+        )
 
     def evaluate(self, loader, prefix=""):
         """Mean loss (and the chosen metrics) over a loader, in eval mode and without a graph."""
@@ -215,22 +241,35 @@ class Trainer:
     def _plots(self):
         from lamina.viz.plots import curves
 
-        for name, keys in (("loss", ("train_loss", "val_loss")), ("accuracy", ("train_accuracy", "val_accuracy")),
-                           ("lr", ("lr",)), ("grad_norm", ("grad_norm",))):
-            series = {key: ([r["epoch"] for r in self.history], [r[key] for r in self.history])
-                      for key in keys if all(key in r for r in self.history)}
+        for name, keys in (
+            ("loss", ("train_loss", "val_loss")),
+            ("accuracy", ("train_accuracy", "val_accuracy")),
+            ("lr", ("lr",)),
+            ("grad_norm", ("grad_norm",)),
+        ):
+            series = {
+                key: ([r["epoch"] for r in self.history], [r[key] for r in self.history])
+                for key in keys
+                if all(key in r for r in self.history)
+            }
             if series:
                 curves(series, self.out_dir / f"{name}.png", "epoch", name.replace("_", " "), name)
 
     # --- state and resume ---
     def _state(self, mid_epoch=False) -> dict:
         return {
-            "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict() if self.scheduler is not None else None,
-            "epoch": self.epoch, "step": self.step, "best": self.best if math.isfinite(self.best) else None,
-            "history": self.history, "skipped": self.skipped, "mid_epoch": mid_epoch,
+            "epoch": self.epoch,
+            "step": self.step,
+            "best": self.best if math.isfinite(self.best) else None,
+            "history": self.history,
+            "skipped": self.skipped,
+            "mid_epoch": mid_epoch,
             "rng": json.dumps(lamina.get_rng_state()),
             "loader": self.train_loader.state_dict() if hasattr(self.train_loader, "state_dict") else None,
+            "meta": self.meta,  # what the model and data were, for `lamina eval` and `predict`
         }
 
     def _save(self, name, state):
@@ -249,7 +288,12 @@ class Trainer:
         self.optimizer.load_state_dict(state["optimizer"])
         if self.scheduler is not None and state["scheduler"] is not None:
             self.scheduler.load_state_dict(state["scheduler"])
-        self.epoch, self.step, self.history, self.skipped = state["epoch"], state["step"], state["history"], state["skipped"]
+        self.epoch, self.step, self.history, self.skipped = (
+            state["epoch"],
+            state["step"],
+            state["history"],
+            state["skipped"],
+        )
         self.best = state["best"] if state["best"] is not None else math.inf
         lamina.set_rng_state(json.loads(state["rng"]))
         if state["loader"] is not None and hasattr(self.train_loader, "load_state_dict"):
@@ -282,12 +326,22 @@ class _InterruptFlag:
             signal.signal(signal.SIGINT, self.previous)
 
 
-def fit(model, train_loader, val_loader=None, optimizer=None, loss=None, epochs=1, scheduler=None, callbacks=(),
-        **options):
+def fit(
+    model, train_loader, val_loader=None, optimizer=None, loss=None, epochs=1, scheduler=None, callbacks=(), **options
+):
     """Train a model in one call (a Trainer behind it); returns the per-epoch history."""
     from lamina import optim
 
     optimizer = optimizer or optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    trainer = Trainer(model, optimizer, train_loader, loss=loss, val_loader=val_loader, epochs=epochs,
-                      scheduler=scheduler, callbacks=callbacks, **options)
+    trainer = Trainer(
+        model,
+        optimizer,
+        train_loader,
+        loss=loss,
+        val_loader=val_loader,
+        epochs=epochs,
+        scheduler=scheduler,
+        callbacks=callbacks,
+        **options,
+    )
     return trainer.fit()

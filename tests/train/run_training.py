@@ -35,8 +35,17 @@ def main(argv):
     optimizer = optim.Adam(model.parameters(), lr=0.01)
     scheduler = optim.lr_scheduler.StepLR(optimizer, step_size=2, gamma=0.5)
     loader = DataLoader(TensorDataset(lamina.tensor(x), lamina.tensor(y)), batch_size=16, shuffle=True, seed=7)
-    trainer = Trainer(model, optimizer, loader, epochs=5, scheduler=scheduler, out_dir=out_dir, progress=False,
-                      plot=False, callbacks=[KillAt(kill)] if kill else [])
+    trainer = Trainer(
+        model,
+        optimizer,
+        loader,
+        epochs=5,
+        scheduler=scheduler,
+        out_dir=out_dir,
+        progress=False,
+        plot=False,
+        callbacks=[KillAt(kill)] if kill else [],
+    )
     trainer.fit(resume=resume)
     lamina.save(model.state_dict(), os.path.join(out_dir, "final.safetensors"))
 

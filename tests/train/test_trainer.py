@@ -31,8 +31,17 @@ def test_fit_trains_logs_plots_and_checkpoints(tmp_path):
     lamina.manual_seed(0)
     model = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10))
     train, val = digits_loaders()
-    history = fit(model, train, val, optimizer=optim.SGD(model.parameters(), lr=0.1, momentum=0.9), epochs=4,
-                  out_dir=tmp_path, progress=False, callbacks=[GradientClipping(5.0)], metrics=("accuracy", "top5"))
+    history = fit(
+        model,
+        train,
+        val,
+        optimizer=optim.SGD(model.parameters(), lr=0.1, momentum=0.9),
+        epochs=4,
+        out_dir=tmp_path,
+        progress=False,
+        callbacks=[GradientClipping(5.0)],
+        metrics=("accuracy", "top5"),
+    )
     assert history[-1]["train_loss"] < history[0]["train_loss"] and history[-1]["val_accuracy"] > 0.9
     assert history[-1]["val_top5"] >= history[-1]["val_accuracy"]
     rows = (tmp_path / "log.csv").read_text().splitlines()
@@ -40,15 +49,23 @@ def test_fit_trains_logs_plots_and_checkpoints(tmp_path):
     assert json.loads((tmp_path / "log.jsonl").read_text().splitlines()[-1])["epoch"] == 4
     for name in ("loss", "accuracy", "lr", "grad_norm"):
         assert (tmp_path / f"{name}.png").stat().st_size > 1000
-    assert {p.name for p in tmp_path.glob("*.safetensors")} == {"last.safetensors", "best.safetensors",
-                                                                "epoch-0003.safetensors", "epoch-0004.safetensors"}
+    assert {p.name for p in tmp_path.glob("*.safetensors")} == {
+        "last.safetensors",
+        "best.safetensors",
+        "epoch-0003.safetensors",
+        "epoch-0004.safetensors",
+    }
     manifest = json.loads((tmp_path / "last.json").read_text())
     assert manifest["epoch"] == 4 and len(manifest["sha256"]) == 64
 
 
 def run_script(out_dir, *args):
-    return subprocess.run([sys.executable, str(HERE / "run_training.py"), str(out_dir), *args], capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, str(HERE / "run_training.py"), str(out_dir), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_killed_run_resumes_bit_identical(tmp_path):
@@ -106,10 +123,18 @@ def test_early_stopping_and_summary():
     lamina.manual_seed(0)
     model = nn.Linear(64, 10)
     train, val = digits_loaders()
-    trainer = Trainer(model, optim.SGD(model.parameters(), lr=0.0), train, val_loader=val, epochs=20, progress=False,
-                      callbacks=[EarlyStopping("val_loss", patience=2)])
+    trainer = Trainer(
+        model,
+        optim.SGD(model.parameters(), lr=0.0),
+        train,
+        val_loader=val,
+        epochs=20,
+        progress=False,
+        callbacks=[EarlyStopping("val_loss", patience=2)],
+    )
     assert len(trainer.fit()) == 3  # lr 0: no improvement after the first epoch
-    table = summary(nn.Sequential(nn.Conv2d(1, 4, 3), nn.Flatten(), nn.Linear(4 * 6 * 6, 2)), (1, 1, 8, 8),
-                    print_table=False)
+    table = summary(
+        nn.Sequential(nn.Conv2d(1, 4, 3), nn.Flatten(), nn.Linear(4 * 6 * 6, 2)), (1, 1, 8, 8), print_table=False
+    )
     # conv: 2 * (1 * 3 * 3) * (4 * 6 * 6) = 2,592; linear: 2 * 144 * 2 = 576
     assert "Conv2d   (1, 4, 6, 6)          40  2,592" in table and "total: 330 parameters, 3,168 FLOPs" in table
