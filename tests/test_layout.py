@@ -47,6 +47,7 @@ NUMPY_ALLOWED = {
     "history",
     "train",
     "viz",
+    "cli",
 }
 
 
