@@ -120,6 +120,7 @@ from lamina.ops.indexing import gather, scatter_add
 from lamina.ops.linalg import einsum, matmul
 from lamina.ops.movement import cat, expand, flip, permute, repeat, reshape, roll
 from lamina import data, datasets, nn, optim, transforms, viz
+from lamina import train
 from lamina.serialization import load, save
 
 

@@ -22,7 +22,7 @@ from lamina.errors import AnomalyError
 from lamina.nn import functional as F
 from lamina.nn.utils import clip_grad_norm_
 from lamina.train.checkpoint import load_latest, manifest_path, save_checkpoint
-from lamina.train.metrics import accuracy, perplexity, top_k_accuracy
+from lamina.train.metrics import accuracy, confusion_matrix, perplexity, top_k_accuracy
 
 
 class Trainer:
@@ -30,7 +30,8 @@ class Trainer:
 
     Args:
         epochs: number of passes; scheduler: an lr scheduler, stepped per `scheduler_interval`.
-        metrics: any of "accuracy", "top5", "perplexity" (for classifiers / language models).
+        metrics: any of "accuracy", "top5", "perplexity", "confusion" (the validation confusion matrix,
+            written to out_dir/confusion.json as counts[true][predicted]).
         out_dir: where log.csv, log.jsonl, the plots and the checkpoints go (None: nothing written).
         keep_last: how many epoch checkpoints to keep besides last and best.
         monitor: the record entry that decides `best` (default val_loss, else train_loss; lower is better).
@@ -72,6 +73,7 @@ class Trainer:
         self.progress, self.plot, self.meta = progress, plot, dict(meta or {})
         self.history, self.epoch, self.step, self.stop, self.skipped = [], 0, 0, False, 0
         self.best = math.inf
+        self.confusion = None
 
     # --- the loop ---
     def fit(self, resume: bool = False):
@@ -200,6 +202,8 @@ class Trainer:
             record[prefix + "top5"] = top_k_accuracy(logits, targets, 5)
         if "perplexity" in self.metrics:
             record[prefix + "perplexity"] = perplexity(record[prefix + "loss"])
+        if "confusion" in self.metrics:
+            self.confusion = confusion_matrix(logits, targets, logits.shape[-1])  # written as confusion.json
         return record
 
     # --- after an epoch: callbacks, logs, plots, checkpoints ---
@@ -210,6 +214,8 @@ class Trainer:
             return
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self._log(record)
+        if getattr(self, "confusion", None) is not None:
+            (self.out_dir / "confusion.json").write_text(json.dumps(self.confusion.tolist()))
         if self.plot:
             self._plots()
         state = self._state()

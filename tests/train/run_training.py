@@ -1,6 +1,6 @@
 """A small seeded training run used by the kill-and-resume test (run as a separate process).
 
-usage: run_training.py OUT_DIR [--resume] [--kill-at-step N]
+usage: run_training.py OUT_DIR [--resume] [--kill-at-step N] [--interrupt-at-step N]
 """
 
 import os
@@ -15,6 +15,15 @@ from lamina.data import DataLoader, TensorDataset
 from lamina.train import Callback, Trainer
 
 
+class InterruptAt(Callback):
+    def __init__(self, step):
+        self.step = step
+
+    def on_batch_end(self, trainer, step, loss):
+        if step == self.step:
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C
+
+
 class KillAt(Callback):
     def __init__(self, step):
         self.kill_step = step
@@ -27,6 +36,7 @@ class KillAt(Callback):
 def main(argv):
     out_dir, resume = argv[0], "--resume" in argv
     kill = int(argv[argv.index("--kill-at-step") + 1]) if "--kill-at-step" in argv else None
+    interrupt = int(argv[argv.index("--interrupt-at-step") + 1]) if "--interrupt-at-step" in argv else None
     lamina.manual_seed(0)
     rng = np.random.default_rng(0)
     x = rng.standard_normal((96, 8)).astype(np.float32)
@@ -44,10 +54,11 @@ def main(argv):
         out_dir=out_dir,
         progress=False,
         plot=False,
-        callbacks=[KillAt(kill)] if kill else [],
+        callbacks=[KillAt(kill)] if kill else [InterruptAt(interrupt)] if interrupt else [],
     )
     trainer.fit(resume=resume)
-    lamina.save(model.state_dict(), os.path.join(out_dir, "final.safetensors"))
+    if trainer.epoch == trainer.epochs:  # not after a Ctrl-C
+        lamina.save(model.state_dict(), os.path.join(out_dir, "final.safetensors"))
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ def test_fit_trains_logs_plots_and_checkpoints(tmp_path):
         out_dir=tmp_path,
         progress=False,
         callbacks=[GradientClipping(5.0)],
-        metrics=("accuracy", "top5"),
+        metrics=("accuracy", "top5", "confusion"),
     )
     assert history[-1]["train_loss"] < history[0]["train_loss"] and history[-1]["val_accuracy"] > 0.9
     assert history[-1]["val_top5"] >= history[-1]["val_accuracy"]
@@ -55,6 +55,8 @@ def test_fit_trains_logs_plots_and_checkpoints(tmp_path):
         "epoch-0003.safetensors",
         "epoch-0004.safetensors",
     }
+    confusion = np.array(json.loads((tmp_path / "confusion.json").read_text()))
+    assert confusion.shape == (10, 10) and confusion.sum() == 359 and np.trace(confusion) / 359 > 0.9
     manifest = json.loads((tmp_path / "last.json").read_text())
     assert manifest["epoch"] == 4 and len(manifest["sha256"]) == 64
 
@@ -76,6 +78,20 @@ def test_killed_run_resumes_bit_identical(tmp_path):
     resumed = run_script(killed, "--resume")
     assert resumed.returncode == 0 and "resumed from" in resumed.stdout
     a, b = lamina.load(straight / "final.safetensors"), lamina.load(killed / "final.safetensors")
+    for key in a:
+        assert np.array_equal(a[key].numpy(), b[key].numpy()), key
+
+
+def test_ctrl_c_saves_the_exact_position_and_resumes_bit_identical(tmp_path):
+    straight, interrupted = tmp_path / "straight", tmp_path / "interrupted"
+    assert run_script(straight).returncode == 0
+    stopped = run_script(interrupted, "--interrupt-at-step", "15")  # mid epoch 3
+    assert stopped.returncode == 0 and "interrupted; saved" in stopped.stdout
+    assert not (interrupted / "final.safetensors").exists()
+    state = lamina.train.load_checkpoint(interrupted / "last.safetensors")
+    assert state["mid_epoch"] is True and state["step"] == 15 and state["loader"]["batches_done"] == 3
+    assert run_script(interrupted, "--resume").returncode == 0
+    a, b = lamina.load(straight / "final.safetensors"), lamina.load(interrupted / "final.safetensors")
     for key in a:
         assert np.array_equal(a[key].numpy(), b[key].numpy()), key
 
