@@ -94,3 +94,20 @@ def test_info_commands(capsys, tmp_path):
     assert main(["datasets", "get", "digits"]) == 0 and "nothing to download" in capsys.readouterr().out
     assert main(["datasets", "get", "minst"]) == 2 and "Did you mean mnist" in capsys.readouterr().err
     assert main(["doctor"]) == 0 and "numpy" in capsys.readouterr().out
+
+
+def test_gpt_trains_and_continues_a_text(tmp_path, capsys):
+    assert main(["train", "gpt", "--epochs", "1", "--quiet", "--out", str(tmp_path / "gpt")]) == 0
+    record = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert record["val_perplexity"] < 20  # the unigram distribution alone gives about 23
+    prompt = tmp_path / "prompt.txt"
+    prompt.write_text("Shall I compare thee")
+    assert main(["predict", str(tmp_path / "gpt" / "last.safetensors"), str(prompt), "--length", "40"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Shall I compare thee") and len(out.strip()) >= len("Shall I compare thee") + 30
+
+
+def test_models_lists_the_zoo_with_parameter_counts(capsys):
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    assert "alexnet      2012" in out and "61,100,840" in out and "6,624,904" in out and "269,722" in out
