@@ -111,3 +111,11 @@ def test_models_lists_the_zoo_with_parameter_counts(capsys):
     assert main(["models"]) == 0
     out = capsys.readouterr().out
     assert "alexnet      2012" in out and "61,100,840" in out and "6,624,904" in out and "269,722" in out
+
+
+def test_missing_data_says_what_to_download_and_where(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("LAMINA_DATA", str(tmp_path))
+    assert main(["train", "lenet5", "--data", "mnist", "--epochs", "1", "--quiet", "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert "train-images-idx3-ubyte.gz is missing" in err and str(tmp_path) in err
+    assert "lamina datasets get mnist" in err
