@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lamina.data.dataset import Dataset
+from lamina.datasets.arrays import LabelledImages
 from lamina.datasets.download import Resource, cache_dir, ensure
 from lamina.errors import DataError
 
@@ -34,7 +34,7 @@ def read_cifar_records(path, label_bytes: int, classes: int):
     return np.ascontiguousarray(images), labels
 
 
-class CIFAR10(Dataset):
+class CIFAR10(LabelledImages):
     """Tiny images (Krizhevsky 2009): 50,000 training and 10,000 test 32x32 colour images, 10 classes.
 
     Samples are (image uint8 (32, 32, 3), label int). Files: root/cifar-10-batches-bin/*.bin.
@@ -63,17 +63,6 @@ class CIFAR10(Dataset):
         parts = [read_cifar_records(folder / n, self.label_bytes, self.num_classes) for n in names]
         self.images = np.concatenate([p[0] for p in parts])
         self.labels = np.concatenate([p[1] for p in parts])
-
-    def __len__(self):
-        return len(self.labels)
-
-    def __getitem__(self, index):
-        image, label = self.images[index], int(self.labels[index])
-        if self.transform is not None:
-            image = self.transform(image)
-        if self.target_transform is not None:
-            label = self.target_transform(label)
-        return image, label
 
 
 class CIFAR100(CIFAR10):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lamina.data.dataset import Dataset
+from lamina.datasets.arrays import LabelledImages
 from lamina.datasets.download import Resource, cache_dir, ensure, verify
 from lamina.errors import DataError
 
@@ -37,7 +37,7 @@ def read_idx(path) -> np.ndarray:
     return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
 
 
-class MNIST(Dataset):
+class MNIST(LabelledImages):
     """Handwritten digits (LeCun, Cortes & Burges 1998): 60,000 training and 10,000 test 28x28 images.
 
     Samples are (image uint8 array (28, 28), label int) before `transform` / `target_transform`.
@@ -83,17 +83,6 @@ class MNIST(Dataset):
 
     def _resource(self, name):
         return Resource(name + ".gz", tuple(m + name + ".gz" for m in self.mirrors), sha256=self.files.get(name, ""))
-
-    def __len__(self):
-        return len(self.labels)
-
-    def __getitem__(self, index):
-        image, label = self.images[index], int(self.labels[index])
-        if self.transform is not None:
-            image = self.transform(image)
-        if self.target_transform is not None:
-            label = self.target_transform(label)
-        return image, label
 
 
 class FashionMNIST(MNIST):

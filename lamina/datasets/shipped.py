@@ -5,14 +5,14 @@ from pathlib import Path
 
 import numpy as np
 
-from lamina.data.dataset import Dataset
+from lamina.datasets.arrays import LabelledImages
 from lamina.datasets.text import TextCorpus
 from lamina.errors import DataError
 
 FILES = Path(__file__).parent / "files"
 
 
-class Digits(Dataset):
+class Digits(LabelledImages):
     """UCI optical digits (Alpaydin & Kaynak 1998, CC BY 4.0): 1,797 8x8 images, values 0..16, 10 classes.
 
     A fixed, seeded split, stratified (80 % of each class), gives 1,438 training and 359 test images.
@@ -37,17 +37,6 @@ class Digits(Dataset):
         self.images = rows[chosen, :64].reshape(-1, 8, 8).astype(np.uint8)
         self.labels = rows[chosen, 64]
         self.train, self.transform, self.target_transform = train, transform, target_transform
-
-    def __len__(self):
-        return len(self.labels)
-
-    def __getitem__(self, index):
-        image, label = self.images[index], int(self.labels[index])
-        if self.transform is not None:
-            image = self.transform(image)
-        if self.target_transform is not None:
-            label = self.target_transform(label)
-        return image, label
 
 
 def Sonnets(context: int = 64, level: str = "char", stride=None) -> TextCorpus:  # noqa: N802 (reads as a dataset)

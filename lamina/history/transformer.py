@@ -11,7 +11,7 @@ from lamina import optim
 from lamina.datasets import generated
 from lamina.history.milestone import Result
 from lamina.history.training import count_parameters
-from lamina.models import transformer, transformer_base
+from lamina.models import small_transformer, transformer_base
 from lamina.nn import functional as F
 
 BOS = 10  # digits are 0..9; token 10 starts every target
@@ -32,17 +32,7 @@ def learn(task, steps, seed):
     source, target = generated.sequence_task(task, n=4000, length=8, seed=seed)
     test_source, test_target = generated.sequence_task(task, n=300, length=8, seed=seed + 100)
     lamina.manual_seed(seed)
-    model = transformer(
-        11,
-        11,
-        d_model=64,
-        nhead=4,
-        num_encoder_layers=2,
-        num_decoder_layers=2,
-        dim_feedforward=128,
-        dropout=0.0,
-        max_length=16,
-    )
+    model = small_transformer()
     optimizer = optim.Adam(model.parameters(), lr=2e-3)
     scheduler = optim.lr_scheduler.OneCycleLR(optimizer, max_lr=2e-3, total_steps=steps)
     generator = np.random.default_rng(seed)

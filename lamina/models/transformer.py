@@ -72,6 +72,21 @@ def transformer(source_vocab, target_vocab, **config) -> Seq2SeqTransformer:
     return Seq2SeqTransformer(source_vocab, target_vocab, **config)
 
 
+def small_transformer(vocab: int = 11, max_length: int = 16) -> Seq2SeqTransformer:
+    """The 2+2-layer, width-64 model that learns the sequence tasks of the history and `lamina train`."""
+    return Seq2SeqTransformer(
+        vocab,
+        vocab,
+        d_model=64,
+        nhead=4,
+        num_encoder_layers=2,
+        num_decoder_layers=2,
+        dim_feedforward=128,
+        dropout=0.0,
+        max_length=max_length,
+    )
+
+
 def transformer_base(vocab: int = 37000) -> Seq2SeqTransformer:
     """The paper's base model (Table 3): d_model 512, 8 heads, N = 6, d_ff 2048, one shared vocabulary."""
     return Seq2SeqTransformer(vocab, vocab, share_embeddings=True)

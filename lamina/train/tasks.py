@@ -139,19 +139,7 @@ def build_model(meta: dict):
     if name == "gpt":
         return models.gpt(models.GPTConfig(vocab_size=meta["vocab"], context=meta["context"]))
     if name == "transformer":
-        return TeacherForced(
-            models.transformer(
-                11,
-                11,
-                d_model=64,
-                nhead=4,
-                num_encoder_layers=2,
-                num_decoder_layers=2,
-                dim_feedforward=128,
-                dropout=0.0,
-                max_length=16,
-            )
-        )
+        return TeacherForced(models.small_transformer())
     return getattr(models, name)(num_classes=meta["classes"])
 
 
