@@ -20,7 +20,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     With `capture` (a list of tensors, for `autograd.grad`), no `.grad` is
     touched and the gradients reaching those tensors are returned in order.
     """
-    captured_nodes, captured_leaves = _capture_targets(capture)
+    captured_nodes = {t.grad_fn for t in capture if t.grad_fn is not None} if capture is not None else set()
     pending = {}  # node -> sum of the gradients received so far
     leaf_grads = {}  # id(leaf) -> (leaf, summed gradient)
     start_nodes = []
@@ -68,14 +68,6 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
             ]
         _accumulate_all(leaf_grads, external, create_graph)
     return None
-
-
-def _capture_targets(capture):
-    if capture is None:
-        return set(), set()
-    nodes = {t.grad_fn for t in capture if t.grad_fn is not None}
-    leaves = {id(t) for t in capture if t.grad_fn is None}
-    return nodes, leaves
 
 
 def _count_dependencies(start_nodes):

@@ -157,10 +157,16 @@ def window_argmax(xp, x_padded, kernel, stride, dilation, out_size):
     The first maximum wins a tie (as PyTorch); a NaN counts as the maximum. Not differentiable:
     the pooled values are then gathered at these positions, which is.
     """
-    windows = _windows(xp, x_padded, kernel, stride, dilation, out_size)
-    n, c, out_h, out_w = windows.shape[:4]
-    best = windows.reshape(n, c, out_h, out_w, -1).argmax(axis=-1)  # (N, C, Ho, Wo) in [0, kh*kw)
-    (_, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    (kh, kw), n, c = kernel, x_padded.shape[0], x_padded.shape[1]
+    out_h, out_w = out_size
+    if tuple(stride) == tuple(kernel) and tuple(dilation) == (1, 1):
+        # non-overlapping windows (the common 2x2, stride 2 case): a reshape instead of a window copy
+        tiles = x_padded[:, :, : out_h * kh, : out_w * kw].reshape(n, c, out_h, kh, out_w, kw)
+        best = tiles.transpose(0, 1, 2, 4, 3, 5).reshape(n, c, out_h, out_w, kh * kw).argmax(axis=-1)
+    else:
+        windows = _windows(xp, x_padded, kernel, stride, dilation, out_size)
+        best = windows.reshape(n, c, out_h, out_w, -1).argmax(axis=-1)  # (N, C, Ho, Wo) in [0, kh*kw)
+    (sh, sw), (dh, dw) = stride, dilation
     rows = xp.arange(out_h).reshape(-1, 1) * sh + (best // kw) * dh
     cols = xp.arange(out_w).reshape(1, -1) * sw + (best % kw) * dw
     return rows, cols

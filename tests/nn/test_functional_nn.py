@@ -43,8 +43,10 @@ def test_conv1d_and_transpose():
         {"kernel_size": 3, "stride": 2, "padding": 1},
         {"kernel_size": (2, 3), "dilation": 2},
         {"kernel_size": 3, "stride": 2, "ceil_mode": True},
+        {"kernel_size": 2, "ceil_mode": True},  # the non-overlapping fast path, with a ragged edge
+        {"kernel_size": (3, 2), "padding": 1},  # non-overlapping and padded
     ],
-    ids=["2x2", "3x3-s2-p1", "dilated", "ceil"],
+    ids=["2x2", "3x3-s2-p1", "dilated", "ceil", "2x2-ceil", "3x2-padded"],
 )
 def test_max_pool2d(kwargs):
     check_op(lambda lib, x: F(lib).max_pool2d(x, **kwargs), [(2, 2, 7, 7)], gradgrad=kwargs == {"kernel_size": 2})
