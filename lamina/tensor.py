@@ -161,24 +161,12 @@ class Tensor:
 
     def to(self, *args, dtype=None, device=None) -> "Tensor":
         """`.to(dtype)`, `.to(device)`, `.to(device, dtype)` or `.to(other_tensor)`."""
-        for arg in args:
-            if isinstance(arg, Tensor):
-                dtype, device = arg.dtype, arg.device
-            elif (
-                isinstance(arg, dtypes.DType)
-                or arg in (float, int, bool)
-                or (isinstance(arg, str) and arg in dtypes._BY_NAME)
-            ):
-                dtype = arg
-            else:
-                device = arg
+        dtype, device = parse_to_arguments(args, dtype, device)
         result = self
-        if device is not None:
-            target = get_device(device)
-            if target is not self.device:
-                result = elementwise.ToDevice.apply(result, device=target)
+        if device is not None and device is not self.device:
+            result = elementwise.ToDevice.apply(result, device=device)
         if dtype is not None:
-            result = elementwise.cast(result, dtypes.to_dtype(dtype))
+            result = elementwise.cast(result, dtype)
         return result
 
     def float(self):
