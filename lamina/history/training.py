@@ -50,17 +50,12 @@ def accuracy(model, x, y, batch_size=256) -> float:
 
 def digits_arrays(size=None, channels=1):
     """The shipped digits as float32 arrays (N, C, H, W) scaled to [0, 1], optionally resized to size x size."""
-    from lamina.datasets import Digits
-    from lamina.transforms.image import resize_array
+    from lamina.train.tasks import DATASETS, adapt_images, image_arrays
 
     arrays = []
     for train in (True, False):
-        dataset = Digits(train=train)
-        images = dataset.images.astype(np.float32) / 16.0
-        if size is not None and size != 8:
-            images = np.stack([resize_array(image, size, size) for image in images])
-        images = np.repeat(images[:, None], channels, axis=1)
-        arrays += [images, dataset.labels.astype(np.int64)]
+        images, labels = image_arrays(DATASETS["digits"], train)  # the same loader `lamina train` uses
+        arrays += [adapt_images(images, channels, size), labels.astype(np.int64)]
     return arrays  # x_train, y_train, x_test, y_test
 
 
