@@ -1,4 +1,9 @@
-"""Run every benchmark: `python benchmarks/run.py` (or `lamina bench` once the CLI issue lands)."""
+"""Run every benchmark: `python benchmarks/run.py [workload ...]`, or `lamina bench`.
+
+Without arguments: the six reference workloads (training and inference), their peak
+memory, the per-op overhead and the DataLoader. With workload names: only those
+(speed and memory), e.g. `python benchmarks/run.py lenet resnet20`.
+"""
 
 import os
 import sys
@@ -6,25 +11,29 @@ import sys
 sys.path.insert(0, os.path.dirname(__file__))
 
 import data_loading  # noqa: E402
-import mlp  # noqa: E402
+import memory  # noqa: E402
 import op_overhead  # noqa: E402
 import training  # noqa: E402
 from harness import library_info  # noqa: E402
 
+import lamina  # noqa: E402
 
-def main():
+
+def main(names=None):
     print(library_info())
+    print(f"lamina kernels: {lamina.backend.kernels.describe()}")
     try:
         import torch
 
         print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     except ImportError:
-        pass
-    mlp.main()
-    training.main()
-    op_overhead.main()
-    data_loading.main()
+        print("torch not installed: lamina numbers only")
+    training.main(names)
+    memory.main(names)
+    if not names:
+        op_overhead.main()
+        data_loading.main()
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:] or None)

@@ -8,16 +8,17 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
 
-def test_mlp_benchmark_trains_identically_in_lamina_and_torch():
-    pytest.importorskip("torch", reason="the comparison needs torch; lamina's side is covered by the op tests")
-    import mlp
-
-    mlp.check_same_training(steps=5)
-
-
-@pytest.mark.parametrize("name", ["lenet", "gpt"])
-def test_training_benchmarks_compute_the_same_steps_in_lamina_and_torch(name):
+@pytest.mark.parametrize("name", ["mlp", "lenet", "resnet20", "gpt", "mlp-infer", "lenet-infer"])
+def test_benchmark_workloads_compute_the_same_steps_in_lamina_and_torch(name):
     pytest.importorskip("torch", reason="the comparison needs torch")
-    import training
+    import workloads
 
-    training.check_same_training(name, steps=3)
+    workloads.check_same_steps(name)
+
+
+def test_each_workload_runs_in_lamina_alone():
+    import workloads
+
+    for name in workloads.WORKLOADS:
+        if name != "resnet20":  # the slowest; covered above when torch is present
+            workloads.build(name, "lamina")[0]()

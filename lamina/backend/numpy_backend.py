@@ -2,13 +2,16 @@
 
 import numpy as np
 
+from lamina.backend import kernels as _kernel_sets
+
 
 class NumpyBackend:
     """Arrays in host memory, computed by NumPy (and its BLAS).
 
     The interface every backend offers (a CuPy backend offers the same):
     `xp` the NumPy-compatible namespace ops compute with, `asarray`,
-    `to_numpy`, `index_add`, `erf`, and the random draws behind `manual_seed`.
+    `to_numpy`, `index_add`, `erf`, `kernels` (the fused array routines behind the
+    heavy ops), and the random draws behind `manual_seed`.
     """
 
     name = "numpy"
@@ -16,6 +19,11 @@ class NumpyBackend:
 
     def __init__(self):
         self.generator = np.random.default_rng(0)
+
+    @property
+    def kernels(self):
+        """The kernel set in use: compiled (numba) or the NumPy reference (lamina.backend.kernels)."""
+        return _kernel_sets.active()
 
     def asarray(self, data, dtype=None):
         return np.asarray(data, dtype=dtype)

@@ -1,8 +1,15 @@
-"""Normalisation: batch, layer, group and local response normalisation (composites)."""
+"""Normalisation: batch, layer, group and local response normalisation.
+
+Batch norm in training and layer norm run as fused primitives (lamina/ops/normalization.py,
+for speed); the rest, and the unusual cases (weight without bias), are composites.
+"""
+
+import math
 
 from lamina import functional as core
 from lamina.autograd.grad_mode import no_grad
 from lamina.errors import ShapeError, shape_str
+from lamina.ops import normalization as fused
 
 
 def _channel_shape(x):
@@ -29,6 +36,12 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
                 f"batch_norm: expected more than 1 value per channel when training, got input size "
                 f"{shape_str(x.shape)}. Use a batch of 2 or more, or eval() mode."
             )
+        if (weight is None) == (bias is None) and (running_mean is None) == (running_var is None):
+            affine = (weight, bias) if weight is not None else ()
+            running = (running_mean.data, running_var.data) if running_mean is not None else (None, None)
+            return fused.BatchNormTrain.apply(
+                x, *affine, eps=eps, momentum=momentum, running_mean=running[0], running_var=running[1]
+            )
         mean = x.mean(dims, keepdim=True)
         var = x.var(dims, keepdim=True, correction=0)
         if running_mean is not None:
@@ -52,6 +65,10 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
         raise ShapeError(
             f"layer_norm: expected the input's last dims to be {normalized_shape}; got shape {shape_str(x.shape)}."
         )
+    if (weight is None) == (bias is None) and x.numel() > 0:
+        affine = (weight.reshape(-1), bias.reshape(-1)) if weight is not None else ()
+        rows = x.reshape(-1, math.prod(normalized_shape))  # (M, D)
+        return fused.LayerNorm.apply(rows, *affine, eps=eps).reshape(x.shape)
     dims = tuple(range(x.ndim - len(normalized_shape), x.ndim))
     mean = x.mean(dims, keepdim=True)
     var = x.var(dims, keepdim=True, correction=0)

@@ -11,7 +11,7 @@ from lamina import functional as core
 from lamina.errors import ShapeError, shape_str
 from lamina.nn.functional._checks import pair
 from lamina.nn.functional.conv import conv2d
-from lamina.ops.conv import window_argmax
+from lamina.ops.pooling import MaxPool2d
 from lamina.tensor import Tensor
 
 
@@ -66,18 +66,21 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
         "max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode
     )
     (ph, pw), (eh, ew) = padding, extra
-    padded = core.pad(x, (pw, pw + ew, ph, ph + eh), value=-math.inf)
-    xp = x.device.backend.xp
-    rows, cols = window_argmax(xp, padded.data, kernel, stride, dilation, out)
-    n, c, width = x.shape[0], x.shape[1], padded.shape[3]
-    flat = Tensor._make((rows * width + cols).reshape(n, c, -1), x.device)
-    values = padded.reshape(n, c, -1).gather(2, flat).reshape(n, c, *out)
-    if unbatched:
-        values = values.squeeze(0)
+    padded = core.pad(x, (pw, pw + ew, ph, ph + eh), value=-math.inf) if any(padding + extra) else x
     if not return_indices:
-        return values
-    indices = Tensor._make(((rows - ph) * x.shape[3] + (cols - pw)).astype("int64"), x.device)
-    return values, (indices.squeeze(0) if unbatched else indices)
+        values = MaxPool2d.apply(padded, kernel=kernel, stride=stride, dilation=dilation, out_size=out)
+        return values.squeeze(0) if unbatched else values
+    # with indices: find the maxima on the arrays, then gather the values there (differentiable)
+    kernels = x.device.backend.kernels
+    _, positions = kernels.max_pool2d(padded.data, kernel, stride, dilation, out)
+    n, c, width = x.shape[0], x.shape[1], padded.shape[3]
+    flat = Tensor._make(positions.reshape(n, c, -1), x.device)
+    values = padded.reshape(n, c, -1).gather(2, flat).reshape(n, c, *out)
+    rows, cols = positions // width, positions % width
+    indices = Tensor._make((rows - ph) * x.shape[3] + (cols - pw), x.device)
+    if unbatched:
+        return values.squeeze(0), indices.squeeze(0)
+    return values, indices
 
 
 def max_pool1d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):

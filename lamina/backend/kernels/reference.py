@@ -1,0 +1,223 @@
+"""The reference kernels, in NumPy: the definition of what every compiled kernel must compute.
+
+Each function takes and returns arrays (never Tensors). The compiled set (compiled.py)
+offers the same functions with the same arguments, and tests/backend/test_kernels.py holds
+them to these, in float32 and float64, on many shapes.
+
+Conventions: `padding` is ((top, bottom), (left, right)); stride and dilation are pairs.
+"""
+
+import numpy as np
+
+# --- convolution: im2col by a strided window view (no copy until the matrix product needs one) ---
+
+
+def output_size(size: int, kernel: int, stride: int, pad_total: int, dilation: int) -> int:
+    return (size + pad_total - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def conv_output_hw(input_hw, weight_hw, stride, padding, dilation):
+    return tuple(
+        output_size(n, k, s, sum(p), d) for n, k, s, p, d in zip(input_hw, weight_hw, stride, padding, dilation)
+    )
+
+
+def _windows(x_padded, kernel, stride, dilation, out_size):
+    """(N, C, Ho, Wo, kh, kw) view: the input patch under each output position."""
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    extent = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
+    view = np.lib.stride_tricks.sliding_window_view(x_padded, extent, axis=(2, 3))
+    return view[:, :, : (out_size[0] - 1) * sh + 1 : sh, : (out_size[1] - 1) * sw + 1 : sw, ::dh, ::dw]
+
+
+def _pad(x, padding):
+    if not any(p for pair in padding for p in pair):
+        return x
+    return np.pad(x, ((0, 0), (0, 0)) + tuple(padding))
+
+
+def conv2d_forward(x, w, stride, padding, dilation, groups):
+    """y[n, o] = sum over c, i, j of x_padded[n, c, h*s + i*d, ...] * w[o, c, i, j], per group."""
+    out_hw = conv_output_hw(x.shape[2:], w.shape[2:], stride, padding, dilation)
+    windows = _windows(_pad(x, padding), w.shape[2:], stride, dilation, out_hw)
+    per_group_in, per_group_out = x.shape[1] // groups, w.shape[0] // groups
+    outputs = []
+    for g in range(groups):
+        patch = windows[:, g * per_group_in : (g + 1) * per_group_in]  # (N, Cg, Ho, Wo, kh, kw)
+        kernel = w[g * per_group_out : (g + 1) * per_group_out]  # (Og, Cg, kh, kw)
+        outputs.append(np.tensordot(patch, kernel, axes=([1, 4, 5], [1, 2, 3])))  # (N, Ho, Wo, Og)
+    out = outputs[0] if groups == 1 else np.concatenate(outputs, axis=3)
+    return np.ascontiguousarray(out.transpose(0, 3, 1, 2))  # (N, O, Ho, Wo)
+
+
+def conv2d_weight_grad(x, grad, weight_shape, stride, padding, dilation, groups):
+    """dL/dw[o, c, i, j] = sum over n, h, w of grad[n, o, h, w] * x_padded[n, c, h*s + i*d, ...]."""
+    windows = _windows(_pad(x, padding), weight_shape[2:], stride, dilation, grad.shape[2:])
+    per_group_in, per_group_out = x.shape[1] // groups, weight_shape[0] // groups
+    parts = []
+    for g in range(groups):
+        patch = windows[:, g * per_group_in : (g + 1) * per_group_in]
+        grad_g = grad[:, g * per_group_out : (g + 1) * per_group_out]
+        parts.append(np.tensordot(grad_g, patch, axes=([0, 2, 3], [0, 2, 3])))  # (Og, Cg, kh, kw)
+    return parts[0] if groups == 1 else np.concatenate(parts, axis=0)
+
+
+def conv2d_input_grad(grad, w, input_shape, stride, padding, dilation, groups):
+    """dL/dx: each output gradient spread back over the input patch it came from (col2im)."""
+    (kh, kw), (sh, sw), (dh, dw) = w.shape[2:], stride, dilation
+    n, channels = input_shape[0], input_shape[1]
+    (top, bottom), (left, right) = padding
+    padded = np.zeros((n, channels, input_shape[2] + top + bottom, input_shape[3] + left + right), dtype=grad.dtype)
+    out_h, out_w = grad.shape[2:]
+    per_group_in, per_group_out = channels // groups, w.shape[0] // groups
+    for g in range(groups):
+        grad_g = grad[:, g * per_group_out : (g + 1) * per_group_out]
+        kernel = w[g * per_group_out : (g + 1) * per_group_out]
+        patches = np.tensordot(grad_g, kernel, axes=([1], [0]))  # (N, Ho, Wo, Cg, kh, kw)
+        target = padded[:, g * per_group_in : (g + 1) * per_group_in]
+        for i in range(kh):
+            for j in range(kw):
+                rows = slice(i * dh, i * dh + (out_h - 1) * sh + 1, sh)
+                cols = slice(j * dw, j * dw + (out_w - 1) * sw + 1, sw)
+                target[:, :, rows, cols] += patches[:, :, :, :, i, j].transpose(0, 3, 1, 2)
+    return padded[:, :, top : top + input_shape[2], left : left + input_shape[3]]
+
+
+# --- max pooling ---
+
+
+def max_pool2d(x_padded, kernel, stride, dilation, out_size):
+    """Each window's maximum and its flat position (row * width + col) in x_padded.
+
+    NOTE: the first maximum wins a tie (as PyTorch); a NaN counts as the maximum.
+    Returns (values (N, C, Ho, Wo), positions (N, C, Ho, Wo) int64).
+    """
+    (kh, kw), n, c = kernel, x_padded.shape[0], x_padded.shape[1]
+    out_h, out_w = out_size
+    if tuple(stride) == tuple(kernel) and tuple(dilation) == (1, 1):
+        # non-overlapping windows (the common 2x2, stride 2 case): a reshape instead of a window copy
+        tiles = x_padded[:, :, : out_h * kh, : out_w * kw].reshape(n, c, out_h, kh, out_w, kw)
+        flat = tiles.transpose(0, 1, 2, 4, 3, 5).reshape(n, c, out_h, out_w, kh * kw)
+    else:
+        flat = _windows(x_padded, kernel, stride, dilation, out_size).reshape(n, c, out_h, out_w, -1)
+    best = flat.argmax(axis=-1)  # (N, C, Ho, Wo) in [0, kh*kw); argmax returns the first NaN or maximum
+    values = np.take_along_axis(flat, best[..., None], axis=-1)[..., 0]
+    (sh, sw), (dh, dw) = stride, dilation
+    rows = np.arange(out_h).reshape(-1, 1) * sh + (best // kw) * dh
+    cols = np.arange(out_w).reshape(1, -1) * sw + (best % kw) * dw
+    return values, (rows * x_padded.shape[3] + cols).astype(np.int64)
+
+
+def max_pool2d_backward(grad, positions, padded_shape):
+    """The gradient of max_pool2d for x_padded: each window's gradient added at its maximum."""
+    n, c = padded_shape[:2]
+    out = np.zeros((n * c, padded_shape[2] * padded_shape[3]), dtype=grad.dtype)
+    rows = np.arange(n * c).reshape(-1, 1)
+    np.add.at(out, (rows, positions.reshape(n * c, -1)), grad.reshape(n * c, -1))
+    return out.reshape(padded_shape)
+
+
+# --- normalisation: x (N, C, *) for batch norm, x (M, D) rows for layer norm ---
+
+
+def batch_norm_train(x, weight, bias, eps):
+    """Normalise each channel by the batch's statistics: returns (y, mean (C,), biased var (C,), invstd (C,))."""
+    dims = (0,) + tuple(range(2, x.ndim))
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    mean = x.mean(axis=dims)
+    var = x.var(axis=dims)
+    invstd = 1 / np.sqrt(var + eps)
+    y = (x - mean.reshape(shape)) * invstd.reshape(shape)
+    if weight is not None:
+        y = y * weight.reshape(shape)
+    if bias is not None:
+        y = y + bias.reshape(shape)
+    return y, mean, var, invstd
+
+
+def batch_norm_train_backward(grad, x, weight, mean, invstd):
+    """(dx, dweight, dbias) of batch_norm_train for the batch statistics' dependence on x too."""
+    dims = (0,) + tuple(range(2, x.ndim))
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    count = x.size // x.shape[1]
+    xhat = (x - mean.reshape(shape)) * invstd.reshape(shape)
+    dbias = grad.sum(axis=dims)
+    dweight = (grad * xhat).sum(axis=dims)
+    scale = invstd if weight is None else invstd * weight
+    # dx = scale/count * (count*g - sum(g) - xhat*sum(g*xhat))
+    dx = (grad - (dbias / count).reshape(shape) - xhat * (dweight / count).reshape(shape)) * scale.reshape(shape)
+    return dx.astype(x.dtype, copy=False), dweight, dbias
+
+
+def layer_norm(x, weight, bias, eps):
+    """Normalise each row of x (M, D): returns (y, mean (M,), invstd (M,))."""
+    mean = x.mean(axis=1)
+    invstd = 1 / np.sqrt(x.var(axis=1) + eps)
+    y = (x - mean[:, None]) * invstd[:, None]
+    if weight is not None:
+        y = y * weight
+    if bias is not None:
+        y = y + bias
+    return y, mean, invstd
+
+
+def layer_norm_backward(grad, x, weight, mean, invstd):
+    """(dx, dweight, dbias) of layer_norm, rows of x (M, D)."""
+    xhat = (x - mean[:, None]) * invstd[:, None]
+    dweight, dbias = (grad * xhat).sum(axis=0), grad.sum(axis=0)
+    g = grad if weight is None else grad * weight
+    d = x.shape[1]
+    # dx = invstd/D * (D*g - sum(g) - xhat*sum(g*xhat)), per row
+    dx = (g - g.mean(axis=1, keepdims=True) - xhat * (g * xhat).sum(axis=1, keepdims=True) / d) * invstd[:, None]
+    return dx, dweight, dbias
+
+
+# --- activations and softmax ---
+
+_SQRT_2_OVER_PI = 0.7978845608028654
+
+
+def gelu_tanh(x):
+    """x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+    return 0.5 * x * (1 + np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)))
+
+
+def gelu_tanh_backward(grad, x):
+    inner = _SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)
+    t = np.tanh(inner)
+    # d/dx = (1 + t)/2 + x/2 (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2)
+    slope = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+    return grad * slope
+
+
+def softmax(x):
+    """Softmax of each row of x (M, D); a row of all -inf gives NaN, as in PyTorch."""
+    shifted = np.exp(x - x.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def softmax_backward(grad, y):
+    """dx = y (g - sum(g y)) per row."""
+    return y * (grad - (grad * y).sum(axis=1, keepdims=True))
+
+
+def cross_entropy(logits, target, ignore_index):
+    """Per-row -log softmax(logits)[target] of logits (M, C); rows whose target is ignore_index give 0.
+
+    Returns (losses (M,), logsumexp (M,)); the caller reduces.
+    """
+    shift = logits.max(axis=1)
+    lse = np.log(np.exp(logits - shift[:, None]).sum(axis=1)) + shift
+    keep = target != ignore_index
+    picked = np.take_along_axis(logits, np.where(keep, target, 0)[:, None], axis=1)[:, 0]
+    return np.where(keep, lse - picked, 0).astype(logits.dtype, copy=False), lse
+
+
+def cross_entropy_backward(grad_losses, logits, target, ignore_index, lse):
+    """d losses / d logits = (softmax - onehot(target)) * grad, zero on ignored rows."""
+    keep = target != ignore_index
+    weights = np.where(keep, grad_losses, 0).astype(logits.dtype, copy=False)
+    dx = np.exp(logits - lse[:, None]) * weights[:, None]
+    rows = np.nonzero(keep)[0]
+    dx[rows, target[rows]] -= weights[rows]
+    return dx

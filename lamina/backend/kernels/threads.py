@@ -1,0 +1,63 @@
+"""Splitting a kernel's work over the cores, and keeping BLAS out of their way.
+
+The compiled kernels release the GIL, so plain Python threads run them in parallel. A
+convolution runs one matrix product per slice of the batch on each thread; there, BLAS is
+held to one thread per call (two threads each calling a 2-thread BLAS would fight for the
+same cores: measured in ../shared/PERF-NOTES.md, 1.2-2x slower).
+"""
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+
+_pool = None
+WORKERS = max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 8))
+_blas = None  # threadpoolctl's controllers for NumPy's BLAS, found on first use
+
+
+def _executor():
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=WORKERS - 1, thread_name_prefix="lamina-kernel")
+    return _pool
+
+
+def split(count: int, parts: int = WORKERS):
+    """[(start, stop), ...]: `count` items in at most `parts` contiguous, nearly equal slices."""
+    parts = max(1, min(parts, count))
+    bounds = [count * i // parts for i in range(parts + 1)]
+    return [(bounds[i], bounds[i + 1]) for i in range(parts)]
+
+
+def run_split(work, count: int, *args, parallel: bool = True):
+    """Call work(start, stop, *args) on slices of range(count), one per core; the calling thread takes one."""
+    slices = split(count, WORKERS if parallel else 1)
+    if len(slices) == 1:
+        return [work(0, count, *args)]
+    futures = [_executor().submit(work, start, stop, *args) for start, stop in slices[1:]]
+    first = work(slices[0][0], slices[0][1], *args)
+    return [first] + [future.result() for future in futures]
+
+
+@contextmanager
+def single_threaded_blas():
+    """Hold NumPy's BLAS to one thread per call inside the block (each of our threads makes its own calls)."""
+    global _blas
+    if WORKERS == 1:
+        yield
+        return
+    if _blas is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            _blas = ThreadpoolController().select(user_api="blas").lib_controllers
+        except ImportError:
+            _blas = []
+    saved = [lib.get_num_threads() for lib in _blas]
+    for lib in _blas:
+        lib.set_num_threads(1)
+    try:
+        yield
+    finally:
+        for lib, threads in zip(_blas, saved):
+            lib.set_num_threads(threads)
