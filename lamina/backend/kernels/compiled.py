@@ -65,8 +65,12 @@ def _im2col(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, cols):
                         cols[row, start : start + ow] = 0
                         continue
                     cols[row, start : start + lo] = 0
-                    for col in range(lo, hi):
-                        cols[row, start + col] = x[c, source, col * sw + offset]
+                    if sw == 1:  # contiguous on both sides: the compiler vectorises this copy
+                        for col in range(lo, hi):
+                            cols[row, start + col] = x[c, source, col + offset]
+                    else:
+                        for col in range(lo, hi):
+                            cols[row, start + col] = x[c, source, col * sw + offset]
                     cols[row, start + hi : start + ow] = 0
 
 
@@ -86,8 +90,12 @@ def _col2im(cols, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, dx):
                     if target < 0 or target >= height:
                         continue
                     start = y * ow
-                    for col in range(lo, hi):
-                        dx[c, target, col * sw + offset] += cols[row, start + col]
+                    if sw == 1:
+                        for col in range(lo, hi):
+                            dx[c, target, col + offset] += cols[row, start + col]
+                    else:
+                        for col in range(lo, hi):
+                            dx[c, target, col * sw + offset] += cols[row, start + col]
 
 
 def _conv_plan(x_shape, w_shape, out_hw, itemsize):
@@ -114,6 +122,11 @@ def _supported_conv(groups, *arrays):
     return groups == 1 and _floats(*arrays)
 
 
+# Each convolution kernel runs `work(start, stop)` on one slice of the batch per core. Within a
+# slice, `chunk` samples at a time: im2col into cols (m, C*kh*kw, Ho*Wo), then one batched matrix
+# product with the samples' gradients or the kernel, so nothing is transposed or copied whole.
+
+
 def conv2d_forward(x, w, stride, padding, dilation, groups):
     if not _supported_conv(groups, x, w):
         return reference.conv2d_forward(x, w, stride, padding, dilation, groups)
@@ -126,29 +139,16 @@ def conv2d_forward(x, w, stride, padding, dilation, groups):
     chunk = _conv_plan(x.shape, w.shape, out_hw, x.itemsize)
 
     def work(start, stop):
-        cols = np.empty((w2.shape[1], chunk * pixels), dtype=x.dtype)
+        cols = np.empty((chunk, w2.shape[1], pixels), dtype=x.dtype)
         for first in range(start, stop, chunk):
             m = min(chunk, stop - first)
             for q in range(m):
-                _im2col(x[first + q], *geometry, cols[:, q * pixels : (q + 1) * pixels])
-            if m == 1:
-                np.matmul(w2, cols[:, :pixels], out=out[first])
-            else:  # (O, m*P) -> (m, O, P)
-                out[first : first + m] = (
-                    (w2 @ cols[:, : m * pixels]).reshape(out_channels, m, pixels).transpose(1, 0, 2)
-                )
+                _im2col(x[first + q], *geometry, cols[q])
+            np.matmul(w2, cols[:m], out=out[first : first + m])  # (O, K) @ (m, K, P) -> (m, O, P)
 
     with threads.single_threaded_blas():
         threads.run_split(work, n)
     return out.reshape(n, out_channels, *out_hw)
-
-
-def _gather_grad(grad, first, m, buffer):
-    """grad[first:first+m] (m, O, P) as one (O, m*P) matrix, in `buffer`."""
-    out_channels, pixels = grad.shape[1], grad.shape[2]
-    view = buffer[:, : m * pixels]
-    view.reshape(out_channels, m, pixels)[...] = grad[first : first + m].transpose(1, 0, 2)
-    return view
 
 
 def conv2d_weight_grad(x, grad, weight_shape, stride, padding, dilation, groups):
@@ -163,14 +163,16 @@ def conv2d_weight_grad(x, grad, weight_shape, stride, padding, dilation, groups)
     chunk = _conv_plan(x.shape, weight_shape, out_hw, x.itemsize)
 
     def work(start, stop):
-        cols = np.empty((rows, chunk * pixels), dtype=x.dtype)
-        grads = np.empty((out_channels, chunk * pixels), dtype=x.dtype)
+        cols = np.empty((chunk, rows, pixels), dtype=x.dtype)
         total = np.zeros((out_channels, rows), dtype=x.dtype)
+        partial = np.empty((chunk, out_channels, rows), dtype=x.dtype)
         for first in range(start, stop, chunk):
             m = min(chunk, stop - first)
             for q in range(m):
-                _im2col(x[first + q], *geometry, cols[:, q * pixels : (q + 1) * pixels])
-            total += _gather_grad(grad, first, m, grads) @ cols[:, : m * pixels].T
+                _im2col(x[first + q], *geometry, cols[q])
+            # (m, O, P) @ (m, P, K) -> (m, O, K), summed over the chunk's samples
+            np.matmul(grad[first : first + m], cols[:m].transpose(0, 2, 1), out=partial[:m])
+            total += partial[:m].sum(axis=0)
         return total
 
     with threads.single_threaded_blas():
@@ -193,13 +195,12 @@ def conv2d_input_grad(grad, w, input_shape, stride, padding, dilation, groups):
     chunk = _conv_plan(input_shape, w.shape, out_hw, grad.itemsize)
 
     def work(start, stop):
-        grads = np.empty((out_channels, chunk * pixels), dtype=grad.dtype)
-        cols = np.empty((w2t.shape[0], chunk * pixels), dtype=grad.dtype)
+        cols = np.empty((chunk, w2t.shape[0], pixels), dtype=grad.dtype)
         for first in range(start, stop, chunk):
             m = min(chunk, stop - first)
-            np.matmul(w2t, _gather_grad(grad, first, m, grads), out=cols[:, : m * pixels])
+            np.matmul(w2t, grad[first : first + m], out=cols[:m])  # (K, O) @ (m, O, P) -> (m, K, P)
             for q in range(m):
-                _col2im(cols[:, q * pixels : (q + 1) * pixels], *geometry, dx[first + q])
+                _col2im(cols[q], *geometry, dx[first + q])
 
     with threads.single_threaded_blas():
         threads.run_split(work, n)
@@ -375,6 +376,281 @@ def batch_norm_train_backward(grad, x, weight, mean, invstd):
         lambda a, b: _bn_grad_input(g3, x3, mean64, invstd64, w, dweight, dbias, dx, a, b), channels, parallel=parallel
     )
     return dx.reshape(x.shape), dweight.astype(x.dtype), dbias.astype(x.dtype)
+
+
+# --- layer norm over the rows of x (M, D) ---
+
+
+@jit
+def _ln_rows(x, weight, bias, eps, y, mean, invstd, start, stop):
+    d = x.shape[1]
+    for r in range(start, stop):
+        total = 0.0
+        for k in range(d):
+            total += x[r, k]
+        m = total / d
+        squares = 0.0
+        for k in range(d):
+            v = x[r, k] - m
+            squares += v * v
+        inv = 1.0 / math.sqrt(squares / d + eps)
+        mean[r], invstd[r] = m, inv
+        for k in range(d):
+            y[r, k] = (x[r, k] - m) * inv * weight[k] + bias[k]
+
+
+@jit
+def _ln_rows_backward(grad, x, weight, mean, invstd, dx, dweight, dbias, start, stop):
+    """dx for rows start..stop, and those rows' contributions to dweight and dbias (per thread)."""
+    d = x.shape[1]
+    for r in range(start, stop):
+        m, inv = mean[r], invstd[r]
+        sum_g, sum_gx = 0.0, 0.0
+        for k in range(d):
+            x_hat = (x[r, k] - m) * inv
+            g = grad[r, k]
+            dweight[k] += g * x_hat
+            dbias[k] += g
+            g = g * weight[k]
+            sum_g += g
+            sum_gx += g * x_hat
+        mean_g, mean_gx = sum_g / d, sum_gx / d
+        for k in range(d):
+            x_hat = (x[r, k] - m) * inv
+            dx[r, k] = (grad[r, k] * weight[k] - mean_g - x_hat * mean_gx) * inv
+
+
+def _parallel_rows(x):
+    return x.size > 16384
+
+
+def layer_norm(x, weight, bias, eps):
+    if not _floats(x) or x.ndim != 2:
+        return reference.layer_norm(x, weight, bias, eps)
+    x = np.ascontiguousarray(x)
+    rows, d = x.shape
+    weight = np.ones(d, x.dtype) if weight is None else weight
+    bias = np.zeros(d, x.dtype) if bias is None else bias
+    y = np.empty_like(x)
+    mean, invstd = np.empty(rows, x.dtype), np.empty(rows, x.dtype)
+    threads.run_split(
+        lambda a, b: _ln_rows(x, weight, bias, eps, y, mean, invstd, a, b), rows, parallel=_parallel_rows(x)
+    )
+    return y, mean, invstd
+
+
+def layer_norm_backward(grad, x, weight, mean, invstd):
+    if not _floats(grad, x) or x.ndim != 2:
+        return reference.layer_norm_backward(grad, x, weight, mean, invstd)
+    grad, x = np.ascontiguousarray(grad), np.ascontiguousarray(x)
+    rows, d = x.shape
+    w = np.ones(d, x.dtype) if weight is None else weight
+    dx = np.empty_like(x)
+
+    def work(start, stop):
+        dweight, dbias = np.zeros(d, np.float64), np.zeros(d, np.float64)
+        _ln_rows_backward(grad, x, w, mean, invstd, dx, dweight, dbias, start, stop)
+        return dweight, dbias
+
+    parts = threads.run_split(work, rows, parallel=_parallel_rows(x))
+    dweight = sum(part[0] for part in parts).astype(x.dtype)
+    dbias = sum(part[1] for part in parts).astype(x.dtype)
+    return dx, dweight, dbias
+
+
+# --- softmax and cross-entropy over the rows of (M, D) ---
+
+
+# NOTE: exp and tanh come from NumPy's ufuncs, which are vectorised (SIMD); numba's math.exp and
+# math.tanh are one scalar call per element here (llvmlite without SVML), 5-15x slower (measured).
+
+
+@jit
+def _subtract_row_max(x, out, start, stop):
+    d = x.shape[1]
+    for r in range(start, stop):
+        top = x[r, 0]
+        for k in range(1, d):
+            if x[r, k] > top:
+                top = x[r, k]
+        for k in range(d):
+            out[r, k] = x[r, k] - top
+
+
+@jit
+def _normalise_rows(y, start, stop):
+    d = y.shape[1]
+    for r in range(start, stop):
+        total = 0.0
+        for k in range(d):
+            total += y[r, k]
+        scale = 1.0 / total
+        for k in range(d):
+            y[r, k] *= scale
+
+
+def _softmax_slice(x, y, start, stop):
+    _subtract_row_max(x, y, start, stop)
+    np.exp(y[start:stop], out=y[start:stop])
+    _normalise_rows(y, start, stop)
+
+
+@jit
+def _softmax_rows_backward(grad, y, dx, start, stop):
+    d = y.shape[1]
+    for r in range(start, stop):
+        dot = 0.0
+        for k in range(d):
+            dot += grad[r, k] * y[r, k]
+        for k in range(d):
+            dx[r, k] = y[r, k] * (grad[r, k] - dot)
+
+
+def softmax(x):
+    if not _floats(x) or x.ndim != 2 or x.shape[1] == 0:
+        return reference.softmax(x)
+    x = np.ascontiguousarray(x)
+    y = np.empty_like(x)
+    threads.run_split(lambda a, b: _softmax_slice(x, y, a, b), x.shape[0], parallel=_parallel_rows(x))
+    return y
+
+
+def softmax_backward(grad, y):
+    if not _floats(grad, y) or y.ndim != 2:
+        return reference.softmax_backward(grad, y)
+    grad, y = np.ascontiguousarray(grad), np.ascontiguousarray(y)
+    dx = np.empty_like(y)
+    threads.run_split(lambda a, b: _softmax_rows_backward(grad, y, dx, a, b), y.shape[0], parallel=_parallel_rows(y))
+    return dx
+
+
+@jit
+def _cross_entropy_rows(logits, exps, target, ignore_index, losses, lse, start, stop):
+    """exps holds exp(logits - row max) for these rows; finish logsumexp and pick the target."""
+    d = logits.shape[1]
+    for r in range(start, stop):
+        top = logits[r, 0]
+        for k in range(1, d):
+            if logits[r, k] > top:
+                top = logits[r, k]
+        total = 0.0
+        for k in range(d):
+            total += exps[r, k]
+        lse[r] = math.log(total) + top
+        t = target[r]
+        losses[r] = 0.0 if t == ignore_index else lse[r] - logits[r, t]
+
+
+@jit
+def _subtract_row_value(x, values, out, start, stop):
+    d = x.shape[1]
+    for r in range(start, stop):
+        for k in range(d):
+            out[r, k] = x[r, k] - values[r]
+
+
+@jit
+def _cross_entropy_grad_rows(target, ignore_index, grad_losses, dx, start, stop):
+    """dx holds softmax(logits) for these rows: scale by the loss gradient, subtract it at the target."""
+    d = dx.shape[1]
+    for r in range(start, stop):
+        t = target[r]
+        g = 0.0 if t == ignore_index else grad_losses[r]
+        for k in range(d):
+            dx[r, k] *= g
+        if t != ignore_index:
+            dx[r, t] -= g
+
+
+def cross_entropy(logits, target, ignore_index):
+    if not _floats(logits) or logits.ndim != 2 or logits.shape[1] == 0:
+        return reference.cross_entropy(logits, target, ignore_index)
+    logits, target = np.ascontiguousarray(logits), np.ascontiguousarray(target, dtype=np.int64)
+    rows = logits.shape[0]
+    losses, lse = np.empty(rows, logits.dtype), np.empty(rows, logits.dtype)
+    exps = np.empty_like(logits)
+
+    def work(start, stop):
+        _subtract_row_max(logits, exps, start, stop)
+        np.exp(exps[start:stop], out=exps[start:stop])
+        _cross_entropy_rows(logits, exps, target, ignore_index, losses, lse, start, stop)
+
+    threads.run_split(work, rows, parallel=_parallel_rows(logits))
+    return losses, lse
+
+
+def cross_entropy_backward(grad_losses, logits, target, ignore_index, lse):
+    if not _floats(logits) or logits.ndim != 2:
+        return reference.cross_entropy_backward(grad_losses, logits, target, ignore_index, lse)
+    logits, target = np.ascontiguousarray(logits), np.ascontiguousarray(target, dtype=np.int64)
+    grad_losses = np.ascontiguousarray(grad_losses, dtype=logits.dtype)
+    dx = np.empty_like(logits)
+
+    def work(start, stop):
+        _subtract_row_value(logits, lse, dx, start, stop)
+        np.exp(dx[start:stop], out=dx[start:stop])
+        _cross_entropy_grad_rows(target, ignore_index, grad_losses, dx, start, stop)
+
+    threads.run_split(work, logits.shape[0], parallel=_parallel_rows(logits))
+    return dx
+
+
+# --- GELU (tanh approximation), elementwise over a flat array ---
+
+_SQRT_2_OVER_PI = 0.7978845608028654
+
+
+def _gelu_inner(x, out):
+    """out = tanh(sqrt(2/pi) (x + 0.044715 x^3)), in place: four passes, no temporaries."""
+    np.multiply(x, x, out=out)
+    out *= 0.044715 * _SQRT_2_OVER_PI
+    out += _SQRT_2_OVER_PI
+    out *= x
+    np.tanh(out, out=out)
+    return out
+
+
+def _gelu_slice(x, y, start, stop):
+    t = _gelu_inner(x[start:stop], y[start:stop])
+    t += 1.0
+    t *= x[start:stop]
+    t *= 0.5
+
+
+def _gelu_backward_slice(grad, x, dx, start, stop):
+    # d/dx = (1 + t)/2 + x/2 (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2)
+    xs = x[start:stop]
+    t = _gelu_inner(xs, dx[start:stop])
+    poly = xs * xs
+    poly *= 3 * 0.044715 * _SQRT_2_OVER_PI
+    poly += _SQRT_2_OVER_PI
+    poly *= xs  # x sqrt(2/pi) (1 + 3a x^2)
+    square = t * t
+    np.subtract(1.0, square, out=square)
+    poly *= square
+    poly += 1.0
+    poly += t
+    poly *= grad[start:stop]
+    poly *= 0.5
+    dx[start:stop] = poly
+
+
+def gelu_tanh(x):
+    if not _floats(x):
+        return reference.gelu_tanh(x)
+    flat = np.ascontiguousarray(x).reshape(-1)
+    y = np.empty_like(flat)
+    threads.run_split(lambda a, b: _gelu_slice(flat, y, a, b), flat.size, parallel=flat.size > 65536)
+    return y.reshape(x.shape)
+
+
+def gelu_tanh_backward(grad, x):
+    if not _floats(grad, x):
+        return reference.gelu_tanh_backward(grad, x)
+    flat, g = np.ascontiguousarray(x).reshape(-1), np.ascontiguousarray(grad).reshape(-1)
+    dx = np.empty_like(flat)
+    threads.run_split(lambda a, b: _gelu_backward_slice(g, flat, dx, a, b), flat.size, parallel=flat.size > 65536)
+    return dx.reshape(x.shape)
 
 
 def __getattr__(name):

@@ -4,6 +4,7 @@ import math
 
 from lamina import functional as core
 from lamina.ops import elementwise
+from lamina.ops.activation import GeluTanh
 
 
 def relu(x, inplace=False):
@@ -22,6 +23,8 @@ def elu(x, alpha=1.0, inplace=False):
 def gelu(x, approximate="none"):
     """x * Phi(x): exact with erf, or the tanh approximation of Hendrycks & Gimpel (2016)."""
     if approximate == "tanh":
+        if x.is_floating_point:
+            return GeluTanh.apply(x)  # fused (for speed): one pass each way instead of ten
         inner = (x + x * x * x * 0.044715) * math.sqrt(2 / math.pi)
         return x * 0.5 * (inner.tanh() + 1)
     if approximate != "none":

@@ -8,6 +8,7 @@ log(1 + exp(-|x|)) form for the same reason.
 from lamina.errors import DTypeError, ShapeError, shape_str
 from lamina.nn.functional._checks import check_not_empty, check_reduction, check_same_shape, reduce
 from lamina.ops.elementwise import maximum, where
+from lamina.ops.softmax import CrossEntropyRows
 
 
 def _check_class_targets(op, input, target, ignore_index):
@@ -91,6 +92,14 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         return reduce(losses, reduction)
 
     _check_class_targets("cross_entropy", input, target, ignore_index)
+    if input.ndim == 2 and weight is None and label_smoothing == 0 and input.is_floating_point:
+        # the fused primitive (for speed): logsumexp and the pick in one pass, softmax - onehot back
+        losses = CrossEntropyRows.apply(input, target=target.data, ignore_index=ignore_index)
+        if reduction == "none":
+            return losses
+        if reduction == "sum":
+            return losses.sum()
+        return losses.sum() / int((target.data != ignore_index).sum())  # the mean over the kept rows
     nll = _nll(log_probs, target, weight, ignore_index, reduction)
     if label_smoothing == 0:
         return nll
