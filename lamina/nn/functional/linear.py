@@ -1,7 +1,7 @@
 """Linear maps: linear and bilinear."""
 
 from lamina.errors import DTypeError, ShapeError, shape_str
-from lamina.ops.linalg import einsum
+from lamina.ops.linalg import Linear, einsum
 
 
 def check_input_dtype(layer: str, x, weight):
@@ -21,8 +21,9 @@ def linear(x, weight, bias=None):
             f"in_features {weight.shape[1]} (input shape {shape_str(x.shape)}, weight shape {shape_str(weight.shape)})."
         )
     check_input_dtype("linear", x, weight)
-    out = x @ weight.t()  # a transposed view: BLAS reads it without a copy
-    return out + bias if bias is not None else out
+    if bias is not None and (bias.ndim != 1 or bias.data.dtype != weight.data.dtype):
+        return x @ weight.t() + bias  # an unusual bias: broadcasting and promotion by the general ops
+    return Linear.apply(x, weight, *(() if bias is None else (bias,)))
 
 
 def bilinear(x1, x2, weight, bias=None):
