@@ -1,0 +1,222 @@
+"""The compiled kernels against the reference (NumPy) kernels, and the fused primitives' gradients.
+
+Every fast kernel must compute what reference.py defines: each is run on the same inputs by
+both sets, in float64 (to 1e-10) and float32 (to float32 rounding), on shapes with odd sizes,
+padding, strides and dilation. The fused primitives are gradient-checked in float64 (and
+second derivatives where the composite had them) with each kernel set in turn, and compared
+with torch by check_op.
+"""
+
+import numpy as np
+import pytest
+from helpers import check_op
+
+import lamina
+from lamina.backend import kernels
+from lamina.backend.kernels import reference
+from lamina.nn import functional as F
+
+compiled = pytest.importorskip("lamina.backend.kernels.compiled", reason="numba is not installed")
+
+TOLERANCE = {np.float64: dict(rtol=1e-10, atol=1e-10), np.float32: dict(rtol=2e-5, atol=2e-5)}
+DTYPES = [np.float64, np.float32]
+
+
+def close(fast, slow, dtype):
+    fast, slow = (fast,) if isinstance(fast, np.ndarray) else fast, (slow,) if isinstance(slow, np.ndarray) else slow
+    for a, b in zip(fast, slow):
+        assert a.dtype == b.dtype, (a.dtype, b.dtype)
+        np.testing.assert_allclose(a, b, **TOLERANCE[dtype])
+
+
+CONVS = [  # (N, C, H, W), (O, kh, kw), stride, ((top, bottom), (left, right)), dilation
+    ((2, 3, 7, 9), (4, 3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1)),
+    ((3, 2, 10, 8), (5, 5, 5), (1, 1), ((2, 2), (2, 2)), (1, 1)),
+    ((2, 4, 11, 11), (3, 3, 3), (2, 2), ((1, 1), (1, 1)), (1, 1)),
+    ((2, 3, 9, 12), (2, 3, 2), (2, 3), ((0, 1), (2, 0)), (2, 1)),
+    ((5, 6, 6, 6), (7, 1, 1), (2, 2), ((0, 0), (0, 0)), (1, 1)),
+    ((70, 1, 5, 5), (2, 3, 3), (1, 1), ((0, 0), (0, 0)), (1, 1)),  # many samples per im2col slice
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("x_shape,w_shape,stride,padding,dilation", CONVS)
+def test_convolution_kernels_match_the_reference(dtype, x_shape, w_shape, stride, padding, dilation):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(x_shape).astype(dtype)
+    w = rng.standard_normal((w_shape[0], x_shape[1]) + w_shape[1:]).astype(dtype)
+    geometry = (stride, padding, dilation, 1)
+    y = reference.conv2d_forward(x, w, *geometry)
+    close(compiled.conv2d_forward(x, w, *geometry), y, dtype)
+    grad = rng.standard_normal(y.shape).astype(dtype)
+    close(
+        compiled.conv2d_weight_grad(x, grad, w.shape, *geometry),
+        reference.conv2d_weight_grad(x, grad, w.shape, *geometry),
+        dtype,
+    )
+    close(
+        compiled.conv2d_input_grad(grad, w, x.shape, *geometry),
+        np.ascontiguousarray(reference.conv2d_input_grad(grad, w, x.shape, *geometry)),
+        dtype,
+    )
+
+
+def test_grouped_and_integer_convolutions_go_to_the_reference():
+    x = np.arange(2 * 4 * 5 * 5, dtype=np.float64).reshape(2, 4, 5, 5)
+    w = np.ones((6, 2, 3, 3))
+    geometry = ((1, 1), ((1, 1), (1, 1)), (1, 1), 2)
+    np.testing.assert_array_equal(compiled.conv2d_forward(x, w, *geometry), reference.conv2d_forward(x, w, *geometry))
+
+
+POOLS = [  # input shape, kernel, stride, dilation
+    ((2, 3, 8, 8), (2, 2), (2, 2), (1, 1)),
+    ((2, 2, 9, 7), (3, 3), (2, 2), (1, 1)),
+    ((1, 2, 10, 10), (3, 2), (1, 2), (2, 1)),
+    ((64, 16, 10, 10), (2, 2), (2, 2), (1, 1)),  # large enough to split over threads
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape,kernel,stride,dilation", POOLS)
+def test_max_pool_kernels_match_the_reference(dtype, shape, kernel, stride, dilation):
+    rng = np.random.default_rng(1)
+    x = rng.integers(-3, 4, shape).astype(dtype)  # many ties: the first maximum must win in both
+    x[0, 0, 0, 0] = np.nan  # a NaN counts as the maximum of its windows
+    out = tuple((n - d * (k - 1) - 1) // s + 1 for n, k, s, d in zip(shape[2:], kernel, stride, dilation))
+    values, positions = reference.max_pool2d(x, kernel, stride, dilation, out)
+    fast_values, fast_positions = compiled.max_pool2d(x, kernel, stride, dilation, out)
+    np.testing.assert_array_equal(fast_values, values)
+    np.testing.assert_array_equal(fast_positions, positions)
+    grad = rng.standard_normal(values.shape).astype(dtype)
+    close(
+        compiled.max_pool2d_backward(grad, positions, shape),
+        reference.max_pool2d_backward(grad, positions, shape),
+        dtype,
+    )
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(4, 3, 5, 5), (8, 16, 16, 16), (6, 5), (3, 2, 7)])
+@pytest.mark.parametrize("affine", [True, False])
+def test_batch_norm_kernels_match_the_reference(dtype, shape, affine):
+    rng = np.random.default_rng(2)
+    x = (rng.standard_normal(shape) * 3 + 1).astype(dtype)
+    weight = rng.standard_normal(shape[1]).astype(dtype) if affine else None
+    bias = rng.standard_normal(shape[1]).astype(dtype) if affine else None
+    slow = reference.batch_norm_train(x, weight, bias, 1e-5)
+    close(compiled.batch_norm_train(x, weight, bias, 1e-5), slow, dtype)
+    grad = rng.standard_normal(shape).astype(dtype)
+    _, mean, _, invstd = slow
+    close(
+        compiled.batch_norm_train_backward(grad, x, weight, mean, invstd),
+        reference.batch_norm_train_backward(grad, x, weight, mean, invstd),
+        dtype,
+    )
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(5, 7), (300, 128)])
+@pytest.mark.parametrize("affine", [True, False])
+def test_layer_norm_kernels_match_the_reference(dtype, shape, affine):
+    rng = np.random.default_rng(3)
+    x = (rng.standard_normal(shape) * 2 - 1).astype(dtype)
+    weight = rng.standard_normal(shape[1]).astype(dtype) if affine else None
+    bias = rng.standard_normal(shape[1]).astype(dtype) if affine else None
+    slow = reference.layer_norm(x, weight, bias, 1e-5)
+    close(compiled.layer_norm(x, weight, bias, 1e-5), slow, dtype)
+    grad = rng.standard_normal(shape).astype(dtype)
+    _, mean, invstd = slow
+    close(
+        compiled.layer_norm_backward(grad, x, weight, mean, invstd),
+        reference.layer_norm_backward(grad, x, weight, mean, invstd),
+        dtype,
+    )
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(3, 5), (4096, 64)])
+def test_softmax_gelu_and_cross_entropy_kernels_match_the_reference(dtype, shape):
+    rng = np.random.default_rng(4)
+    x = (rng.standard_normal(shape) * 4).astype(dtype)
+    x[0, 1] = -np.inf  # a masked entry (attention's causal mask)
+    grad = rng.standard_normal(shape).astype(dtype)
+    y = reference.softmax(x)
+    close(compiled.softmax(x), y, dtype)
+    close(compiled.softmax_backward(grad, y), reference.softmax_backward(grad, y), dtype)
+    finite = np.where(np.isinf(x), 0, x).astype(dtype)
+    close(compiled.gelu_tanh(finite), reference.gelu_tanh(finite), dtype)
+    close(compiled.gelu_tanh_backward(grad, finite), reference.gelu_tanh_backward(grad, finite), dtype)
+    target = rng.integers(0, shape[1], shape[0])
+    target[-1] = -100  # ignored
+    losses, lse = reference.cross_entropy(finite, target, -100)
+    close(compiled.cross_entropy(finite, target, -100), (losses, lse), dtype)
+    grad_losses = rng.standard_normal(shape[0]).astype(dtype)
+    close(
+        compiled.cross_entropy_backward(grad_losses, finite, target, -100, lse),
+        reference.cross_entropy_backward(grad_losses, finite, target, -100, lse),
+        dtype,
+    )
+
+
+# --- the fused primitives, with each kernel set: gradcheck in float64, and torch where installed ---
+
+
+@pytest.fixture(params=kernels.available())
+def kernel_set(request):
+    with kernels.use(request.param):
+        yield request.param
+
+
+def test_max_pool_primitive(kernel_set):
+    check_op(lambda lib, x: lib.nn.functional.max_pool2d(x, 2), [(2, 3, 6, 6)], gradgrad=True)
+    check_op(lambda lib, x: lib.nn.functional.max_pool2d(x, 3, 2, 1), [(2, 2, 7, 7)])
+
+
+def test_convolution_primitive(kernel_set):
+    check_op(lambda lib, x, w: lib.nn.functional.conv2d(x, w, stride=2, padding=1), [(2, 3, 7, 7), (4, 3, 3, 3)])
+    check_op(lambda lib, x, w: lib.nn.functional.conv2d(x, w, dilation=2), [(2, 2, 8, 8), (3, 2, 2, 3)], gradgrad=True)
+
+
+def test_batch_norm_primitive(kernel_set):
+    def train_norm(lib, x, w, b):
+        return lib.nn.functional.batch_norm(x, None, None, w, b, training=True)
+
+    check_op(train_norm, [(4, 3, 2, 2), (3,), (3,)], gradgrad=True)
+    check_op(lambda lib, x: lib.nn.functional.batch_norm(x, None, None, training=True), [(5, 2)])
+
+
+def test_layer_norm_primitive(kernel_set):
+    check_op(
+        lambda lib, x, w, b: lib.nn.functional.layer_norm(x, (2, 3), w, b), [(4, 2, 3), (2, 3), (2, 3)], gradgrad=True
+    )
+
+
+def test_gelu_softmax_and_cross_entropy_primitives(kernel_set):
+    check_op(lambda lib, x: lib.nn.functional.gelu(x, approximate="tanh"), [(3, 4)], gradgrad=True)
+    check_op(lambda lib, x: x.softmax(-1), [(2, 3, 5)], gradgrad=True)
+    target = np.array([1, 0, 4, -100])
+    check_op(lambda lib, x: lib.nn.functional.cross_entropy(x, lib.tensor(target)), [(4, 5)], gradgrad=True)
+    check_op(lambda lib, x: lib.nn.functional.cross_entropy(x, lib.tensor(target), reduction="sum"), [(4, 5)])
+
+
+def test_linear_primitive(kernel_set):
+    check_op(lambda lib, x, w, b: lib.nn.functional.linear(x, w, b), [(2, 3, 4), (5, 4), (5,)], gradgrad=True)
+    check_op(lambda lib, x, w: lib.nn.functional.linear(x, w), [(3, 4), (5, 4)])
+
+
+def test_running_statistics_are_updated_by_the_fused_batch_norm(kernel_set):
+    rng = np.random.default_rng(5)
+    x = lamina.tensor(rng.standard_normal((6, 2, 3)))
+    mean, var = lamina.zeros(2, dtype=lamina.float64), lamina.ones(2, dtype=lamina.float64)
+    F.batch_norm(x, mean, var, training=True, momentum=0.1)
+    data = x.numpy()
+    np.testing.assert_allclose(mean.numpy(), 0.1 * data.mean(axis=(0, 2)), rtol=1e-12)
+    np.testing.assert_allclose(var.numpy(), 0.9 + 0.1 * data.var(axis=(0, 2), ddof=1), rtol=1e-12)
+
+
+def test_the_kernel_set_can_be_chosen():
+    with kernels.use("numpy"):
+        assert kernels.active() is reference
+        assert "reference" in kernels.describe()
+    with pytest.raises(ValueError, match="one of"):
+        kernels.use("fortran")
