@@ -2,7 +2,8 @@
 
 One process per library and workload, so neither library's allocations count against the
 other: the process imports only its own library, builds the workload and runs 20 steps;
-its peak resident set (getrusage ru_maxrss) is the number reported.
+its peak resident set is the number reported. It is read from /proc/self/status (VmHWM),
+not getrusage: ru_maxrss survives exec, so a child would report the benchmark parent's peak.
 """
 
 import os
@@ -15,16 +16,16 @@ STEPS = 20
 def peak_rss_mib(name, library):
     """Run workload `name` on one library in a child process; its peak RSS in MiB."""
     code = (
-        "import sys, resource; sys.path.insert(0, sys.argv[1]); import workloads; "
+        "import sys; sys.path.insert(0, sys.argv[1]); import workloads; "
         "step = workloads.build(sys.argv[2], sys.argv[3])[0]\n"
         f"for _ in range({STEPS}): step()\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        "print([line.split()[1] for line in open('/proc/self/status') if line.startswith('VmHWM')][0])"
     )
     here = os.path.dirname(os.path.abspath(__file__))
     result = subprocess.run(
         [sys.executable, "-c", code, here, name, library], capture_output=True, text=True, check=True
     )
-    return int(result.stdout.split()[-1]) / 1024  # Linux reports KiB
+    return int(result.stdout.split()[-1]) / 1024  # kB
 
 
 def main(names=None):
