@@ -3,6 +3,9 @@
 import numpy as np
 
 from lamina.backend import kernels as _kernel_sets
+from lamina.backend.allocator import keep_freed_memory
+
+keep_freed_memory()  # freed activations stay in the heap for the next step (see allocator.py)
 
 
 class NumpyBackend:
