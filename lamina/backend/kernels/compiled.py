@@ -31,6 +31,10 @@ def _floats(*arrays) -> bool:
 
 
 jit = numba.njit(cache=True, nogil=True)
+# For loops that sum: allow the compiler to reorder the additions, so a sum over a row becomes
+# SIMD partial sums (strict IEEE order forbids it; measured 2-4x on layer norm). No other fast-math
+# flags: NaN and inf must still propagate as in the reference.
+jit_sum = numba.njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
 
 
 # --- convolution ---
@@ -274,7 +278,7 @@ def max_pool2d_backward(grad, positions, padded_shape):
 # --- batch norm over x viewed as (N, C, S) ---
 
 
-@jit
+@jit_sum
 def _bn_stats(x, eps, mean, var, invstd, start, stop):
     n, _, s = x.shape
     count = n * s
@@ -293,7 +297,7 @@ def _bn_stats(x, eps, mean, var, invstd, start, stop):
         invstd[c] = 1.0 / math.sqrt(squares / count + eps)
 
 
-@jit
+@jit_sum
 def _bn_apply(x, scale, shift, y, start, stop):
     n, _, s = x.shape
     for i in range(n):
@@ -303,7 +307,7 @@ def _bn_apply(x, scale, shift, y, start, stop):
                 y[i, c, k] = x[i, c, k] * a + b
 
 
-@jit
+@jit_sum
 def _bn_grad_sums(grad, x, mean, invstd, dweight, dbias, start, stop):
     n, _, s = x.shape
     for c in range(start, stop):
@@ -317,7 +321,7 @@ def _bn_grad_sums(grad, x, mean, invstd, dweight, dbias, start, stop):
         dbias[c], dweight[c] = sum_g, sum_gx * invstd[c]
 
 
-@jit
+@jit_sum
 def _bn_grad_input(grad, x, mean, invstd, weight, dweight, dbias, dx, start, stop):
     n, _, s = x.shape
     count = n * s
@@ -376,7 +380,7 @@ def batch_norm_train_backward(grad, x, weight, mean, invstd):
 # --- layer norm over the rows of x (M, D) ---
 
 
-@jit
+@jit_sum
 def _ln_rows(x, weight, bias, eps, y, mean, invstd, start, stop):
     d = x.shape[1]
     for r in range(start, stop):
@@ -394,7 +398,7 @@ def _ln_rows(x, weight, bias, eps, y, mean, invstd, start, stop):
             y[r, k] = (x[r, k] - m) * inv * weight[k] + bias[k]
 
 
-@jit
+@jit_sum
 def _ln_rows_backward(grad, x, weight, mean, invstd, dx, dweight, dbias, start, stop):
     """dx for rows start..stop, and those rows' contributions to dweight and dbias (per thread)."""
     d = x.shape[1]
@@ -472,7 +476,7 @@ def _subtract_row_max(x, out, start, stop):
             out[r, k] = x[r, k] - top
 
 
-@jit
+@jit_sum
 def _normalise_rows(y, start, stop):
     d = y.shape[1]
     for r in range(start, stop):
@@ -490,7 +494,7 @@ def _softmax_slice(x, y, start, stop):
     _normalise_rows(y, start, stop)
 
 
-@jit
+@jit_sum
 def _softmax_rows_backward(grad, y, dx, start, stop):
     d = y.shape[1]
     for r in range(start, stop):
@@ -519,7 +523,7 @@ def softmax_backward(grad, y):
     return dx
 
 
-@jit
+@jit_sum
 def _cross_entropy_rows(logits, exps, target, ignore_index, losses, lse, start, stop):
     """exps holds exp(logits - row max) for these rows; finish logsumexp and pick the target."""
     d = logits.shape[1]
@@ -595,39 +599,43 @@ def cross_entropy_backward(grad_losses, logits, target, ignore_index, lse):
 _SQRT_2_OVER_PI = 0.7978845608028654
 
 
-def _gelu_inner(x, out):
-    """out = tanh(sqrt(2/pi) (x + 0.044715 x^3)), in place: four passes, no temporaries."""
-    np.multiply(x, x, out=out)
-    out *= 0.044715 * _SQRT_2_OVER_PI
-    out += _SQRT_2_OVER_PI
-    out *= x
-    np.tanh(out, out=out)
-    return out
+@jit_sum
+def _gelu_argument(x, out):
+    """out = sqrt(2/pi) (x + 0.044715 x^3), the argument of tanh."""
+    for k in range(x.size):
+        v = x[k]
+        out[k] = _SQRT_2_OVER_PI * (v + 0.044715 * v * v * v)
+
+
+@jit_sum
+def _gelu_finish(x, t, y):
+    """y = x/2 (1 + t), t = tanh(...) (y may be t's buffer)."""
+    for k in range(x.size):
+        y[k] = 0.5 * x[k] * (1.0 + t[k])
+
+
+@jit_sum
+def _gelu_slope(grad, x, t, dx):
+    """dx = grad * ((1 + t)/2 + x/2 (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2)) (dx may be t's buffer)."""
+    for k in range(x.size):
+        v, tk = x[k], t[k]
+        dx[k] = grad[k] * (
+            0.5 * (1.0 + tk) + 0.5 * v * (1.0 - tk * tk) * _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * v * v)
+        )
 
 
 def _gelu_slice(x, y, start, stop):
-    t = _gelu_inner(x[start:stop], y[start:stop])
-    t += 1.0
-    t *= x[start:stop]
-    t *= 0.5
+    xs, ys = x[start:stop], y[start:stop]
+    _gelu_argument(xs, ys)
+    np.tanh(ys, out=ys)  # NumPy's vectorised tanh (see the NOTE above)
+    _gelu_finish(xs, ys, ys)
 
 
 def _gelu_backward_slice(grad, x, dx, start, stop):
-    # d/dx = (1 + t)/2 + x/2 (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2)
-    xs = x[start:stop]
-    t = _gelu_inner(xs, dx[start:stop])
-    poly = xs * xs
-    poly *= 3 * 0.044715 * _SQRT_2_OVER_PI
-    poly += _SQRT_2_OVER_PI
-    poly *= xs  # x sqrt(2/pi) (1 + 3a x^2)
-    square = t * t
-    np.subtract(1.0, square, out=square)
-    poly *= square
-    poly += 1.0
-    poly += t
-    poly *= grad[start:stop]
-    poly *= 0.5
-    dx[start:stop] = poly
+    xs, dxs = x[start:stop], dx[start:stop]
+    _gelu_argument(xs, dxs)
+    np.tanh(dxs, out=dxs)
+    _gelu_slope(grad[start:stop], xs, dxs, dxs)
 
 
 def gelu_tanh(x):

@@ -76,14 +76,13 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1]; got {label_smoothing}.")
     class_dim = 1 if input.ndim > 1 else 0
     classes = input.shape[class_dim]
-    log_probs = input.log_softmax(class_dim)
     weight_shape = (1, classes) + (1,) * (input.ndim - 2) if input.ndim > 1 else (classes,)
     if target.is_floating_point:
         if tuple(target.shape) != tuple(input.shape):
             _check_class_targets("cross_entropy", input, target, ignore_index)  # raises the dtype error
         if label_smoothing > 0:
             target = target * (1 - label_smoothing) + label_smoothing / classes
-        terms = log_probs * target
+        terms = input.log_softmax(class_dim) * target
         if weight is not None:
             terms = terms * weight.reshape(weight_shape)
         losses = -terms.sum(class_dim)
@@ -100,6 +99,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         if reduction == "sum":
             return losses.sum()
         return losses.sum() / int((target.data != ignore_index).sum())  # the mean over the kept rows
+    log_probs = input.log_softmax(class_dim)
     nll = _nll(log_probs, target, weight, ignore_index, reduction)
     if label_smoothing == 0:
         return nll
