@@ -220,3 +220,25 @@ def test_the_kernel_set_can_be_chosen():
         assert "reference" in kernels.describe()
     with pytest.raises(ValueError, match="one of"):
         kernels.use("fortran")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("causal_offset", [None, 0, 2])
+def test_attention_weight_kernel_matches_the_reference(dtype, causal_offset):
+    rng = np.random.default_rng(6)
+    queries = 5
+    scores = rng.standard_normal((3 * queries, 7)).astype(dtype)
+    close(
+        compiled.attention_weights(scores, queries, 0.3, causal_offset),
+        reference.attention_weights(scores, queries, 0.3, causal_offset),
+        dtype,
+    )
+
+
+def test_attention_primitive(kernel_set):
+    def attention(causal):
+        return lambda lib, q, k, v: lib.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=causal)
+
+    check_op(attention(True), [(2, 3, 4, 5), (2, 3, 4, 5), (2, 3, 4, 6)], gradgrad=True)
+    check_op(attention(False), [(2, 4, 5), (2, 6, 5), (2, 6, 3)])
+    check_op(attention(True), [(2, 4, 5), (2, 6, 5), (2, 6, 3)])  # L != S: PyTorch's upper-left causal mask

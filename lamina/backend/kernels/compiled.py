@@ -514,6 +514,41 @@ def softmax(x):
     return y
 
 
+@jit
+def _scaled_masked_shift(x, queries, scale, causal_offset, out, start, stop):
+    """out = x * scale - row max over the visible keys, -inf at hidden keys (causal_offset < 0: none hidden)."""
+    d = x.shape[1]
+    for r in range(start, stop):
+        visible = d if causal_offset < 0 else min(d, r % queries + causal_offset + 1)
+        top = -np.inf
+        for k in range(visible):
+            v = x[r, k] * scale
+            if v > top or v != v:
+                top = v
+        for k in range(visible):
+            out[r, k] = x[r, k] * scale - top
+        for k in range(visible, d):
+            out[r, k] = -np.inf
+
+
+def attention_weights(scores, queries, scale, causal_offset):
+    if not _floats(scores) or scores.ndim != 2 or scores.shape[1] == 0:
+        return reference.attention_weights(scores, queries, scale, causal_offset)
+    scores = np.ascontiguousarray(scores)
+    y = np.empty_like(scores)
+    if causal_offset is not None and causal_offset < 0:  # rows that see no key: the reference's NaN rule
+        return reference.attention_weights(scores, queries, scale, causal_offset)
+    offset = -1 if causal_offset is None else causal_offset
+
+    def work(start, stop):
+        _scaled_masked_shift(scores, queries, scale, offset, y, start, stop)
+        np.exp(y[start:stop], out=y[start:stop])
+        _normalise_rows(y, start, stop)
+
+    threads.run_split(work, scores.shape[0], parallel=_parallel_rows(scores))
+    return y
+
+
 def softmax_backward(grad, y):
     if not _floats(grad, y) or y.ndim != 2:
         return reference.softmax_backward(grad, y)

@@ -196,6 +196,20 @@ def softmax(x):
     return shifted / shifted.sum(axis=1, keepdims=True)
 
 
+def attention_weights(scores, queries, scale, causal_offset):
+    """softmax(scores * scale) of each row of scores (M, S), rows being queries 0..L-1 repeated.
+
+    With causal_offset (not None), row r (query q = r % queries) sees keys k <= q + causal_offset only;
+    the others get weight 0 (a row that sees no key is NaN, as in PyTorch).
+    """
+    scaled = scores * scores.dtype.type(scale)
+    if causal_offset is not None:
+        query = np.arange(scores.shape[0]) % queries
+        hidden = np.arange(scores.shape[1])[None, :] > (query + causal_offset)[:, None]
+        scaled = np.where(hidden, -np.inf, scaled).astype(scores.dtype, copy=False)
+    return softmax(scaled)
+
+
 def softmax_backward(grad, y):
     """dx = y (g - sum(g y)) per row."""
     return y * (grad - (grad * y).sum(axis=1, keepdims=True))
