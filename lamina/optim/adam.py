@@ -31,6 +31,23 @@ class Adam(Optimizer):
         p, lr = param.data, group["lr"]
         beta1, beta2 = group["betas"]
         state["step"] = step = state.get("step", 0) + 1
+        if not group["amsgrad"]:  # the common case: one fused kernel (lamina/backend/kernels)
+            exp_avg = self.buffer(state, "exp_avg", param)
+            exp_avg_sq = self.buffer(state, "exp_avg_sq", param)
+            param.device.backend.kernels.adam_step(
+                p,
+                grad,
+                exp_avg,
+                exp_avg_sq,
+                lr,
+                beta1,
+                beta2,
+                group["eps"],
+                group["weight_decay"],
+                self.decoupled_weight_decay,
+                step,
+            )
+            return
         if group["weight_decay"]:
             if self.decoupled_weight_decay:
                 p *= 1 - lr * group["weight_decay"]

@@ -30,17 +30,23 @@ class SGD(Optimizer):
         )
 
     def update(self, param, grad, group, state):
-        p = param.data
+        p, momentum = param.data, group["momentum"]
+        if momentum and "momentum_buffer" in state:  # after the first step: one fused kernel (backend/kernels)
+            param.device.backend.kernels.sgd_momentum_step(
+                p,
+                grad,
+                state["momentum_buffer"].data,
+                group["lr"],
+                momentum,
+                group["dampening"],
+                group["weight_decay"],
+                group["nesterov"],
+            )
+            return
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * p
-        momentum = group["momentum"]
-        if momentum:
-            if "momentum_buffer" not in state:
-                buffer = self.buffer(state, "momentum_buffer", param)
-                buffer[...] = grad
-            else:
-                buffer = state["momentum_buffer"].data
-                buffer *= momentum
-                buffer += (1 - group["dampening"]) * grad
+        if momentum:  # the first step: the buffer starts as the gradient (PyTorch's rule)
+            buffer = self.buffer(state, "momentum_buffer", param)
+            buffer[...] = grad
             grad = grad + momentum * buffer if group["nesterov"] else buffer
         p -= group["lr"] * grad

@@ -242,3 +242,30 @@ def test_attention_primitive(kernel_set):
     check_op(attention(True), [(2, 3, 4, 5), (2, 3, 4, 5), (2, 3, 4, 6)], gradgrad=True)
     check_op(attention(False), [(2, 4, 5), (2, 6, 5), (2, 6, 3)])
     check_op(attention(True), [(2, 4, 5), (2, 6, 5), (2, 6, 3)])  # L != S: PyTorch's upper-left causal mask
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("weight_decay,decoupled", [(0.0, False), (0.1, False), (0.1, True)])
+def test_adam_kernel_matches_the_reference(dtype, weight_decay, decoupled):
+    rng = np.random.default_rng(7)
+    start = [rng.standard_normal((5, 3)).astype(dtype) for _ in range(4)]
+    start[3] = np.abs(start[3])  # exp_avg_sq is never negative
+    fast, slow = [a.copy() for a in start], [a.copy() for a in start]
+    for step in (1, 2, 3):
+        compiled.adam_step(*fast, 0.01, 0.9, 0.999, 1e-8, weight_decay, decoupled, step)
+        reference.adam_step(*slow, 0.01, 0.9, 0.999, 1e-8, weight_decay, decoupled, step)
+    for a, b in zip(fast, slow):
+        close(a, b, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("weight_decay,dampening,nesterov", [(0.0, 0.0, False), (0.1, 0.2, False), (0.1, 0.0, True)])
+def test_sgd_momentum_kernel_matches_the_reference(dtype, weight_decay, dampening, nesterov):
+    rng = np.random.default_rng(8)
+    start = [rng.standard_normal((4, 6)).astype(dtype) for _ in range(3)]
+    fast, slow = [a.copy() for a in start], [a.copy() for a in start]
+    for _ in range(3):
+        compiled.sgd_momentum_step(*fast, 0.1, 0.9, dampening, weight_decay, nesterov)
+        reference.sgd_momentum_step(*slow, 0.1, 0.9, dampening, weight_decay, nesterov)
+    for a, b in zip(fast, slow):
+        close(a, b, dtype)

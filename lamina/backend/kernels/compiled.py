@@ -691,6 +691,51 @@ def gelu_tanh_backward(grad, x):
     return dx.reshape(x.shape)
 
 
+# --- optimizer updates: one pass over the parameter and its state instead of eight ---
+
+
+@jit
+def _adam(p, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, bias1, bias2_root):
+    for k in range(p.size):
+        g = grad[k]
+        if weight_decay != 0.0:
+            if decoupled:
+                p[k] *= 1.0 - lr * weight_decay
+            else:
+                g = g + weight_decay * p[k]
+        m = beta1 * exp_avg[k] + (1.0 - beta1) * g
+        v = beta2 * exp_avg_sq[k] + (1.0 - beta2) * g * g
+        exp_avg[k], exp_avg_sq[k] = m, v
+        p[k] -= (lr / bias1) * m / (math.sqrt(v) / bias2_root + eps)
+
+
+def adam_step(p, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, step):
+    arrays = (p, grad, exp_avg, exp_avg_sq)
+    if not _floats(*arrays) or not all(a.flags.c_contiguous for a in arrays):
+        return reference.adam_step(p, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, step)
+    flat = [a.reshape(-1) for a in arrays]
+    bias1, bias2_root = 1 - beta1**step, math.sqrt(1 - beta2**step)
+    _adam(*flat, lr, beta1, beta2, eps, weight_decay, decoupled, bias1, bias2_root)
+
+
+@jit
+def _sgd_momentum(p, grad, buffer, lr, momentum, dampening, weight_decay, nesterov):
+    for k in range(p.size):
+        g = grad[k]
+        if weight_decay != 0.0:
+            g = g + weight_decay * p[k]
+        b = momentum * buffer[k] + (1.0 - dampening) * g
+        buffer[k] = b
+        p[k] -= lr * (g + momentum * b if nesterov else b)
+
+
+def sgd_momentum_step(p, grad, buffer, lr, momentum, dampening, weight_decay, nesterov):
+    arrays = (p, grad, buffer)
+    if not _floats(*arrays) or not all(a.flags.c_contiguous for a in arrays):
+        return reference.sgd_momentum_step(p, grad, buffer, lr, momentum, dampening, weight_decay, nesterov)
+    _sgd_momentum(*[a.reshape(-1) for a in arrays], lr, momentum, dampening, weight_decay, nesterov)
+
+
 def __getattr__(name):
     """A kernel not compiled here is the reference's (module-level __getattr__, PEP 562)."""
     return getattr(reference, name)

@@ -7,6 +7,8 @@ them to these, in float32 and float64, on many shapes.
 Conventions: `padding` is ((top, bottom), (left, right)); stride and dilation are pairs.
 """
 
+import math
+
 import numpy as np
 
 # --- convolution: im2col by a strided window view (no copy until the matrix product needs one) ---
@@ -235,3 +237,30 @@ def cross_entropy_backward(grad_losses, logits, target, ignore_index, lse):
     rows = np.nonzero(keep)[0]
     dx[rows, target[rows]] -= weights[rows]
     return dx
+
+
+# --- optimizer updates, in place on the parameter and its state ---
+
+
+def adam_step(p, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, step):
+    """One Adam/AdamW update of p (no amsgrad): see lamina/optim/adam.py for the formulas."""
+    if weight_decay:
+        if decoupled:
+            p *= 1 - lr * weight_decay
+        else:
+            grad = grad + weight_decay * p
+    exp_avg *= beta1
+    exp_avg += (1 - beta1) * grad
+    exp_avg_sq *= beta2
+    exp_avg_sq += (1 - beta2) * grad * grad
+    denominator = np.sqrt(exp_avg_sq) / math.sqrt(1 - beta2**step) + eps
+    p -= (lr / (1 - beta1**step)) * exp_avg / denominator
+
+
+def sgd_momentum_step(p, grad, buffer, lr, momentum, dampening, weight_decay, nesterov):
+    """One SGD update with a momentum buffer that already holds at least one step (see optim/sgd.py)."""
+    if weight_decay:
+        grad = grad + weight_decay * p
+    buffer *= momentum
+    buffer += (1 - dampening) * grad
+    p -= lr * (grad + momentum * buffer if nesterov else buffer)
