@@ -36,7 +36,18 @@ CONVS = [  # (N, C, H, W), (O, kh, kw), stride, ((top, bottom), (left, right)), 
     ((2, 3, 9, 12), (2, 3, 2), (2, 3), ((0, 1), (2, 0)), (2, 1)),
     ((5, 6, 6, 6), (7, 1, 1), (2, 2), ((0, 0), (0, 0)), (1, 1)),
     ((70, 1, 5, 5), (2, 3, 3), (1, 1), ((0, 0), (0, 0)), (1, 1)),  # many samples per im2col slice
+    ((3, 16, 9, 7), (16, 3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1)),  # Winograd F(4,3): 3x3, stride 1, >= 16 channels
+    ((2, 32, 8, 8), (16, 3, 3), (1, 1), ((0, 0), (0, 0)), (1, 1)),  # Winograd, no padding
+    ((2, 16, 11, 13), (32, 3, 3), (1, 1), ((2, 1), (0, 2)), (1, 1)),  # Winograd, uneven padding, partial tiles
 ]
+
+
+def close_conv(fast, slow, dtype):
+    """Convolutions: Winograd's float32 rounding is ~1e-5 of the output's scale (im2col's ~1e-6)."""
+    if dtype == np.float64:
+        return close(fast, slow, dtype)
+    assert fast.dtype == slow.dtype
+    assert np.abs(fast - slow).max() <= 1e-4 * np.abs(slow).max()
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -47,14 +58,14 @@ def test_convolution_kernels_match_the_reference(dtype, x_shape, w_shape, stride
     w = rng.standard_normal((w_shape[0], x_shape[1]) + w_shape[1:]).astype(dtype)
     geometry = (stride, padding, dilation, 1)
     y = reference.conv2d_forward(x, w, *geometry)
-    close(compiled.conv2d_forward(x, w, *geometry), y, dtype)
+    close_conv(compiled.conv2d_forward(x, w, *geometry), y, dtype)
     grad = rng.standard_normal(y.shape).astype(dtype)
-    close(
+    close_conv(
         compiled.conv2d_weight_grad(x, grad, w.shape, *geometry),
         reference.conv2d_weight_grad(x, grad, w.shape, *geometry),
         dtype,
     )
-    close(
+    close_conv(
         compiled.conv2d_input_grad(grad, w, x.shape, *geometry),
         np.ascontiguousarray(reference.conv2d_input_grad(grad, w, x.shape, *geometry)),
         dtype,
@@ -174,6 +185,7 @@ def test_max_pool_primitive(kernel_set):
 
 def test_convolution_primitive(kernel_set):
     check_op(lambda lib, x, w: lib.nn.functional.conv2d(x, w, stride=2, padding=1), [(2, 3, 7, 7), (4, 3, 3, 3)])
+    check_op(lambda lib, x, w: lib.nn.functional.conv2d(x, w, padding=1), [(2, 16, 5, 6), (16, 16, 3, 3)])
     check_op(lambda lib, x, w: lib.nn.functional.conv2d(x, w, dilation=2), [(2, 2, 8, 8), (3, 2, 2, 3)], gradgrad=True)
 
 
