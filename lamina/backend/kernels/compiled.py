@@ -149,6 +149,8 @@ def conv2d_forward(x, w, stride, padding, dilation, groups):
 def conv2d_weight_grad(x, grad, weight_shape, stride, padding, dilation, groups):
     if not _supported_conv(groups, x, grad):
         return reference.conv2d_weight_grad(x, grad, weight_shape, stride, padding, dilation, groups)
+    if _winograd_usable(weight_shape, stride, dilation, groups, padding):
+        return _winograd_weight_grad(x, grad, padding)
     out_hw = grad.shape[2:]
     n, out_channels, pixels = x.shape[0], weight_shape[0], out_hw[0] * out_hw[1]
     rows = weight_shape[1] * weight_shape[2] * weight_shape[3]
@@ -304,6 +306,101 @@ def _winograd_output(m, tiles_h, tiles_w, column, out):
                         out[o, y, x + 2] = q1 + q2 + 4 * q3 + 4 * q4
                     if x + 3 < width:
                         out[o, y, x + 3] = q1 - q2 + 8 * q3 - 8 * q4 + q5
+
+
+@jit_sum
+def _winograd_output_grad(dy, tiles_h, tiles_w, column, dm):
+    """dm[:, o, column + t] = A dy_tile A^T for each output channel o and 4x4 tile t of one sample's dy (O, Ho, Wo).
+
+    The adjoint of _winograd_output: tiles reaching past the edge read zeros there.
+    """
+    out_channels, height, width = dy.shape
+    tile = np.zeros((4, 4), dtype=np.float64)
+    r = np.empty((6, 4), dtype=np.float64)
+    for o in range(out_channels):
+        for ty in range(tiles_h):
+            for tx in range(tiles_w):
+                for i in range(4):
+                    for j in range(4):
+                        y, x = 4 * ty + i, 4 * tx + j
+                        tile[i, j] = dy[o, y, x] if y < height and x < width else 0.0
+                for j in range(4):  # r = A tile, column by column
+                    y0, y1, y2, y3 = tile[0, j], tile[1, j], tile[2, j], tile[3, j]
+                    r[0, j] = y0
+                    r[1, j] = y0 + y1 + y2 + y3
+                    r[2, j] = y0 - y1 + y2 - y3
+                    r[3, j] = y0 + 2 * y1 + 4 * y2 + 8 * y3
+                    r[4, j] = y0 - 2 * y1 + 4 * y2 - 8 * y3
+                    r[5, j] = y3
+                t = column + ty * tiles_w + tx
+                for a in range(6):  # (A tile) A^T, row by row
+                    y0, y1, y2, y3 = r[a, 0], r[a, 1], r[a, 2], r[a, 3]
+                    dm[a * 6 + 0, o, t] = y0
+                    dm[a * 6 + 1, o, t] = y0 + y1 + y2 + y3
+                    dm[a * 6 + 2, o, t] = y0 - y1 + y2 - y3
+                    dm[a * 6 + 3, o, t] = y0 + 2 * y1 + 4 * y2 + 8 * y3
+                    dm[a * 6 + 4, o, t] = y0 - 2 * y1 + 4 * y2 - 8 * y3
+                    dm[a * 6 + 5, o, t] = y3
+
+
+@jit_sum
+def _winograd_filter_grad(du, dw):
+    """dw[o, c] = G^T du[:, o, c] G (6x6 -> 3x3): the adjoint of _winograd_filter."""
+    out_channels, channels = dw.shape[0], dw.shape[1]
+    r = np.empty((3, 6), dtype=np.float64)
+    for o in range(out_channels):
+        for c in range(channels):
+            for b in range(6):  # r = G^T du, column by column
+                z0, z1, z2 = du[b, o, c], du[6 + b, o, c], du[12 + b, o, c]
+                z3, z4, z5 = du[18 + b, o, c], du[24 + b, o, c], du[30 + b, o, c]
+                r[0, b] = z0 / 4 - z1 / 6 - z2 / 6 + z3 / 24 + z4 / 24
+                r[1, b] = -z1 / 6 + z2 / 6 + z3 / 12 - z4 / 12
+                r[2, b] = -z1 / 6 - z2 / 6 + z3 / 6 + z4 / 6 + z5
+            for i in range(3):  # (G^T du) G, row by row
+                z0, z1, z2, z3, z4, z5 = r[i, 0], r[i, 1], r[i, 2], r[i, 3], r[i, 4], r[i, 5]
+                dw[o, c, i, 0] = z0 / 4 - z1 / 6 - z2 / 6 + z3 / 24 + z4 / 24
+                dw[o, c, i, 1] = -z1 / 6 + z2 / 6 + z3 / 12 - z4 / 12
+                dw[o, c, i, 2] = -z1 / 6 - z2 / 6 + z3 / 6 + z4 / 6 + z5
+
+
+def _winograd_weight_grad(x, grad, padding):
+    """dL/dw (O, C, 3, 3) of a 3x3 stride-1 convolution: sum over tiles of (A dy A^T) . (B^T d B), mapped by G^T . G."""
+    n, channels, height, width = x.shape
+    out_channels, out_h, out_w = grad.shape[1:]
+    (top, _), (left, _) = padding
+    tiles_h, tiles_w = -(-out_h // 4), -(-out_w // 4)
+    per_sample = tiles_h * tiles_w
+    x, grad = np.ascontiguousarray(x), np.ascontiguousarray(grad)
+    bytes_per_sample = 36 * (channels + out_channels) * per_sample * x.itemsize
+    chunk = max(1, min(n, (1024 * 1024) // bytes_per_sample))
+
+    def work(start, stop):
+        padded = np.zeros((channels, 4 * tiles_h + 2, 4 * tiles_w + 2), dtype=x.dtype)
+        interior = padded[:, top : top + height, left : left + width]
+        v = _staggered(channels, chunk * per_sample, x.dtype)
+        dm = _staggered(out_channels, chunk * per_sample, x.dtype)
+        total = np.zeros((36, out_channels, channels), dtype=x.dtype)
+        partial = np.empty_like(total)
+        for first in range(start, stop, chunk):
+            count = min(chunk, stop - first)
+            for q in range(count):
+                interior[...] = x[first + q]
+                _winograd_input(padded, tiles_h, tiles_w, q * per_sample, v)
+                _winograd_output_grad(grad[first + q], tiles_h, tiles_w, q * per_sample, dm)
+            columns = count * per_sample
+            # (36, O, T) @ (36, T, C): every tile's contribution to the 36 transformed kernels
+            np.matmul(dm[:, :, :columns], v[:, :, :columns].transpose(0, 2, 1), out=partial)
+            total += partial
+        return total
+
+    with threads.single_threaded_blas():
+        parts = threads.run_split(work, n)
+    du = parts[0]
+    for part in parts[1:]:
+        du += part
+    dw = np.empty((out_channels, channels, 3, 3), dtype=x.dtype)
+    _winograd_filter_grad(du, dw)
+    return dw
 
 
 def _staggered(rows, columns, dtype):
