@@ -18,6 +18,16 @@ from lamina.nn import functional as F
 
 compiled = pytest.importorskip("lamina.backend.kernels.compiled", reason="numba is not installed")
 
+@pytest.fixture(autouse=True, params=["split when large", "always split"])
+def splitting(request, monkeypatch):
+    """Run every test twice: with the real threshold, and with every kernel split over the threads."""
+    from lamina.backend.kernels import threads
+
+    if request.param == "always split":
+        monkeypatch.setattr(threads, "MIN_SPLIT_ELEMENTS", 0)
+    return request.param
+
+
 TOLERANCE = {np.float64: dict(rtol=1e-10, atol=1e-10), np.float32: dict(rtol=2e-5, atol=2e-5)}
 DTYPES = [np.float64, np.float32]
 
