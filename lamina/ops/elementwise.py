@@ -11,7 +11,7 @@ import math
 
 from lamina import dtypes
 from lamina.autograd.function import Function, raise_device_mismatch
-from lamina.autograd.grad_mode import no_grad
+from lamina.autograd.grad_mode import no_grad, state
 from lamina.errors import DTypeError
 from lamina.ops.shapes import broadcast_shape
 from lamina.tensor import Tensor
@@ -327,7 +327,9 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad_out):
         (z,) = ctx.saved
-        return grad_out * (z > 0).to(grad_out.dtype)  # NOTE: gradient 0 at x = 0 (as PyTorch)
+        if state.grad_enabled:  # create_graph: in Tensor ops, so it can be differentiated again
+            return grad_out * (z > 0).to(grad_out.dtype)  # NOTE: gradient 0 at x = 0 (as PyTorch)
+        return Tensor._make(ctx.device.backend.kernels.relu_backward(grad_out.data, z.data), ctx.device)
 
 
 class Clamp(Function):

@@ -18,6 +18,7 @@ from lamina.nn import functional as F
 
 compiled = pytest.importorskip("lamina.backend.kernels.compiled", reason="numba is not installed")
 
+
 @pytest.fixture(autouse=True, params=["split when large", "always split"])
 def splitting(request, monkeypatch):
     """Run every test twice: with the real threshold, and with every kernel split over the threads."""
@@ -166,6 +167,8 @@ def test_softmax_gelu_and_cross_entropy_kernels_match_the_reference(dtype, shape
     close(compiled.softmax_backward(grad, y), reference.softmax_backward(grad, y), dtype)
     finite = np.where(np.isinf(x), 0, x).astype(dtype)
     close(compiled.gelu_tanh(finite), reference.gelu_tanh(finite), dtype)
+    relu = np.maximum(finite, 0)
+    close(compiled.relu_backward(grad, relu), reference.relu_backward(grad, relu), dtype)
     close(compiled.gelu_tanh_backward(grad, finite), reference.gelu_tanh_backward(grad, finite), dtype)
     target = rng.integers(0, shape[1], shape[0])
     target[-1] = -100  # ignored

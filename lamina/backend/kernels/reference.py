@@ -176,6 +176,12 @@ def layer_norm_backward(grad, x, weight, mean, invstd):
 
 # --- activations and softmax ---
 
+
+def relu_backward(grad, z):
+    """grad where the ReLU's output z is positive, else 0 (NOTE: 0 at x = 0, as PyTorch)."""
+    return np.where(z > 0, grad, grad.dtype.type(0))
+
+
 _SQRT_2_OVER_PI = 0.7978845608028654
 
 
