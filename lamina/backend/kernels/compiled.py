@@ -539,6 +539,61 @@ def max_pool2d_backward(grad, positions, padded_shape):
     return out.reshape(padded_shape)
 
 
+def max_pool2d_values(x_padded, kernel, stride, dilation, out_size):
+    """The maxima as kh*kw NumPy maximum passes over strided views (SIMD; NaN propagates as in PyTorch)."""
+    if not _floats(x_padded):
+        return reference.max_pool2d_values(x_padded, kernel, stride, dilation, out_size)
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_size
+    values = None
+    for i in range(kh):
+        for j in range(kw):
+            view = x_padded[:, :, i * dh : i * dh + (oh - 1) * sh + 1 : sh, j * dw : j * dw + (ow - 1) * sw + 1 : sw]
+            if values is None:
+                values = view.copy()
+            else:
+                np.maximum(values, view, out=values)
+    return values
+
+
+@jit
+def _max_pool_grad_planes(grad, x, values, kh, kw, sh, sw, dh, dw, out, start, stop):
+    """out[p] = each window's gradient added at its first maximum (the first NaN in a NaN window)."""
+    oh, ow = values.shape[1], values.shape[2]
+    for p in range(start, stop):
+        out[p] = 0
+        for y in range(oh):
+            for col in range(ow):
+                best = values[p, y, col]
+                found = False
+                for i in range(kh):
+                    r = y * sh + i * dh
+                    for j in range(kw):
+                        c = col * sw + j * dw
+                        v = x[p, r, c]
+                        if v == best or (v != v and best != best):
+                            out[p, r, c] += grad[p, y, col]
+                            found = True
+                            break
+                    if found:
+                        break
+
+
+def max_pool2d_grad(grad, x_padded, values, kernel, stride, dilation):
+    if not _floats(grad, x_padded):
+        return reference.max_pool2d_grad(grad, x_padded, values, kernel, stride, dilation)
+    n, c, height, width = x_padded.shape
+    planes = np.ascontiguousarray(x_padded).reshape(n * c, height, width)
+    g = np.ascontiguousarray(grad).reshape((n * c,) + grad.shape[2:])
+    v = np.ascontiguousarray(values).reshape(g.shape)
+    out = np.empty_like(planes)
+    threads.run_split(
+        lambda a, b: _max_pool_grad_planes(g, planes, v, *kernel, *stride, *dilation, out, a, b),
+        n * c,
+        parallel=threads.worth_splitting(planes.size),
+    )
+    return out.reshape(x_padded.shape)
+
+
 # --- batch norm over x viewed as (N, C, S) ---
 
 

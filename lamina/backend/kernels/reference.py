@@ -119,6 +119,17 @@ def max_pool2d_backward(grad, positions, padded_shape):
     return out.reshape(padded_shape)
 
 
+def max_pool2d_values(x_padded, kernel, stride, dilation, out_size):
+    """Each window's maximum only (inference, and the forward of training: the backward finds the argmax)."""
+    return max_pool2d(x_padded, kernel, stride, dilation, out_size)[0]
+
+
+def max_pool2d_grad(grad, x_padded, values, kernel, stride, dilation):
+    """The gradient for x_padded: each window's gradient at its first maximum (found again from x and values)."""
+    _, positions = max_pool2d(x_padded, kernel, stride, dilation, values.shape[2:])
+    return max_pool2d_backward(grad, positions, x_padded.shape)
+
+
 # --- normalisation: x (N, C, *) for batch norm, x (M, D) rows for layer norm ---
 
 
