@@ -41,7 +41,10 @@ class NumpyBackend:
 
     def index_add(self, target, index, values):
         """target[index] += values, adding every repeated index (unlike `+=`)."""
-        np.add.at(target, index, values)
+        if isinstance(index, np.ndarray) and index.dtype.kind in "iu":  # rows picked by one integer array
+            self.kernels.index_add_rows(target, index, values)
+        else:
+            np.add.at(target, index, values)
 
     # --- random draws, all from one seeded generator ---
     def seed(self, seed: int):

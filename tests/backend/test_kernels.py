@@ -294,3 +294,14 @@ def test_sgd_momentum_kernel_matches_the_reference(dtype, weight_decay, dampenin
         reference.sgd_momentum_step(*slow, 0.1, 0.9, dampening, weight_decay, nesterov)
     for a, b in zip(fast, slow):
         close(a, b, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_index_add_rows_kernel_matches_the_reference(dtype):
+    rng = np.random.default_rng(9)
+    rows = rng.integers(0, 5, (4, 6))  # repeated rows must add up
+    values = rng.standard_normal((4, 6, 3)).astype(dtype)
+    fast, slow = np.zeros((5, 3), dtype), np.zeros((5, 3), dtype)
+    compiled.index_add_rows(fast, rows, values)
+    reference.index_add_rows(slow, rows, values)
+    close(fast, slow, dtype)

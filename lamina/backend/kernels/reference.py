@@ -256,6 +256,11 @@ def cross_entropy_backward(grad_losses, logits, target, ignore_index, lse):
     return dx
 
 
+def index_add_rows(target, rows, values):
+    """target[rows[k]] += values[k] for every k, repeated rows adding up (an embedding's backward)."""
+    np.add.at(target, rows, values)
+
+
 # --- optimizer updates, in place on the parameter and its state ---
 
 
