@@ -1166,36 +1166,35 @@ def _gelu_slope(grad, x, t, dx):
         )
 
 
-def _gelu_slice(x, y, start, stop):
-    xs, ys = x[start:stop], y[start:stop]
-    _gelu_argument(xs, ys)
-    np.tanh(ys, out=ys)  # NumPy's vectorised tanh (see the NOTE above)
-    _gelu_finish(xs, ys, ys)
-
-
-def _gelu_backward_slice(grad, x, dx, start, stop):
-    xs, dxs = x[start:stop], dx[start:stop]
-    _gelu_argument(xs, dxs)
-    np.tanh(dxs, out=dxs)
-    _gelu_slope(grad[start:stop], xs, dxs, dxs)
+def _gelu_slice(x, t, y, start, stop):
+    xs, ts = x[start:stop], t[start:stop]
+    _gelu_argument(xs, ts)
+    np.tanh(ts, out=ts)  # NumPy's vectorised tanh (see the NOTE above)
+    _gelu_finish(xs, ts, y[start:stop])
 
 
 def gelu_tanh(x):
     if not _floats(x):
         return reference.gelu_tanh(x)
     flat = np.ascontiguousarray(x).reshape(-1)
-    y = np.empty_like(flat)
-    threads.run_split(lambda a, b: _gelu_slice(flat, y, a, b), flat.size, parallel=threads.worth_splitting(flat.size))
-    return y.reshape(x.shape)
+    y, t = np.empty_like(flat), np.empty_like(flat)
+    threads.run_split(
+        lambda a, b: _gelu_slice(flat, t, y, a, b), flat.size, parallel=threads.worth_splitting(flat.size)
+    )
+    return y.reshape(x.shape), t.reshape(x.shape)
 
 
-def gelu_tanh_backward(grad, x):
-    if not _floats(grad, x):
-        return reference.gelu_tanh_backward(grad, x)
+def gelu_tanh_backward(grad, x, t):
+    """One pass over grad, x and the forward's tanh."""
+    if not _floats(grad, x, t):
+        return reference.gelu_tanh_backward(grad, x, t)
     flat, g = np.ascontiguousarray(x).reshape(-1), np.ascontiguousarray(grad).reshape(-1)
+    tanh = np.ascontiguousarray(t).reshape(-1)
     dx = np.empty_like(flat)
     threads.run_split(
-        lambda a, b: _gelu_backward_slice(g, flat, dx, a, b), flat.size, parallel=threads.worth_splitting(flat.size)
+        lambda a, b: _gelu_slope(g[a:b], flat[a:b], tanh[a:b], dx[a:b]),
+        flat.size,
+        parallel=threads.worth_splitting(flat.size),
     )
     return dx.reshape(x.shape)
 

@@ -197,14 +197,13 @@ _SQRT_2_OVER_PI = 0.7978845608028654
 
 
 def gelu_tanh(x):
-    """x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
-    return 0.5 * x * (1 + np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)))
+    """x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))); returns (y, the tanh), the tanh kept for the backward."""
+    t = np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
+    return 0.5 * x * (1 + t), t
 
 
-def gelu_tanh_backward(grad, x):
-    inner = _SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)
-    t = np.tanh(inner)
-    # d/dx = (1 + t)/2 + x/2 (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2)
+def gelu_tanh_backward(grad, x, t):
+    """t: the tanh from the forward. d/dx = (1 + t)/2 + x/2 (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2)."""
     slope = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
     return grad * slope
 
