@@ -1241,7 +1241,9 @@ def _adam(p, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, dec
 
 def adam_step(p, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, step):
     arrays = (p, grad, exp_avg, exp_avg_sq)
-    if not _floats(*arrays) or not all(a.flags.c_contiguous for a in arrays):
+    # NOTE: this loop does not vectorise (sqrt and divide per element): NumPy's eight SIMD passes are
+    # faster from ~8k elements on (65k: 82 us vs 247 us; 1k: 7.7 us vs 6.3 us, measured)
+    if p.size > 8192 or not _floats(*arrays) or not all(a.flags.c_contiguous for a in arrays):
         return reference.adam_step(p, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, step)
     flat = [a.reshape(-1) for a in arrays]
     bias1, bias2_root = 1 - beta1**step, math.sqrt(1 - beta2**step)
