@@ -99,19 +99,6 @@ def _im2col_wide(x_flat, kh, kw, padded_width, length, cols, offset):
                 cols[row, offset : offset + length] = x_flat[c, source : source + length]
 
 
-@jit
-def _col2im_wide(cols, kh, kw, padded_width, length, dx_flat, offset):
-    """The adjoint of _im2col_wide (the extra columns of cols must hold zeros)."""
-    channels = dx_flat.shape[0]
-    for c in range(channels):
-        for i in range(kh):
-            for j in range(kw):
-                row = (c * kh + i) * kw + j
-                target = i * padded_width + j
-                for k in range(length):
-                    dx_flat[c, target + k] += cols[row, offset + k]
-
-
 class _WidePadder:
     """A per-thread flat buffer (C, Hp*Wp + kw): one padded sample, and room for the last row's overrun."""
 
@@ -271,9 +258,6 @@ def conv2d_input_grad(grad, w, input_shape, stride, padding, dilation, groups):
     geometry = _geometry(w.shape, stride, dilation, out_hw)
     chunk = _conv_plan(input_shape, w.shape, out_hw, grad.itemsize)
 
-    if _wide_usable(stride, dilation):
-        return _conv_input_grad_wide(grad.reshape(n, out_channels, *out_hw), w2t, input_shape, padding, w.shape)
-
     def work(start, stop):
         cols = np.empty((w2t.shape[0], chunk * pixels), dtype=grad.dtype)
         grads = np.empty((out_channels, chunk * pixels), dtype=grad.dtype)
@@ -357,32 +341,6 @@ def _conv_weight_grad_wide(x, grad, padding, weight_shape):
     for part in parts[1:]:
         total += part
     return total.reshape(weight_shape)
-
-
-def _conv_input_grad_wide(grad, w2t, input_shape, padding, w_shape):
-    n, out_channels, out_h, out_w = grad.shape
-    kh, kw, rows = w_shape[2], w_shape[3], w2t.shape[0]
-    dx = np.empty(input_shape, dtype=grad.dtype)
-
-    def work(start, stop):
-        padder = _WidePadder(input_shape[1:], padding, kw, grad.dtype)
-        padded_width = padder.padded_hw[1]
-        length, chunk = _wide_plan(n, rows, out_h, padded_width, grad.itemsize)
-        grads = np.zeros((out_channels, chunk * length), dtype=grad.dtype)  # the extra columns stay 0
-        cols = np.empty((rows, chunk * length), dtype=grad.dtype)
-        for first in range(start, stop, chunk):
-            m = min(chunk, stop - first)
-            wide = grads[:, : m * length].reshape(out_channels, m, out_h, padded_width)
-            wide[:, :, :, :out_w] = grad[first : first + m].transpose(1, 0, 2, 3)
-            np.matmul(w2t, grads[:, : m * length], out=cols[:, : m * length])  # (K, O) @ (O, m*oh*Wp)
-            for q in range(m):
-                padder.flat[...] = 0
-                _col2im_wide(cols, kh, kw, padded_width, length, padder.flat, q * length)
-                dx[first + q] = padder.interior
-
-    with threads.single_threaded_blas():
-        threads.run_split(work, n)
-    return dx
 
 
 # --- Winograd F(4x4, 3x3): 3x3 stride-1 convolutions with 4x fewer multiplications (Lavin & Gray 2016) ---
@@ -748,6 +706,37 @@ def _max_pool_grad_planes(grad, x, values, kh, kw, sh, sw, dh, dw, out, start, s
                         break
 
 
+@jit
+def _max_pool_grad_tiles(grad, x, values, kh, kw, out, start, stop):
+    """Non-overlapping windows (stride = kernel): every input position gets its window's gradient or 0.
+
+    Branch-free (a running `taken` flag marks the first maximum), so it vectorises; 2.5x faster than
+    searching each window (ReLU outputs are full of tied zeros, which defeat branch prediction).
+    """
+    oh, ow = values.shape[1], values.shape[2]
+    height, width = out.shape[1], out.shape[2]
+    for p in range(start, stop):
+        for y in range(oh):
+            for col in range(ow):
+                best = values[p, y, col]
+                g = grad[p, y, col]
+                zero = g - g
+                nan = best != best
+                taken = False
+                for i in range(kh):
+                    r = y * kh + i
+                    for j in range(kw):
+                        c = col * kw + j
+                        v = x[p, r, c]
+                        hit = ((v == best) | (nan & (v != v))) & (not taken)
+                        out[p, r, c] = g if hit else zero
+                        taken = taken | hit
+        for r in range(kh * oh, height):  # rows and columns that no window covers
+            out[p, r, :] = 0
+        for r in range(kh * oh):
+            out[p, r, kw * ow :] = 0
+
+
 def max_pool2d_grad(grad, x_padded, values, kernel, stride, dilation):
     if not _floats(grad, x_padded):
         return reference.max_pool2d_grad(grad, x_padded, values, kernel, stride, dilation)
@@ -756,6 +745,13 @@ def max_pool2d_grad(grad, x_padded, values, kernel, stride, dilation):
     g = np.ascontiguousarray(grad).reshape((n * c,) + grad.shape[2:])
     v = np.ascontiguousarray(values).reshape(g.shape)
     out = np.empty_like(planes)
+    if tuple(kernel) == tuple(stride) and tuple(dilation) == (1, 1):
+        threads.run_split(
+            lambda a, b: _max_pool_grad_tiles(g, planes, v, *kernel, out, a, b),
+            n * c,
+            parallel=threads.worth_splitting(planes.size),
+        )
+        return out.reshape(x_padded.shape)
     threads.run_split(
         lambda a, b: _max_pool_grad_planes(g, planes, v, *kernel, *stride, *dilation, out, a, b),
         n * c,
