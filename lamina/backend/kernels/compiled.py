@@ -714,7 +714,7 @@ def _max_pool_grad_tiles(grad, x, values, kh, kw, out, start, stop):
     searching each window (ReLU outputs are full of tied zeros, which defeat branch prediction).
     """
     oh, ow = values.shape[1], values.shape[2]
-    height, width = out.shape[1], out.shape[2]
+    height = out.shape[1]
     for p in range(start, stop):
         for y in range(oh):
             for col in range(ow):
