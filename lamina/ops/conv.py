@@ -15,26 +15,33 @@ from lamina.autograd.function import Function
 
 
 class Conv(Function):
-    """y = x (*) w: x (N, C, H, W), w (O, C/groups, kh, kw) -> (N, O, Ho, Wo)."""
+    """y = x (*) w (+ b): x (N, C, H, W), w (O, C/groups, kh, kw), optional b (O,) -> (N, O, Ho, Wo).
+
+    The bias is added in place to the kernel's fresh output (one pass, no temporary).
+    """
 
     __slots__ = ("geometry",)
-    derivative = "dy/dx: transposed convolution with w; dy/dw: correlation of x with the gradient"
+    derivative = "dy/dx: transposed convolution with w; dy/dw: correlation of x with the gradient; dy/db = 1"
 
     @staticmethod
-    def forward(ctx, x, w, stride, padding, dilation, groups):
+    def forward(ctx, x, w, *bias, stride, padding, dilation, groups):
         ctx.geometry = (stride, padding, dilation, groups)
         ctx.save_for_backward(x, w)
-        return ctx.device.backend.kernels.conv2d_forward(x, w, stride, padding, dilation, groups)
+        out = ctx.device.backend.kernels.conv2d_forward(x, w, stride, padding, dilation, groups)
+        if bias:
+            out += bias[0].reshape(1, -1, 1, 1)
+        return out
 
     @staticmethod
     def backward(ctx, grad_out):
         x, w = ctx.saved
+        needs = ctx.needs_input_grad
         geometry = dict(zip(("stride", "padding", "dilation", "groups"), ctx.geometry))
-        grad_x = ConvInputGrad.apply(grad_out, w, input_shape=x.shape, **geometry) if ctx.needs_input_grad[0] else None
-        grad_w = (
-            ConvWeightGrad.apply(x, grad_out, weight_shape=w.shape, **geometry) if ctx.needs_input_grad[1] else None
-        )
-        return grad_x, grad_w
+        grad_x = ConvInputGrad.apply(grad_out, w, input_shape=x.shape, **geometry) if needs[0] else None
+        grad_w = ConvWeightGrad.apply(x, grad_out, weight_shape=w.shape, **geometry) if needs[1] else None
+        if len(needs) == 2:
+            return grad_x, grad_w
+        return grad_x, grad_w, (grad_out.sum((0, 2, 3)) if needs[2] else None)
 
 
 class ConvInputGrad(Function):

@@ -200,6 +200,11 @@ def test_max_pool_primitive(kernel_set):
 def test_convolution_primitive(kernel_set):
     check_op(lambda lib, x, w: lib.nn.functional.conv2d(x, w, stride=2, padding=1), [(2, 3, 7, 7), (4, 3, 3, 3)])
     check_op(lambda lib, x, w: lib.nn.functional.conv2d(x, w, padding=1), [(2, 16, 5, 6), (16, 16, 3, 3)])
+    check_op(
+        lambda lib, x, w, b: lib.nn.functional.conv2d(x, w, b, padding=2),
+        [(2, 2, 6, 6), (3, 2, 5, 5), (3,)],
+        gradgrad=True,
+    )
     check_op(lambda lib, x, w: lib.nn.functional.conv2d(x, w, dilation=2), [(2, 2, 8, 8), (3, 2, 2, 3)], gradgrad=True)
 
 

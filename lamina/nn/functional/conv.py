@@ -55,9 +55,13 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, _lay
                 f"({weight.shape[2]} x {weight.shape[3]}). Kernel size can't be greater than actual input size "
                 f"(input shape {shape_str(x.shape)}); use a smaller kernel or more padding."
             )
-    out = Conv.apply(x, weight, stride=stride, padding=padding, dilation=dilation, groups=groups)
-    if bias is not None:
-        out = out + bias.reshape(1, -1, 1, 1)
+    geometry = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    if bias is not None and bias.ndim == 1 and bias.data.dtype == weight.data.dtype:
+        out = Conv.apply(x, weight, bias, **geometry)  # the bias added inside the primitive, in place
+    else:
+        out = Conv.apply(x, weight, **geometry)
+        if bias is not None:
+            out = out + bias.reshape(1, -1, 1, 1)
     return out.squeeze(0) if unbatched else out
 
 
