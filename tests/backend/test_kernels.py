@@ -312,3 +312,25 @@ def test_index_add_rows_kernel_matches_the_reference(dtype):
     compiled.index_add_rows(fast, rows, values)
     reference.index_add_rows(slow, rows, values)
     close(fast, slow, dtype)
+
+
+def test_kernels_split_over_threads_still_work_in_a_forked_child(monkeypatch):
+    """A DataLoader process worker is a fork: the parent's thread pool does not exist there."""
+    import multiprocessing
+
+    from lamina.backend.kernels import threads
+
+    monkeypatch.setattr(threads, "MIN_SPLIT_ELEMENTS", 0)
+    x = np.random.default_rng(10).standard_normal((4, 3, 5, 5))
+    expected = compiled.batch_norm_train(x, None, None, 1e-5)[0]  # starts the pool in this process
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as pool:
+        result = pool.apply_async(_batch_norm_in_child, (x,)).get(timeout=60)
+    np.testing.assert_allclose(result, expected)
+
+
+def _batch_norm_in_child(x):
+    from lamina.backend.kernels import threads
+
+    threads.MIN_SPLIT_ELEMENTS = 0
+    return compiled.batch_norm_train(x, None, None, 1e-5)[0]

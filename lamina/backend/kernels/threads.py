@@ -22,6 +22,16 @@ def _executor():
     return _pool
 
 
+def _forget_pool_after_fork():
+    """A forked child (a DataLoader process worker) has none of the parent's threads: start a new pool."""
+    global _pool
+    _pool = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_after_fork)
+
+
 # Handing a slice to another thread costs 50-80 us here (waking a sleeping thread on a VM, measured
 # with an empty work function); a one-pass kernel streams ~5 float32 elements per ns. So a pass over
 # fewer than about two million elements is faster on one thread (batch norm over 0.5M elements:
