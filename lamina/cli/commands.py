@@ -244,7 +244,7 @@ def doctor(args) -> int:
     from lamina.datasets.download import cache_dir
 
     print(f"lamina {lamina.__version__}, Python {platform.python_version()} on {platform.platform()}")
-    for module in ("numpy", "scipy", "safetensors", "matplotlib", "tqdm", "PIL", "torch"):
+    for module in ("numpy", "scipy", "numba", "safetensors", "matplotlib", "tqdm", "PIL", "torch"):
         try:
             imported = __import__(module)
             print(f"  {module:12} {getattr(imported, '__version__', '?')}")
@@ -261,6 +261,7 @@ def doctor(args) -> int:
     except ImportError:
         print("  BLAS/threads: install threadpoolctl to see which BLAS NumPy uses")
     print(f"  CPU cores: {os.cpu_count()}")
+    print(f"  kernels: {lamina.backend.kernels.describe()} (LAMINA_KERNELS=numpy selects the NumPy reference)")
     try:
         import cupy
 
