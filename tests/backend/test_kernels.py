@@ -110,10 +110,11 @@ def test_max_pool_kernels_match_the_reference(dtype, shape, kernel, stride, dila
     fast_values, fast_positions = compiled.max_pool2d(x, kernel, stride, dilation, out)
     np.testing.assert_array_equal(fast_values, values)
     np.testing.assert_array_equal(fast_positions, positions)
+    np.testing.assert_array_equal(compiled.max_pool2d_values(x, kernel, stride, dilation, out), values)
     grad = rng.standard_normal(values.shape).astype(dtype)
     close(
-        compiled.max_pool2d_backward(grad, positions, shape),
-        reference.max_pool2d_backward(grad, positions, shape),
+        compiled.max_pool2d_grad(grad, x, values, kernel, stride, dilation),
+        reference.max_pool2d_grad(grad, x, values, kernel, stride, dilation),
         dtype,
     )
 

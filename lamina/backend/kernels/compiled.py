@@ -689,17 +689,6 @@ def _max_pool_planes(x, kh, kw, sh, sw, dh, dw, values, positions, start, stop):
                 positions[p, y, col] = where
 
 
-@jit
-def _max_pool_scatter(grad, positions, out, start, stop):
-    """out[p].flat[positions[p]] += grad[p] for planes start..stop (out zeroed here)."""
-    for p in range(start, stop):
-        out[p] = 0
-        flat = out[p].reshape(-1)
-        g, where = grad[p].reshape(-1), positions[p].reshape(-1)
-        for k in range(g.size):
-            flat[where[k]] += g[k]
-
-
 def max_pool2d(x_padded, kernel, stride, dilation, out_size):
     if not _floats(x_padded):
         return reference.max_pool2d(x_padded, kernel, stride, dilation, out_size)
@@ -713,21 +702,6 @@ def max_pool2d(x_padded, kernel, stride, dilation, out_size):
         parallel=threads.worth_splitting(x_padded.size),
     )
     return values.reshape(n, c, *out_size), positions.reshape(n, c, *out_size)
-
-
-def max_pool2d_backward(grad, positions, padded_shape):
-    if not _floats(grad):
-        return reference.max_pool2d_backward(grad, positions, padded_shape)
-    n, c = padded_shape[:2]
-    out = np.empty((n * c,) + tuple(padded_shape[2:]), dtype=grad.dtype)
-    g = np.ascontiguousarray(grad).reshape(n * c, -1)
-    where = np.ascontiguousarray(positions).reshape(n * c, -1)
-    threads.run_split(
-        lambda start, stop: _max_pool_scatter(g, where, out, start, stop),
-        n * c,
-        parallel=threads.worth_splitting(out.size),
-    )
-    return out.reshape(padded_shape)
 
 
 def max_pool2d_values(x_padded, kernel, stride, dilation, out_size):
