@@ -2,13 +2,17 @@
 
 Same functions, same arguments as reference.py (the definition they are tested against).
 Why each exists, measured on the benchmark workloads (benchmarks/README.md):
-- convolution: im2col one small slice of the batch at a time, so the column buffer stays
-  in cache instead of being a 9x (3x3) or 25x (5x5) copy of the whole input in memory, and
-  the slices run on all cores, each with a one-thread BLAS;
-- pooling, batch/layer norm, softmax, cross-entropy: a fused loop instead of 4-10 NumPy
-  passes with temporaries, split over the cores.
+- convolution: Winograd F(4x4, 3x3) for 3x3 stride-1 layers (4x fewer multiplications); for the
+  others, im2col a few samples at a time (over whole padded rows when the stride is 1) so the
+  column buffer stays in cache instead of being a 9x or 25x copy of the input, or no im2col at
+  all for layers with few inputs per output; the batch split over the cores, one-thread BLAS each;
+- pooling, batch/layer norm, softmax, attention weights, cross-entropy, GELU, ReLU's backward:
+  a fused loop instead of 4-10 NumPy passes with temporaries (exp and tanh from NumPy's SIMD
+  ufuncs, see the NOTE below);
+- the embedding's backward and the optimizer updates: one loop instead of np.add.at or 8 passes.
 Every loop is compiled on first use (about a second each) and cached on disk (`cache=True`),
-never at import. Inputs the kernels were not written for go to the reference.
+never at import. Inputs the kernels were not written for go to the reference, and so does any
+kernel not defined here (the module's __getattr__ at the end).
 """
 
 import math
