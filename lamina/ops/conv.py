@@ -20,19 +20,14 @@ class Conv(Function):
     The bias is added in place to the kernel's fresh output (one pass, no temporary).
     """
 
-    __slots__ = ("geometry", "kept")
+    __slots__ = ("geometry",)
     derivative = "dy/dx: transposed convolution with w; dy/dw: correlation of x with the gradient; dy/db = 1"
 
     @staticmethod
     def forward(ctx, x, w, *bias, stride, padding, dilation, groups):
         ctx.geometry = (stride, padding, dilation, groups)
         ctx.save_for_backward(x, w)
-        kernels, ctx.kept = ctx.device.backend.kernels, None
-        if len(ctx.needs_input_grad) > 1 and ctx.needs_input_grad[1]:  # the weight's gradient will be needed
-            # keep what the weight gradient can reuse (Winograd's transform of x) instead of redoing it
-            out, ctx.kept = kernels.conv2d_forward_keeping(x, w, stride, padding, dilation, groups)
-        else:
-            out = kernels.conv2d_forward(x, w, stride, padding, dilation, groups)
+        out = ctx.device.backend.kernels.conv2d_forward(x, w, stride, padding, dilation, groups)
         if bias:
             out += bias[0].reshape(1, -1, 1, 1)
         return out
@@ -43,8 +38,7 @@ class Conv(Function):
         needs = ctx.needs_input_grad
         geometry = dict(zip(("stride", "padding", "dilation", "groups"), ctx.geometry))
         grad_x = ConvInputGrad.apply(grad_out, w, input_shape=x.shape, **geometry) if needs[0] else None
-        kept, ctx.kept = ctx.kept, None  # used once: a second backward (retain_graph) recomputes it
-        grad_w = ConvWeightGrad.apply(x, grad_out, weight_shape=w.shape, kept=kept, **geometry) if needs[1] else None
+        grad_w = ConvWeightGrad.apply(x, grad_out, weight_shape=w.shape, **geometry) if needs[1] else None
         if len(needs) == 2:
             return grad_x, grad_w
         return grad_x, grad_w, (grad_out.sum((0, 2, 3)) if needs[2] else None)
@@ -78,11 +72,10 @@ class ConvWeightGrad(Function):
     __slots__ = ("geometry", "weight_shape")
 
     @staticmethod
-    def forward(ctx, x, grad, weight_shape, stride, padding, dilation, groups, kept=None):
+    def forward(ctx, x, grad, weight_shape, stride, padding, dilation, groups):
         ctx.geometry, ctx.weight_shape = (stride, padding, dilation, groups), weight_shape
         ctx.save_for_backward(x, grad)
-        kernels = ctx.device.backend.kernels
-        return kernels.conv2d_weight_grad(x, grad, weight_shape, stride, padding, dilation, groups, kept=kept)
+        return ctx.device.backend.kernels.conv2d_weight_grad(x, grad, weight_shape, stride, padding, dilation, groups)
 
     @staticmethod
     def backward(ctx, upstream):

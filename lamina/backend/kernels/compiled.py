@@ -212,7 +212,7 @@ def conv2d_forward(x, w, stride, padding, dilation, groups):
     if not _supported_conv(groups, x, w):
         return reference.conv2d_forward(x, w, stride, padding, dilation, groups)
     if _winograd_usable(w.shape, stride, dilation, groups, padding):
-        return _winograd_conv(x, w, padding)[0]
+        return _winograd_conv(x, w, padding)
     out_hw = reference.conv_output_hw(x.shape[2:], w.shape[2:], stride, padding, dilation)
     n, out_channels, pixels = x.shape[0], w.shape[0], out_hw[0] * out_hw[1]
     x = np.ascontiguousarray(x)
@@ -251,20 +251,11 @@ def _gather_grads(grad, first, m, buffer):
     return rows
 
 
-def conv2d_forward_keeping(x, w, stride, padding, dilation, groups):
-    """conv2d_forward, and what the weight gradient can reuse (Winograd's input transform), or None."""
-    if _supported_conv(groups, x, w) and _winograd_usable(w.shape, stride, dilation, groups, padding):
-        return _winograd_conv(x, w, padding, keep_input=True)
-    return conv2d_forward(x, w, stride, padding, dilation, groups), None
-
-
-def conv2d_weight_grad(x, grad, weight_shape, stride, padding, dilation, groups, kept=None):
+def conv2d_weight_grad(x, grad, weight_shape, stride, padding, dilation, groups):
     if not _supported_conv(groups, x, grad):
         return reference.conv2d_weight_grad(x, grad, weight_shape, stride, padding, dilation, groups)
     if _winograd_usable(weight_shape, stride, dilation, groups, padding):
-        if kept is not None and kept.dtype != x.dtype:
-            kept = None
-        return _winograd_weight_grad(x, grad, padding, kept)
+        return _winograd_weight_grad(x, grad, padding)
     out_hw = grad.shape[2:]
     n, out_channels, pixels = x.shape[0], weight_shape[0], out_hw[0] * out_hw[1]
     rows = weight_shape[1] * weight_shape[2] * weight_shape[3]
@@ -306,7 +297,7 @@ def conv2d_input_grad(grad, w, input_shape, stride, padding, dilation, groups):
         # the transposed convolution is a 3x3 convolution of grad by the flipped, transposed kernel
         (top, bottom), (left, right) = padding
         flipped = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
-        return _winograd_conv(grad, flipped, ((2 - top, 2 - bottom), (2 - left, 2 - right)))[0]
+        return _winograd_conv(grad, flipped, ((2 - top, 2 - bottom), (2 - left, 2 - right)))
     out_hw = grad.shape[2:]
     n, out_channels, pixels = input_shape[0], w.shape[0], out_hw[0] * out_hw[1]
     w2t = np.ascontiguousarray(w.reshape(out_channels, -1).T)  # (C*kh*kw, O)
@@ -574,11 +565,8 @@ def _winograd_filter_grad(du, dw):
                 dw[o, c, i, 2] = -z1 * _SIXTH - z2 * _SIXTH + z3 * _SIXTH + z4 * _SIXTH + z5
 
 
-def _winograd_weight_grad(x, grad, padding, kept=None):
-    """dL/dw (O, C, 3, 3) of a 3x3 stride-1 convolution: sum over tiles of (A dy A^T) . (B^T d B), mapped by G^T . G.
-
-    `kept`: the forward's input transform of the whole batch (then x is not transformed again).
-    """
+def _winograd_weight_grad(x, grad, padding):
+    """dL/dw (O, C, 3, 3) of a 3x3 stride-1 convolution: sum over tiles of (A dy A^T) . (B^T d B), mapped by G^T . G."""
     n, channels, height, width = x.shape
     out_channels, out_h, out_w = grad.shape[1:]
     (top, _), (left, _) = padding
@@ -591,21 +579,19 @@ def _winograd_weight_grad(x, grad, padding, kept=None):
     def work(start, stop):
         padded = np.zeros((channels, 4 * tiles_h + 2, 4 * tiles_w + 2), dtype=x.dtype)
         interior = padded[:, top : top + height, left : left + width]
-        v = kept if kept is not None else _staggered(channels, chunk * per_sample, x.dtype)
+        v = _staggered(channels, chunk * per_sample, x.dtype)
         dm = _staggered(out_channels, chunk * per_sample, x.dtype)
         total = np.zeros((36, out_channels, channels), dtype=x.dtype)
         partial = np.empty_like(total)
         for first in range(start, stop, chunk):
             count = min(chunk, stop - first)
-            base = first * per_sample if kept is not None else 0
             for q in range(count):
-                if kept is None:
-                    interior[...] = x[first + q]
-                    _winograd_input(padded, tiles_h, tiles_w, q * per_sample, v)
+                interior[...] = x[first + q]
+                _winograd_input(padded, tiles_h, tiles_w, q * per_sample, v)
                 _winograd_output_grad(grad[first + q], tiles_h, tiles_w, q * per_sample, dm)
             columns = count * per_sample
             # (36, O, T) @ (36, T, C): every tile's contribution to the 36 transformed kernels
-            np.matmul(dm[:, :, :columns], v[:, :, base : base + columns].transpose(0, 2, 1), out=partial)
+            np.matmul(dm[:, :, :columns], v[:, :, :columns].transpose(0, 2, 1), out=partial)
             total += partial
         return total
 
@@ -642,12 +628,8 @@ def _winograd_usable(w_shape, stride, dilation, groups, padding):
     )
 
 
-def _winograd_conv(x, w, padding, keep_input=False):
-    """3x3 stride-1 convolution of x (N, C, H, W) by w (O, C, 3, 3) with padding ((t, b), (l, r)).
-
-    Returns (out, the whole batch's input transform if keep_input else None): the weight gradient
-    reuses it instead of transforming the input again (2.25x the input's size, kept until then).
-    """
+def _winograd_conv(x, w, padding):
+    """3x3 stride-1 convolution of x (N, C, H, W) by w (O, C, 3, 3) with padding ((t, b), (l, r))."""
     n, channels, height, width = x.shape
     out_channels = w.shape[0]
     (top, bottom), (left, right) = padding
@@ -661,27 +643,24 @@ def _winograd_conv(x, w, padding, keep_input=False):
     bytes_per_sample = 36 * (channels + out_channels) * per_sample * x.itemsize
     chunk = max(1, min(n, (1024 * 1024) // bytes_per_sample))
 
-    kept = _staggered(channels, n * per_sample, x.dtype) if keep_input else None
-
     def work(start, stop):
         padded = np.zeros((channels, 4 * tiles_h + 2, 4 * tiles_w + 2), dtype=x.dtype)
         interior = padded[:, top : top + height, left : left + width]
-        v = kept if keep_input else _staggered(channels, chunk * per_sample, x.dtype)
+        v = _staggered(channels, chunk * per_sample, x.dtype)
         m = _staggered(out_channels, chunk * per_sample, x.dtype)
         for first in range(start, stop, chunk):
             count = min(chunk, stop - first)
-            base = first * per_sample if keep_input else 0  # the kept transform holds every sample
             for q in range(count):
                 interior[...] = x[first + q]
-                _winograd_input(padded, tiles_h, tiles_w, base + q * per_sample, v)
+                _winograd_input(padded, tiles_h, tiles_w, q * per_sample, v)
             columns = count * per_sample
-            np.matmul(u, v[:, :, base : base + columns], out=m[:, :, :columns])  # (36, O, C) @ (36, C, T)
+            np.matmul(u, v[:, :, :columns], out=m[:, :, :columns])  # (36, O, C) @ (36, C, T)
             for q in range(count):
                 _winograd_output(m, tiles_h, tiles_w, q * per_sample, out[first + q])
 
     with threads.single_threaded_blas():
         threads.run_split(work, n)
-    return out, kept
+    return out
 
 
 # --- max pooling ---

@@ -52,16 +52,8 @@ def conv2d_forward(x, w, stride, padding, dilation, groups):
     return np.ascontiguousarray(out.transpose(0, 3, 1, 2))  # (N, O, Ho, Wo)
 
 
-def conv2d_forward_keeping(x, w, stride, padding, dilation, groups):
-    """conv2d_forward, and what conv2d_weight_grad may reuse from it (nothing, here)."""
-    return conv2d_forward(x, w, stride, padding, dilation, groups), None
-
-
-def conv2d_weight_grad(x, grad, weight_shape, stride, padding, dilation, groups, kept=None):
-    """dL/dw[o, c, i, j] = sum over n, h, w of grad[n, o, h, w] * x_padded[n, c, h*s + i*d, ...].
-
-    `kept` (what conv2d_forward_keeping returned) is ignored: the reference recomputes everything.
-    """
+def conv2d_weight_grad(x, grad, weight_shape, stride, padding, dilation, groups):
+    """dL/dw[o, c, i, j] = sum over n, h, w of grad[n, o, h, w] * x_padded[n, c, h*s + i*d, ...]."""
     windows = _windows(_pad(x, padding), weight_shape[2:], stride, dilation, grad.shape[2:])
     per_group_in, per_group_out = x.shape[1] // groups, weight_shape[0] // groups
     parts = []
