@@ -7,7 +7,7 @@ graph that saved the old value notices the change).
 """
 
 from lamina.autograd.grad_mode import enable_grad, no_grad
-from lamina.errors import ShapeError
+from lamina.errors import ShapeError, shape_str
 from lamina.tensor import Tensor
 
 
@@ -69,8 +69,13 @@ class Optimizer:
                 for param in group["params"]:
                     if param.grad is None:
                         continue
-                    state = self.state.setdefault(param, {})
                     grad = param.grad.data
+                    if grad.shape != param.data.shape:  # a .grad set by hand: never broadcast it into the update
+                        raise ShapeError(
+                            f"{type(self).__name__}.step: a parameter of shape {shape_str(param.shape)} has a .grad "
+                            f"of shape {shape_str(grad.shape)}; a gradient must have its parameter's shape."
+                        )
+                    state = self.state.setdefault(param, {})
                     self.update(param, -grad if group.get("maximize") else grad, group, state)
                     param._version[0] += 1
         return loss

@@ -335,3 +335,42 @@ def _batch_norm_in_child(x):
 
     threads.MIN_SPLIT_ELEMENTS = 0
     return compiled.batch_norm_train(x, None, None, 1e-5)[0]
+
+
+# --- the fused kernels index by the input's sizes and never broadcast: mismatched parameters are refused first ---
+
+
+@pytest.mark.parametrize(
+    "call,message",
+    [
+        (
+            lambda: F.conv2d(lamina.randn(2, 3, 8, 8), lamina.randn(4, 3, 3, 3), lamina.randn(5)),
+            r"conv2d: .*bias .*\(4,\).*\(5,\)",
+        ),
+        (lambda: F.linear(lamina.randn(2, 3), lamina.randn(4, 3), lamina.randn(5)), r"linear: .*bias .*\(4,\).*\(5,\)"),
+        (
+            lambda: F.layer_norm(lamina.randn(2, 4), (4,), lamina.randn(3), lamina.randn(3)),
+            r"layer_norm: .*weight .*\(4,\).*\(3,\)",
+        ),
+        (
+            lambda: F.batch_norm(lamina.randn(4, 3), None, None, lamina.randn(5), lamina.randn(5), training=True),
+            r"batch_norm: .*weight .*\(3,\).*\(5,\)",
+        ),
+        (
+            lambda: F.batch_norm(lamina.randn(4, 3), lamina.zeros(5), lamina.ones(5), training=True),
+            r"batch_norm: .*running_mean .*\(3,\).*\(5,\)",
+        ),
+    ],
+    ids=["conv2d bias", "linear bias", "layer_norm weight", "batch_norm weight", "batch_norm running stats"],
+)
+def test_parameters_of_the_wrong_shape_are_refused(kernel_set, call, message):
+    with pytest.raises(lamina.ShapeError, match=message):
+        call()
+
+
+@pytest.mark.parametrize("optimizer", [lamina.optim.SGD, lamina.optim.Adam])
+def test_an_optimizer_refuses_a_gradient_of_the_wrong_shape(kernel_set, optimizer):
+    param = lamina.nn.Parameter(lamina.randn(5, 3))
+    param.grad = lamina.zeros(3)  # would broadcast in NumPy, and be read past its end by a compiled loop
+    with pytest.raises(lamina.ShapeError, match=r"step: a parameter of shape \(5, 3\) has a .grad of shape \(3,\)"):
+        optimizer([param], lr=0.1).step()

@@ -1,4 +1,4 @@
-"""Argument checks shared by the nn functions: reductions, pairs, empty batches."""
+"""Argument checks shared by the nn functions: reductions, pairs, empty batches, parameter shapes."""
 
 from lamina.errors import DataError, ShapeError, shape_str
 
@@ -26,6 +26,18 @@ def check_same_shape(op: str, input, target):
             f"{op}: input shape {shape_str(input.shape)} and target shape {shape_str(target.shape)} differ; "
             "broadcasting them would compute the wrong loss (PyTorch only warns). Reshape one, e.g. "
             "target.reshape(input.shape) or input.squeeze(-1)."
+        )
+
+
+def check_parameter_shape(op: str, name: str, tensor, expected):
+    """A weight, bias or running statistic must have exactly the shape its input implies.
+
+    Checked before the fused kernels run: they index by the input's sizes and do not broadcast.
+    """
+    if tensor is not None and tuple(tensor.shape) != tuple(expected):
+        raise ShapeError(
+            f"{op}: expected {name} of shape {shape_str(tuple(expected))} for this input; "
+            f"got {shape_str(tensor.shape)}."
         )
 
 

@@ -1,7 +1,7 @@
 """Convolutions: conv1d, conv2d (padding incl. 'same'), conv_transpose2d."""
 
 from lamina.errors import ShapeError, shape_str
-from lamina.nn.functional._checks import pair
+from lamina.nn.functional._checks import check_parameter_shape, pair
 from lamina.nn.functional.linear import check_input_dtype
 from lamina.ops.conv import Conv, ConvInputGrad
 
@@ -55,6 +55,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, _lay
                 f"({weight.shape[2]} x {weight.shape[3]}). Kernel size can't be greater than actual input size "
                 f"(input shape {shape_str(x.shape)}); use a smaller kernel or more padding."
             )
+    check_parameter_shape(_layer, "bias", bias, (weight.shape[0],))
     geometry = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
     if bias is not None and bias.ndim == 1 and bias.data.dtype == weight.data.dtype:
         out = Conv.apply(x, weight, bias, **geometry)  # the bias added inside the primitive, in place

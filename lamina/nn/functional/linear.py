@@ -1,6 +1,7 @@
 """Linear maps: linear and bilinear."""
 
 from lamina.errors import DTypeError, ShapeError, shape_str
+from lamina.nn.functional._checks import check_parameter_shape
 from lamina.ops.linalg import Linear, einsum
 
 
@@ -21,6 +22,8 @@ def linear(x, weight, bias=None):
             f"in_features {weight.shape[1]} (input shape {shape_str(x.shape)}, weight shape {shape_str(weight.shape)})."
         )
     check_input_dtype("linear", x, weight)
+    if bias is not None and bias.ndim != 0:  # a 0-d bias broadcasts, as in PyTorch
+        check_parameter_shape("linear", "bias", bias, (weight.shape[0],))
     if bias is not None and (bias.ndim != 1 or bias.data.dtype != weight.data.dtype):
         return x @ weight.t() + bias  # an unusual bias: broadcasting and promotion by the general ops
     return Linear.apply(x, weight, *(() if bias is None else (bias,)))

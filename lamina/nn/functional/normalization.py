@@ -9,6 +9,7 @@ import math
 from lamina import functional as core
 from lamina.autograd.grad_mode import no_grad
 from lamina.errors import ShapeError, shape_str
+from lamina.nn.functional._checks import check_parameter_shape
 from lamina.ops import normalization as fused
 
 
@@ -27,6 +28,13 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
         raise ShapeError(
             f"batch_norm: expected an input with a channel dim (N, C, ...); got shape {shape_str(x.shape)}."
         )
+    for name, tensor in (
+        ("weight", weight),
+        ("bias", bias),
+        ("running_mean", running_mean),
+        ("running_var", running_var),
+    ):
+        check_parameter_shape("batch_norm", name, tensor, (x.shape[1],))
     dims = (0,) + tuple(range(2, x.ndim))
     shape = _channel_shape(x)
     if training:
@@ -65,6 +73,8 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
         raise ShapeError(
             f"layer_norm: expected the input's last dims to be {normalized_shape}; got shape {shape_str(x.shape)}."
         )
+    check_parameter_shape("layer_norm", "weight", weight, normalized_shape)
+    check_parameter_shape("layer_norm", "bias", bias, normalized_shape)
     if (weight is None) == (bias is None) and x.numel() > 0:
         affine = (weight.reshape(-1), bias.reshape(-1)) if weight is not None else ()
         rows = x.reshape(-1, math.prod(normalized_shape))  # (M, D)
