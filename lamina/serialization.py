@@ -56,17 +56,23 @@ def write_atomically(path: Path, payload: bytes) -> Path:
     return path
 
 
+def existing_file_size(path: Path, label: str) -> int:
+    """The size of a file about to be read; a CheckpointError (starting with `label`) if missing or empty."""
+    if not path.exists():
+        raise CheckpointError(f"{label}: no such file.")
+    size = path.stat().st_size
+    if size == 0:
+        raise CheckpointError(f"{label}: file is empty (0 bytes); it was never written completely.")
+    return size
+
+
 def load(path, device=None) -> dict:
     """Read a file written by `lamina.save` (or any safetensors file) back into its dict of tensors."""
     from safetensors import SafetensorError
     from safetensors.numpy import load as deserialize
 
     path = Path(path)
-    if not path.exists():
-        raise CheckpointError(f"lamina.load: {path}: no such file.")
-    size = path.stat().st_size
-    if size == 0:
-        raise CheckpointError(f"lamina.load: {path}: file is empty (0 bytes); it was never written completely.")
+    size = existing_file_size(path, f"lamina.load: {path}")
     data = path.read_bytes()
     try:
         arrays = deserialize(data)

@@ -11,11 +11,26 @@ from lamina.autograd.grad_mode import state
 from lamina.tensor import Tensor
 
 
-def _normalized(x, dims, eps):
-    """x_hat and 1/std as graph Tensors, from x (for the differentiable backward)."""
-    mean = x.mean(dims, keepdim=True)
-    invstd = (x.var(dims, keepdim=True, correction=0) + eps).rsqrt()
-    return (x - mean) * invstd, invstd
+def _backward(ctx, grad_out, kernel, dims, parameter_dims, parameter_shape):
+    """The gradients of a normalisation over `dims` (batch norm and layer norm share the formula).
+
+    dx = (g - mean(g) - x_hat mean(g x_hat)) / std with g = grad * weight, means over `dims`;
+    dweight = sum(grad x_hat), dbias = sum(grad) over `parameter_dims`. By the fused kernel, or
+    under create_graph in Tensor ops (x_hat and 1/std recomputed from x, so they are in the graph).
+    """
+    x, *affine = ctx.saved
+    weight = affine[0] if affine else None
+    if state.grad_enabled:
+        mean = x.mean(dims, keepdim=True)
+        invstd = (x.var(dims, keepdim=True, correction=0) + ctx.eps).rsqrt()
+        x_hat = (x - mean) * invstd
+        g = grad_out if weight is None else grad_out * weight.reshape(parameter_shape)
+        grad_x = (g - g.mean(dims, keepdim=True) - x_hat * (g * x_hat).mean(dims, keepdim=True)) * invstd
+        grads = (grad_x, (grad_out * x_hat).sum(parameter_dims), grad_out.sum(parameter_dims))
+    else:
+        arrays = kernel(grad_out.data, x.data, None if weight is None else weight.data, ctx.mean, ctx.invstd)
+        grads = tuple(Tensor._make(a, ctx.device) for a in arrays)
+    return grads if affine else grads[:1]
 
 
 class BatchNormTrain(Function):
@@ -25,7 +40,7 @@ class BatchNormTrain(Function):
     running_var (arrays), they are updated in place as PyTorch does (unbiased variance).
     """
 
-    __slots__ = ("mean", "invstd", "eps", "affine")
+    __slots__ = ("mean", "invstd", "eps")
     derivative = "dy/dx = w/std (1 - 1/n - x_hat x_hat^T / n) per channel; dy/dw = x_hat; dy/db = 1"
 
     @staticmethod
@@ -38,29 +53,15 @@ class BatchNormTrain(Function):
             running_mean += momentum * mean
             running_var *= 1 - momentum
             running_var += (momentum * count / (count - 1)) * var
-        ctx.mean, ctx.invstd, ctx.eps, ctx.affine = mean, invstd, eps, bool(affine)
+        ctx.mean, ctx.invstd, ctx.eps = mean, invstd, eps
         ctx.save_for_backward(x, *affine)
         return y
 
     @staticmethod
     def backward(ctx, grad_out):
-        x, *affine = ctx.saved
-        weight = affine[0] if affine else None
-        if state.grad_enabled:  # create_graph: the same formula in Tensor ops
-            dims = (0,) + tuple(range(2, x.ndim))
-            shape = (1, -1) + (1,) * (x.ndim - 2)
-            x_hat, invstd = _normalized(x, dims, ctx.eps)
-            g = grad_out if weight is None else grad_out * weight.reshape(shape)
-            grad_x = (g - g.mean(dims, keepdim=True) - x_hat * (g * x_hat).mean(dims, keepdim=True)) * invstd
-            if not affine:
-                return (grad_x,)
-            return grad_x, (grad_out * x_hat).sum(dims), grad_out.sum(dims)
-        kernels = ctx.device.backend.kernels
-        grads = kernels.batch_norm_train_backward(
-            grad_out.data, x.data, None if weight is None else weight.data, ctx.mean, ctx.invstd
-        )
-        grad_x, grad_w, grad_b = (Tensor._make(g, ctx.device) for g in grads)
-        return (grad_x, grad_w, grad_b) if affine else (grad_x,)
+        dims = (0,) + tuple(range(2, grad_out.ndim))  # every dim but the channels
+        shape = (1, -1) + (1,) * (grad_out.ndim - 2)
+        return _backward(ctx, grad_out, ctx.device.backend.kernels.batch_norm_train_backward, dims, dims, shape)
 
 
 class LayerNorm(Function):
@@ -79,18 +80,4 @@ class LayerNorm(Function):
 
     @staticmethod
     def backward(ctx, grad_out):
-        x, *affine = ctx.saved
-        weight = affine[0] if affine else None
-        if state.grad_enabled:  # create_graph: the same formula in Tensor ops
-            x_hat, invstd = _normalized(x, (1,), ctx.eps)
-            g = grad_out if weight is None else grad_out * weight
-            grad_x = (g - g.mean(1, keepdim=True) - x_hat * (g * x_hat).mean(1, keepdim=True)) * invstd
-            if not affine:
-                return (grad_x,)
-            return grad_x, (grad_out * x_hat).sum(0), grad_out.sum(0)
-        kernels = ctx.device.backend.kernels
-        grads = kernels.layer_norm_backward(
-            grad_out.data, x.data, None if weight is None else weight.data, ctx.mean, ctx.invstd
-        )
-        grad_x, grad_w, grad_b = (Tensor._make(g, ctx.device) for g in grads)
-        return (grad_x, grad_w, grad_b) if affine else (grad_x,)
+        return _backward(ctx, grad_out, ctx.device.backend.kernels.layer_norm_backward, (1,), (0,), (-1,))

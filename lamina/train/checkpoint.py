@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from lamina.errors import CheckpointError
-from lamina.serialization import load, save, write_atomically
+from lamina.serialization import existing_file_size, load, save, write_atomically
 
 FORMAT = "lamina.checkpoint/1"
 
@@ -42,11 +42,7 @@ def save_checkpoint(state: dict, path) -> Path:
 def verify_checkpoint(path) -> dict:
     """The manifest, after checking the file's existence, size and hash against it."""
     path = Path(path)
-    if not path.exists():
-        raise CheckpointError(f"checkpoint {path}: no such file.")
-    size = path.stat().st_size
-    if size == 0:
-        raise CheckpointError(f"checkpoint {path}: file is empty (0 bytes).")
+    size = existing_file_size(path, f"checkpoint {path}")
     try:
         manifest = json.loads(manifest_path(path).read_text())
     except (OSError, ValueError) as error:

@@ -182,6 +182,16 @@ class _Padder:
         return self.buffer
 
 
+def _summed_over_batch_slices(work, n):
+    """Sum of work(start, stop) over one slice of the batch per core (each with a one-thread BLAS)."""
+    with threads.single_threaded_blas():
+        parts = threads.run_split(work, n)
+    total = parts[0]
+    for part in parts[1:]:
+        total += part
+    return total
+
+
 def _conv_plan(x_shape, w_shape, out_hw, itemsize):
     """How many samples share one im2col slice, so the slice stays near _CACHE_BYTES."""
     rows = w_shape[1] * w_shape[2] * w_shape[3]
@@ -217,12 +227,11 @@ def conv2d_forward(x, w, stride, padding, dilation, groups):
     n, out_channels, pixels = x.shape[0], w.shape[0], out_hw[0] * out_hw[1]
     x = np.ascontiguousarray(x)
     w2 = np.ascontiguousarray(w.reshape(out_channels, -1))  # (O, C*kh*kw)
+    if _wide_usable(stride, dilation):
+        return _conv_forward_wide(x, w2, padding, w.shape, out_hw)
     out = np.empty((n, out_channels, pixels), dtype=x.dtype)
     geometry = _geometry(w.shape, stride, dilation, out_hw)
     chunk = _conv_plan(x.shape, w.shape, out_hw, x.itemsize)
-
-    if _wide_usable(stride, dilation):
-        return _conv_forward_wide(x, w2, padding, w.shape, out_hw).reshape(n, out_channels, *out_hw)
 
     def work(start, stop):
         cols = np.empty((w2.shape[1], chunk * pixels), dtype=x.dtype)
@@ -256,16 +265,15 @@ def conv2d_weight_grad(x, grad, weight_shape, stride, padding, dilation, groups)
         return reference.conv2d_weight_grad(x, grad, weight_shape, stride, padding, dilation, groups)
     if _winograd_usable(weight_shape, stride, dilation, groups, padding):
         return _winograd_weight_grad(x, grad, padding)
+    x, grad = np.ascontiguousarray(x), np.ascontiguousarray(grad)
+    if _wide_usable(stride, dilation):
+        return _conv_weight_grad_wide(x, grad, padding, weight_shape)
     out_hw = grad.shape[2:]
     n, out_channels, pixels = x.shape[0], weight_shape[0], out_hw[0] * out_hw[1]
     rows = weight_shape[1] * weight_shape[2] * weight_shape[3]
-    x = np.ascontiguousarray(x)
-    grad = np.ascontiguousarray(grad).reshape(n, out_channels, pixels)
+    grad = grad.reshape(n, out_channels, pixels)
     geometry = _geometry(weight_shape, stride, dilation, out_hw)
     chunk = _conv_plan(x.shape, weight_shape, out_hw, x.itemsize)
-
-    if _wide_usable(stride, dilation):
-        return _conv_weight_grad_wide(x, grad.reshape(n, out_channels, *out_hw), padding, weight_shape)
 
     def work(start, stop):
         cols = np.empty((rows, chunk * pixels), dtype=x.dtype)
@@ -282,12 +290,7 @@ def conv2d_weight_grad(x, grad, weight_shape, stride, padding, dilation, groups)
             total += partial
         return total
 
-    with threads.single_threaded_blas():
-        parts = threads.run_split(work, n)
-    total = parts[0]
-    for part in parts[1:]:
-        total += part
-    return total.reshape(weight_shape)
+    return _summed_over_batch_slices(work, n).reshape(weight_shape)
 
 
 def conv2d_input_grad(grad, w, input_shape, stride, padding, dilation, groups):
@@ -399,12 +402,7 @@ def _conv_weight_grad_wide(x, grad, padding, weight_shape):
             total += partial
         return total
 
-    with threads.single_threaded_blas():
-        parts = threads.run_split(work, n)
-    total = parts[0]
-    for part in parts[1:]:
-        total += part
-    return total.reshape(weight_shape)
+    return _summed_over_batch_slices(work, n).reshape(weight_shape)
 
 
 # --- Winograd F(4x4, 3x3): 3x3 stride-1 convolutions with 4x fewer multiplications (Lavin & Gray 2016) ---
@@ -595,11 +593,7 @@ def _winograd_weight_grad(x, grad, padding):
             total += partial
         return total
 
-    with threads.single_threaded_blas():
-        parts = threads.run_split(work, n)
-    du = parts[0]
-    for part in parts[1:]:
-        du += part
+    du = _summed_over_batch_slices(work, n)
     dw = np.empty((out_channels, channels, 3, 3), dtype=x.dtype)
     _winograd_filter_grad(du, dw)
     return dw
