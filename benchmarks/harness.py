@@ -1,12 +1,24 @@
 """Timing harness shared by the benchmarks: alternate the contenders, report medians.
 
 Noise on a shared 2-core machine is 10-20 %, so each contender runs in short
-windows, alternating with the others in one process, and we compare medians
-of the windows' rates, never single runs.
+windows, alternating with the others, and we compare medians of the windows'
+rates, never single runs. `compare` alternates step functions in this process;
+`compare_in_processes` alternates libraries that each run alone in a worker
+process (worker.py), so that neither changes the other's process: importing
+lamina raises glibc's allocator thresholds, which also speeds up torch's
+convolution workloads in the same process (LeNet 1.7x).
 """
 
+import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+
+import numpy as np
+
+PAUSE_BETWEEN_WINDOWS = 0.25  # seconds: lets the other library's idle threads stop spinning first (BLAS: ~0.1 s)
 
 
 def library_info() -> str:
@@ -41,6 +53,48 @@ def compare(contenders: dict, windows: int = 7, seconds_per_window: float = 0.4,
                     break
             rates[name].append(calls / elapsed)
     return rates
+
+
+def compare_in_processes(
+    name: str, libraries: list, weights: dict, windows: int = 7, seconds_per_window: float = 0.4
+) -> dict:
+    """Rates of workload `name` per library, each in its own worker process, windows alternating."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    rates = {library: [] for library in libraries}
+    with tempfile.TemporaryDirectory() as folder:
+        weights_path = os.path.join(folder, "weights.npz")
+        np.savez(weights_path, **weights)
+        workers = {
+            library: subprocess.Popen(
+                [sys.executable, os.path.join(here, "worker.py"), name, library, weights_path],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                cwd=here,
+            )
+            for library in libraries
+        }
+        try:
+            for library, worker in workers.items():
+                _expect(worker, "ready", library)
+            for _ in range(windows):
+                for library, worker in workers.items():
+                    time.sleep(PAUSE_BETWEEN_WINDOWS)
+                    worker.stdin.write(f"{seconds_per_window}\n")
+                    worker.stdin.flush()
+                    rates[library].append(float(_expect(worker, None, library)))
+        finally:
+            for worker in workers.values():
+                worker.stdin.close()
+                worker.wait()
+    return rates
+
+
+def _expect(worker, wanted, library):
+    line = worker.stdout.readline().strip()
+    if not line or (wanted is not None and line != wanted):
+        raise RuntimeError(f"the {library} benchmark worker stopped (exit code {worker.poll()}); see its stderr above")
+    return line
 
 
 def summary(rates: list) -> str:

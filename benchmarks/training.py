@@ -1,24 +1,34 @@
-"""Training and inference speed of the reference workloads: lamina vs torch eager, in one process.
+"""Training and inference speed of the reference workloads: lamina vs torch eager.
 
 Each workload's first steps are checked to agree on both sides (workloads.check_same_steps),
-then the two step functions run in alternating windows (harness.compare); medians are reported.
+then the two libraries run in alternating windows and the medians are reported. By default
+each library runs in its own process (harness.compare_in_processes), as its users run it;
+`same_process=True` alternates both in this one process instead, where lamina's allocator
+setting also applies to torch (`python training.py --same-process [workload ...]`).
 """
 
-from harness import compare, report
-from workloads import WORKLOADS, check_same_steps, make_workload
+from harness import compare, compare_in_processes, report
+from workloads import WORKLOADS, check_same_steps, initial_weights, make_workload, torch_or_none
 
 
-def main(names=None, windows=7):
+def main(names=None, windows=7, same_process=False):
     lines = []
+    where = "both in one process" if same_process else "each library in its own process"
     for name in names or WORKLOADS:
         check_same_steps(name)
         seconds = 1.5 if name == "resnet20" else 0.6
-        rates = compare(make_workload(name), windows=windows, seconds_per_window=seconds, warmup=3)
-        lines += report(WORKLOADS[name][0], rates)
+        if same_process:
+            rates = compare(make_workload(name), windows=windows, seconds_per_window=seconds, warmup=3)
+        else:
+            libraries = ["lamina"] + (["torch"] if torch_or_none() is not None else [])
+            rates = compare_in_processes(name, libraries, initial_weights(name), windows, seconds)
+        lines += report(f"{WORKLOADS[name][0]}, {where}", rates)
     return lines
 
 
 if __name__ == "__main__":
     import sys
 
-    main(sys.argv[1:] or None)
+    arguments = sys.argv[1:]
+    same_process = "--same-process" in arguments
+    main([a for a in arguments if a != "--same-process"] or None, same_process=same_process)

@@ -11,8 +11,6 @@ that their losses agree over the first steps before anything is timed.
 import numpy as np
 from models import char_gpt, lenet5, mlp, resnet20
 
-import lamina
-
 
 def _sgd(lr):
     return lambda lib, params: lib.optim.SGD(params, lr=lr, momentum=0.9)
@@ -78,26 +76,31 @@ def _step_fn(lib, model, optimizer, x, y, training):
 def build(name, library, seed=0, weights=None):
     """One side's step function for workload `name`; `library` is "lamina" or "torch".
 
-    `weights` (a lamina state_dict) makes torch start where lamina starts.
+    `weights` ({name: NumPy array}, see `initial_weights`) makes both start from the same point.
+    Only the named library is imported, so a process that benchmarks torch alone runs torch as
+    its users get it (importing lamina changes glibc's allocator settings for the whole process).
     """
     _, network, optimizer, batch, kind, training = WORKLOADS[name]
     x, y = make_inputs(kind, batch, np.random.default_rng(seed))
     if library == "lamina":
-        lamina.manual_seed(seed)
-        model = network(lamina)
-        if weights is not None:
-            model.load_state_dict(weights)
-        convert = lamina.tensor
-        lib = lamina
+        import lamina as lib
+
+        convert = lib.tensor
     else:
         lib = torch_or_none()
-        lib.manual_seed(seed)
-        model = network(lib)
-        if weights is not None:
-            model.load_state_dict({k: lib.from_numpy(v.numpy().copy()) for k, v in weights.items()})
         convert = lib.from_numpy
+    lib.manual_seed(seed)
+    model = network(lib)
+    if weights is not None:
+        model.load_state_dict({key: convert(value.copy()) for key, value in weights.items()})
     opt = optimizer(lib, model.parameters()) if training else None
     return _step_fn(lib, model, opt, convert(x), convert(y), training), model
+
+
+def initial_weights(name, seed=0):
+    """lamina's initial weights for workload `name`, as NumPy arrays: what torch starts from."""
+    model = build(name, "lamina", seed)[1]
+    return {key: value.numpy() for key, value in model.state_dict().items()}
 
 
 def make_workload(name, seed=0):
@@ -105,7 +108,8 @@ def make_workload(name, seed=0):
     ours, model = build(name, "lamina", seed)
     steps = {"lamina": ours}
     if torch_or_none() is not None:
-        steps["torch"] = build(name, "torch", seed, weights=model.state_dict())[0]
+        weights = {key: value.numpy() for key, value in model.state_dict().items()}
+        steps["torch"] = build(name, "torch", seed, weights=weights)[0]
     return steps
 
 

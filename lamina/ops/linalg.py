@@ -21,8 +21,8 @@ class MatMul(Function):
         if x.ndim > 2 and y.ndim == 2:
             # NOTE: one GEMM over all rows, (B*T, k) @ (k, n); NumPy would run B small ones (measured 2-5x
             # slower for the (16, 64, 128) @ (128, 512) products of the char-GPT benchmark)
-            return (x.reshape(-1, x.shape[-1]) @ y).reshape(x.shape[:-1] + (y.shape[1],))
-        return x @ y
+            return _product(ctx, x.reshape(-1, x.shape[-1]), y).reshape(x.shape[:-1] + (y.shape[1],))
+        return _product(ctx, x, y)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -54,7 +54,7 @@ class Linear(Function):
     @staticmethod
     def forward(ctx, x, weight, *bias):
         ctx.save_for_backward(x, weight)
-        out = ctx.xp.matmul(x.reshape(-1, x.shape[-1]), weight.T)  # (rows, out); W^T is a view
+        out = _product(ctx, x.reshape(-1, x.shape[-1]), weight.T)  # (rows, out); W^T is a view
         if bias:
             out += bias[0]
         return out.reshape(x.shape[:-1] + (weight.shape[0],))
@@ -69,6 +69,18 @@ class Linear(Function):
         if len(needs) == 2:
             return grad_x, grad_w
         return grad_x, grad_w, (rows.sum(0) if needs[2] else None)
+
+
+# Multiply-adds per product below which OpenBLAS itself runs one thread (its SMP threshold):
+# such products skip the kernel set's thread policy, which costs microseconds.
+_THREADED_PRODUCT_MIN = 262_144
+
+
+def _product(ctx, a, b):
+    """a @ b for arrays of 2 or more dims; big ones through the kernel set (BLAS thread policy)."""
+    if a.shape[-2] * a.shape[-1] * b.shape[-1] < _THREADED_PRODUCT_MIN:
+        return a @ b
+    return ctx.device.backend.kernels.matmul(a, b)
 
 
 def _transposed(x):

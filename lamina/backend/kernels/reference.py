@@ -14,6 +14,11 @@ import numpy as np
 # --- convolution: im2col by a strided window view (no copy until the matrix product needs one) ---
 
 
+def matmul(a, b):
+    """a @ b (NumPy's matmul; its BLAS chooses its own threads)."""
+    return a @ b
+
+
 def output_size(size: int, kernel: int, stride: int, pad_total: int, dilation: int) -> int:
     return (size + pad_total - dilation * (kernel - 1) - 1) // stride + 1
 

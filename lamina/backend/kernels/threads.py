@@ -7,6 +7,7 @@ same cores: measured in ../shared/PERF-NOTES.md, 1.2-2x slower).
 """
 
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
@@ -51,11 +52,27 @@ def split(count: int, parts: int = WORKERS):
     return [(bounds[i], bounds[i + 1]) for i in range(parts)]
 
 
+# OpenBLAS's worker threads busy-wait for about 0.1 s after every multi-threaded product (measured:
+# 0.1 s of CPU time during a 0.2 s sleep after one 64x400x120 product). A spinning BLAS thread takes
+# a core from lamina's kernel threads: LeNet's convolutions, which run on both cores, ran 1.7x slower
+# behind its 2-thread linear layers (conv2 forward 0.57 -> 0.98 ms). So while lamina's threads are
+# in use, matrix products keep BLAS to one thread (kernels.compiled.matmul): one pool at a time.
+BLAS_SPIN_SECONDS = 0.2
+_last_split = -BLAS_SPIN_SECONDS  # time.perf_counter() when work last went to the pool
+
+
+def pool_recently_used() -> bool:
+    """Whether lamina's kernel threads ran work within the time a BLAS thread would still spin."""
+    return time.perf_counter() - _last_split < BLAS_SPIN_SECONDS
+
+
 def run_split(work, count: int, *args, parallel: bool = True):
     """Call work(start, stop, *args) on slices of range(count), one per core; the calling thread takes one."""
+    global _last_split
     slices = split(count, WORKERS if parallel else 1)
     if len(slices) == 1:
         return [work(0, count, *args)]
+    _last_split = time.perf_counter()
     futures = [_executor().submit(work, start, stop, *args) for start, stop in slices[1:]]
     first = work(slices[0][0], slices[0][1], *args)
     return [first] + [future.result() for future in futures]

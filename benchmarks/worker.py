@@ -1,0 +1,42 @@
+"""One library's side of a benchmark, alone in its own process (started by harness.compare_in_processes).
+
+    python worker.py WORKLOAD LIBRARY WEIGHTS.npz
+
+Builds the workload from the given initial weights, runs the warm-up steps, prints "ready",
+then for every line it reads (a window length in seconds) runs steps for that long and
+prints the rate. Only LIBRARY is imported here, so each library runs with the process-wide
+settings its own users get (lamina's allocator tuning does not reach torch).
+"""
+
+import sys
+import time
+
+import numpy as np
+import workloads
+
+WARMUP_STEPS = 3
+
+
+def run_window(step, seconds):
+    calls, start = 0, time.perf_counter()
+    while True:
+        step()
+        calls += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return calls / elapsed
+
+
+def main(name, library, weights_path):
+    with np.load(weights_path, allow_pickle=False) as stored:
+        weights = {key: stored[key] for key in stored.files}
+    step = workloads.build(name, library, weights=weights)[0]
+    for _ in range(WARMUP_STEPS):
+        step()
+    print("ready", flush=True)
+    for line in sys.stdin:
+        print(run_window(step, float(line)), flush=True)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])
