@@ -63,20 +63,21 @@ class Function:
 
         ctx = cls()
         ctx.device = device
-        xp = ctx.xp = device.backend.xp
-        record = requires_grad and state.grad_enabled
-        ctx.needs_input_grad = tuple([t.requires_grad for t in inputs]) if record else ()
+        ctx.xp = device.xp
         ctx._saved = ()
+        modes = state  # one thread-local lookup, its fields read once each
+        record = requires_grad and modes.grad_enabled
+        ctx.needs_input_grad = tuple([t.requires_grad for t in inputs]) if record else ()
         output_array = cls.forward(ctx, *arrays, **options)
-        if type(output_array) is not xp.ndarray:
-            output_array = xp.asarray(output_array)  # NumPy reductions return scalars, not arrays
+        if type(output_array) is not device.array_type:
+            output_array = device.xp.asarray(output_array)  # NumPy reductions return scalars, not arrays
         output = Tensor._make(output_array, ctx.device)  # ToDevice changes ctx.device
         if cls.is_view:
             output._version = first._version
             output._base = first._base if first._base is not None else first
-
-        if state.anomaly_enabled and not state.in_backward:
-            _check_forward(cls, arrays, output_array, xp)
+        anomaly = modes.anomaly_enabled
+        if anomaly and not modes.in_backward:
+            _check_forward(cls, arrays, output_array, device.xp)
         if record:
             output.requires_grad = True
             output.grad_fn = ctx
@@ -89,7 +90,7 @@ class Function:
             ctx.extras = None
             if ctx._saved:
                 ctx._pack_saved(inputs, arrays, output)
-            if state.anomaly_enabled:
+            if anomaly:
                 ctx.node_extras().forward_trace = creation_trace()
         return output
 

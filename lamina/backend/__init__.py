@@ -16,11 +16,13 @@ from lamina.errors import DeviceError
 class Device:
     """Where a tensor's data lives: `lamina.device("cpu")`."""
 
-    __slots__ = ("type", "backend")
+    __slots__ = ("type", "backend", "xp", "array_type")
 
     def __init__(self, type: str, backend):
         self.type = type
         self.backend = backend
+        self.xp = backend.xp  # read by every op: kept here to save two lookups per call
+        self.array_type = backend.xp.ndarray
 
     def __repr__(self) -> str:
         return f"device(type='{self.type}')"
