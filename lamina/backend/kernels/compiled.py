@@ -74,7 +74,7 @@ def _constants(like, *values):
     `two, four = _constants(x, 2, 4)`.
     """
     out = np.empty(len(values), dtype=like.dtype)
-    for i in range(len(values)):
+    for i in range(len(values)):  # all ints or all floats: numba cannot index a mixed tuple
         out[i] = values[i]
     return out
 
@@ -167,6 +167,7 @@ def _direct_wide(x_flat, w, padded_width, length, out_wide):
 def _direct_wide_weight_grad(x_flat, grad_wide, padded_width, length, dw):
     """dw[o, c, i, j] += sum over k of grad_wide[o, k] * x_flat[c, i*Wp + j + k] (grad_wide is 0 off the image)."""
     out_channels, channels, kh, kw = dw.shape
+    (zero,) = _constants(dw, 0)
     for o in range(out_channels):
         g = grad_wide[o]
         for c in range(channels):
@@ -174,7 +175,7 @@ def _direct_wide_weight_grad(x_flat, grad_wide, padded_width, length, dw):
                 for j in range(kw):
                     start = i * padded_width + j
                     source = x_flat[c, start : start + length]
-                    total = 0.0
+                    total = zero  # float32 sums, as the GEMM of the im2col path
                     for k in range(length):
                         total += g[k] * source[k]
                     dw[o, c, i, j] += total
@@ -883,17 +884,15 @@ def _bn_grad_sums(grad, x, mean, invstd, dweight, dbias, start, stop):
 
 
 @jit_sum
-def _bn_grad_input(grad, x, mean, invstd, weight, dweight, dbias, dx, start, stop):
+def _bn_grad_input(grad, x, coefficients, dx, start, stop):
+    """dx = (grad - mean_g - (x - mean) * slope) * scale, per channel; coefficients (4, C) in x's dtype."""
     n, _, s = x.shape
-    count = n * s
+    mean, slope, mean_g, scale = coefficients
     for i in range(n):
         for c in range(start, stop):
-            scale = invstd[c] * weight[c]
-            m, inv = mean[c], invstd[c]
-            mean_g, mean_gx = dbias[c] / count, dweight[c] / count
+            m, k_c, g_c, scale_c = mean[c], slope[c], mean_g[c], scale[c]
             for k in range(s):
-                xhat = (x[i, c, k] - m) * inv
-                dx[i, c, k] = (grad[i, c, k] - mean_g - xhat * mean_gx) * scale
+                dx[i, c, k] = (grad[i, c, k] - g_c - (x[i, c, k] - m) * k_c) * scale_c
 
 
 def _as_ncs(x):
@@ -931,10 +930,11 @@ def batch_norm_train_backward(grad, x, weight, mean, invstd):
         lambda a, b: _bn_grad_sums(g3, x3, mean64, invstd64, dweight, dbias, a, b), channels, parallel=parallel
     )
     w = np.ones(channels) if weight is None else weight.astype(np.float64)
+    count = x3.shape[0] * x3.shape[2]
+    # the per-channel coefficients in float64, then the per-element pass in x's dtype
+    coefficients = np.array([mean64, invstd64 * dweight / count, dbias / count, invstd64 * w], dtype=x.dtype)
     dx = np.empty_like(x3)
-    threads.run_split(
-        lambda a, b: _bn_grad_input(g3, x3, mean64, invstd64, w, dweight, dbias, dx, a, b), channels, parallel=parallel
-    )
+    threads.run_split(lambda a, b: _bn_grad_input(g3, x3, coefficients, dx, a, b), channels, parallel=parallel)
     return dx.reshape(x.shape), dweight.astype(x.dtype), dbias.astype(x.dtype)
 
 
@@ -943,18 +943,22 @@ def batch_norm_train_backward(grad, x, weight, mean, invstd):
 
 @jit_sum
 def _ln_rows(x, weight, bias, eps, y, mean, invstd, start, stop):
+    """Row sums in x's dtype (as NumPy's reference); mean and invstd are read back from their arrays, so
+    the per-element pass runs in x's dtype too (a float64 scalar would turn it into float64 arithmetic)."""
     d = x.shape[1]
+    zero, one_over_d = _constants(x, 0.0, 1 / d)
     for r in range(start, stop):
-        total = 0.0
+        total = zero
         for k in range(d):
             total += x[r, k]
-        m = total / d
-        squares = 0.0
+        mean[r] = total * one_over_d
+        m = mean[r]
+        squares = zero
         for k in range(d):
             v = x[r, k] - m
             squares += v * v
-        inv = 1.0 / math.sqrt(squares / d + eps)
-        mean[r], invstd[r] = m, inv
+        invstd[r] = 1.0 / math.sqrt(squares * one_over_d + eps)
+        inv = invstd[r]
         for k in range(d):
             y[r, k] = (x[r, k] - m) * inv * weight[k] + bias[k]
 
@@ -963,9 +967,10 @@ def _ln_rows(x, weight, bias, eps, y, mean, invstd, start, stop):
 def _ln_rows_backward(grad, x, weight, mean, invstd, dx, dweight, dbias, start, stop):
     """dx for rows start..stop, and those rows' contributions to dweight and dbias (per thread)."""
     d = x.shape[1]
+    zero, one_over_d = _constants(x, 0.0, 1 / d)
     for r in range(start, stop):
         m, inv = mean[r], invstd[r]
-        sum_g, sum_gx = 0.0, 0.0
+        sum_g, sum_gx = zero, zero
         for k in range(d):
             x_hat = (x[r, k] - m) * inv
             g = grad[r, k]
@@ -974,7 +979,7 @@ def _ln_rows_backward(grad, x, weight, mean, invstd, dx, dweight, dbias, start, 
             g = g * weight[k]
             sum_g += g
             sum_gx += g * x_hat
-        mean_g, mean_gx = sum_g / d, sum_gx / d
+        mean_g, mean_gx = sum_g * one_over_d, sum_gx * one_over_d
         for k in range(d):
             x_hat = (x[r, k] - m) * inv
             dx[r, k] = (grad[r, k] * weight[k] - mean_g - x_hat * mean_gx) * inv
@@ -1040,11 +1045,12 @@ def _subtract_row_max(x, out, start, stop):
 @jit_sum
 def _normalise_rows(y, start, stop):
     d = y.shape[1]
+    zero, one = _constants(y, 0, 1)
     for r in range(start, stop):
-        total = 0.0
+        total = zero
         for k in range(d):
             total += y[r, k]
-        scale = 1.0 / total
+        scale = one / total
         for k in range(d):
             y[r, k] *= scale
 
@@ -1058,8 +1064,9 @@ def _softmax_slice(x, y, start, stop):
 @jit_sum
 def _softmax_rows_backward(grad, y, dx, start, stop):
     d = y.shape[1]
+    (zero,) = _constants(y, 0)
     for r in range(start, stop):
-        dot = 0.0
+        dot = zero
         for k in range(d):
             dot += grad[r, k] * y[r, k]
         for k in range(d):
@@ -1079,9 +1086,10 @@ def softmax(x):
 def _scaled_masked_shift(x, queries, scale, causal_offset, out, start, stop):
     """out = x * scale - row max over the visible keys, -inf at hidden keys (causal_offset < 0: none hidden)."""
     d = x.shape[1]
+    (lowest,) = _constants(x, -np.inf)
     for r in range(start, stop):
         visible = d if causal_offset < 0 else min(d, r % queries + causal_offset + 1)
-        top = -np.inf
+        top = lowest
         for k in range(visible):
             v = x[r, k] * scale
             if v > top or v != v:
@@ -1102,7 +1110,7 @@ def attention_weights(scores, queries, scale, causal_offset):
     offset = -1 if causal_offset is None else causal_offset
 
     def work(start, stop):
-        _scaled_masked_shift(scores, queries, scale, offset, y, start, stop)
+        _scaled_masked_shift(scores, queries, scores.dtype.type(scale), offset, y, start, stop)
         np.exp(y[start:stop], out=y[start:stop])
         _normalise_rows(y, start, stop)
 
@@ -1148,9 +1156,10 @@ def _subtract_row_value(x, values, out, start, stop):
 def _cross_entropy_grad_rows(target, ignore_index, grad_losses, dx, start, stop):
     """dx holds softmax(logits) for these rows: scale by the loss gradient, subtract it at the target."""
     d = dx.shape[1]
+    (zero,) = _constants(dx, 0)
     for r in range(start, stop):
         t = target[r]
-        g = 0.0 if t == ignore_index else grad_losses[r]
+        g = zero if t == ignore_index else grad_losses[r]
         for k in range(d):
             dx[r, k] *= g
         if t != ignore_index:
@@ -1216,26 +1225,27 @@ _SQRT_2_OVER_PI = 0.7978845608028654
 @jit_sum
 def _gelu_argument(x, out):
     """out = sqrt(2/pi) (x + 0.044715 x^3), the argument of tanh."""
+    root, cubic = _constants(x, _SQRT_2_OVER_PI, 0.044715)
     for k in range(x.size):
         v = x[k]
-        out[k] = _SQRT_2_OVER_PI * (v + 0.044715 * v * v * v)
+        out[k] = root * (v + cubic * v * v * v)
 
 
 @jit_sum
 def _gelu_finish(x, t, y):
     """y = x/2 (1 + t), t = tanh(...) (y may be t's buffer)."""
+    half, one = _constants(x, 0.5, 1.0)
     for k in range(x.size):
-        y[k] = 0.5 * x[k] * (1.0 + t[k])
+        y[k] = half * x[k] * (one + t[k])
 
 
 @jit_sum
 def _gelu_slope(grad, x, t, dx):
     """dx = grad * ((1 + t)/2 + x/2 (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2)) (dx may be t's buffer)."""
+    half, one, root, cubic3 = _constants(x, 0.5, 1.0, _SQRT_2_OVER_PI, 3 * 0.044715)
     for k in range(x.size):
         v, tk = x[k], t[k]
-        dx[k] = grad[k] * (
-            0.5 * (1.0 + tk) + 0.5 * v * (1.0 - tk * tk) * _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * v * v)
-        )
+        dx[k] = grad[k] * (half * (one + tk) + half * v * (one - tk * tk) * root * (one + cubic3 * v * v))
 
 
 def _gelu_slice(x, t, y, start, stop):
@@ -1297,18 +1307,21 @@ def index_add_rows(target, rows, values):
 
 
 @jit
-def _adam(p, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, bias1, bias2_root):
+def _adam(p, grad, exp_avg, exp_avg_sq, coefficients, decoupled):
+    """coefficients (p's dtype): beta1, 1 - beta1, beta2, 1 - beta2, eps, weight_decay, 1 - lr*weight_decay,
+    lr / (1 - beta1^step), sqrt(1 - beta2^step)."""
+    beta1, one_minus_beta1, beta2, one_minus_beta2, eps, weight_decay, shrink, step_size, bias2_root = coefficients
     for k in range(p.size):
         g = grad[k]
-        if weight_decay != 0.0:
+        if weight_decay != 0:
             if decoupled:
-                p[k] *= 1.0 - lr * weight_decay
+                p[k] *= shrink
             else:
                 g = g + weight_decay * p[k]
-        m = beta1 * exp_avg[k] + (1.0 - beta1) * g
-        v = beta2 * exp_avg_sq[k] + (1.0 - beta2) * g * g
+        m = beta1 * exp_avg[k] + one_minus_beta1 * g
+        v = beta2 * exp_avg_sq[k] + one_minus_beta2 * g * g
         exp_avg[k], exp_avg_sq[k] = m, v
-        p[k] -= (lr / bias1) * m / (math.sqrt(v) / bias2_root + eps)
+        p[k] -= step_size * m / (np.sqrt(v) / bias2_root + eps)
 
 
 def adam_step(p, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, step):
@@ -1318,17 +1331,23 @@ def adam_step(p, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay,
     if p.size > 8192 or not _floats(*arrays) or not all(a.flags.c_contiguous for a in arrays):
         return reference.adam_step(p, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, step)
     flat = [a.reshape(-1) for a in arrays]
-    bias1, bias2_root = 1 - beta1**step, math.sqrt(1 - beta2**step)
-    _adam(*flat, lr, beta1, beta2, eps, weight_decay, decoupled, bias1, bias2_root)
+    coefficients = np.array(
+        [beta1, 1 - beta1, beta2, 1 - beta2, eps, weight_decay, 1 - lr * weight_decay]
+        + [lr / (1 - beta1**step), math.sqrt(1 - beta2**step)],
+        dtype=p.dtype,  # float32 parameters are updated in float32 arithmetic, as the reference does
+    )
+    _adam(*flat, coefficients, decoupled)
 
 
 @jit
-def _sgd_momentum(p, grad, buffer, lr, momentum, dampening, weight_decay, nesterov):
+def _sgd_momentum(p, grad, buffer, coefficients, nesterov):
+    """coefficients (p's dtype): lr, momentum, 1 - dampening, weight_decay."""
+    lr, momentum, undamped, weight_decay = coefficients
     for k in range(p.size):
         g = grad[k]
-        if weight_decay != 0.0:
+        if weight_decay != 0:
             g = g + weight_decay * p[k]
-        b = momentum * buffer[k] + (1.0 - dampening) * g
+        b = momentum * buffer[k] + undamped * g
         buffer[k] = b
         p[k] -= lr * (g + momentum * b if nesterov else b)
 
@@ -1337,7 +1356,8 @@ def sgd_momentum_step(p, grad, buffer, lr, momentum, dampening, weight_decay, ne
     arrays = (p, grad, buffer)
     if not _floats(*arrays) or not all(a.flags.c_contiguous for a in arrays):
         return reference.sgd_momentum_step(p, grad, buffer, lr, momentum, dampening, weight_decay, nesterov)
-    _sgd_momentum(*[a.reshape(-1) for a in arrays], lr, momentum, dampening, weight_decay, nesterov)
+    coefficients = np.array([lr, momentum, 1 - dampening, weight_decay], dtype=p.dtype)
+    _sgd_momentum(*[a.reshape(-1) for a in arrays], coefficients, nesterov)
 
 
 def __getattr__(name):
