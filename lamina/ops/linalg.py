@@ -22,7 +22,9 @@ class MatMul(Function):
             # NOTE: one GEMM over all rows, (B*T, k) @ (k, n); NumPy would run B small ones (measured 2-5x
             # slower for the (16, 64, 128) @ (128, 512) products of the char-GPT benchmark)
             return _product(ctx, x.reshape(-1, x.shape[-1]), y).reshape(x.shape[:-1] + (y.shape[1],))
-        return _product(ctx, x, y)
+        if x.size * y.shape[-1] < _THREADED_PRODUCT_MIN:  # small products skip the call below (per-op overhead)
+            return x @ y
+        return ctx.device.backend.kernels.matmul(x, y)
 
     @staticmethod
     def backward(ctx, grad_out):
