@@ -4,6 +4,7 @@ import numpy as np
 
 from lamina.backend import kernels as _kernel_sets
 from lamina.backend.allocator import keep_freed_memory
+from lamina.backend.kernels import threads
 
 keep_freed_memory()  # freed activations stay in the heap for the next step (see allocator.py)
 
@@ -13,8 +14,8 @@ class NumpyBackend:
 
     The interface every backend offers (a CuPy backend offers the same):
     `xp` the NumPy-compatible namespace ops compute with, `asarray`,
-    `to_numpy`, `index_add`, `erf`, `kernels` (the fused array routines behind the
-    heavy ops), and the random draws behind `manual_seed`.
+    `to_numpy`, `index_add`, `erf`, `matmul`, `kernels` (the fused array routines behind
+    the heavy ops), and the random draws behind `manual_seed`.
     """
 
     name = "numpy"
@@ -38,6 +39,16 @@ class NumpyBackend:
         from scipy.special import erf  # imported on first use: most programs never need it
 
         return erf(x)
+
+    def matmul(self, a, b):
+        """a @ b; while lamina's kernel threads are busy, through the kernel set's BLAS thread policy.
+
+        (One thread pool at a time, kernels/threads.py. A program that never runs the kernels'
+        threads, an MLP say, calls BLAS directly and never imports numba.)
+        """
+        if threads.pool_recently_used():
+            return self.kernels.matmul(a, b)
+        return a @ b
 
     def index_add(self, target, index, values):
         """target[index] += values, adding every repeated index (unlike `+=`)."""

@@ -24,7 +24,7 @@ class MatMul(Function):
             return _product(ctx, x.reshape(-1, x.shape[-1]), y).reshape(x.shape[:-1] + (y.shape[1],))
         if x.size * y.shape[-1] < _THREADED_PRODUCT_MIN:  # small products skip the call below (per-op overhead)
             return x @ y
-        return ctx.device.backend.kernels.matmul(x, y)
+        return ctx.device.backend.matmul(x, y)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -79,10 +79,10 @@ _THREADED_PRODUCT_MIN = 262_144
 
 
 def _product(ctx, a, b):
-    """a @ b for arrays of 2 or more dims; big ones through the kernel set (BLAS thread policy)."""
+    """a @ b for arrays of 2 or more dims; big ones through the backend (its BLAS thread policy)."""
     if a.shape[-2] * a.shape[-1] * b.shape[-1] < _THREADED_PRODUCT_MIN:
         return a @ b
-    return ctx.device.backend.kernels.matmul(a, b)
+    return ctx.device.backend.matmul(a, b)
 
 
 def _transposed(x):
