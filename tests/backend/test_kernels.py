@@ -390,3 +390,39 @@ def test_an_optimizer_refuses_a_gradient_of_the_wrong_shape(kernel_set, optimize
     param.grad = lamina.zeros(3)  # would broadcast in NumPy, and be read past its end by a compiled loop
     with pytest.raises(lamina.ShapeError, match=r"step: a parameter of shape \(5, 3\) has a .grad of shape \(3,\)"):
         optimizer([param], lr=0.1).step()
+
+
+def test_a_network_without_kernel_threads_multiplies_without_numba():
+    """An MLP's big products go straight to BLAS: the thread policy (and numba) only once lamina's threads ran."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, lamina\n"
+        "layer = lamina.nn.Linear(512, 512)\n"
+        "layer(lamina.randn(256, 512)).sum().backward()\n"
+        "print('numba' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False", result.stdout + result.stderr
+
+
+def test_products_keep_blas_to_one_thread_while_the_kernel_threads_are_busy(monkeypatch):
+    from lamina.backend.kernels import threads
+
+    seen = []
+    real = compiled.matmul
+
+    def spy(a, b):
+        seen.append(threads.pool_recently_used())
+        return real(a, b)
+
+    monkeypatch.setattr(compiled, "matmul", spy)
+    x, w = lamina.randn(256, 512), lamina.randn(256, 512)
+    with kernels.use("numba"):
+        monkeypatch.setattr(threads, "BLAS_SPIN_SECONDS", 0.0)
+        F.linear(x, w)  # lamina's threads idle: BLAS directly
+        monkeypatch.setattr(threads, "BLAS_SPIN_SECONDS", 1e9)
+        monkeypatch.setattr(threads, "_last_split", 0.0)
+        F.linear(x, w)  # busy: through the kernel set's policy
+    assert seen == [True]
