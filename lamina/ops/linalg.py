@@ -74,7 +74,7 @@ class Linear(Function):
 
 
 # Multiply-adds per product below which OpenBLAS itself runs one thread (its SMP threshold):
-# such products skip the kernel set's thread policy, which costs microseconds.
+# such products skip the backend's thread policy, which costs microseconds.
 _THREADED_PRODUCT_MIN = 262_144
 
 

@@ -56,7 +56,8 @@ def split(count: int, parts: int = WORKERS):
 # 0.1 s of CPU time during a 0.2 s sleep after one 64x400x120 product). A spinning BLAS thread takes
 # a core from lamina's kernel threads: LeNet's convolutions, which run on both cores, ran 1.7x slower
 # behind its 2-thread linear layers (conv2 forward 0.57 -> 0.98 ms). So while lamina's threads are
-# in use, matrix products keep BLAS to one thread (kernels.compiled.matmul): one pool at a time.
+# in use, matrix products keep BLAS to one thread (NumpyBackend.matmul -> kernels.compiled.matmul):
+# one pool at a time.
 BLAS_SPIN_SECONDS = 0.2
 _last_split = -BLAS_SPIN_SECONDS  # time.perf_counter() when work last went to the pool
 
