@@ -20,7 +20,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     With `capture` (a list of tensors, for `autograd.grad`), no `.grad` is
     touched and the gradients reaching those tensors are returned in order.
     """
-    captured_nodes = {t.grad_fn for t in capture if t.grad_fn is not None} if capture is not None else set()
+    captured_nodes = {t.grad_fn for t in capture if t.grad_fn is not None} if capture is not None else ()
     pending = {}  # node -> sum of the gradients received so far
     leaf_grads = {}  # id(leaf) -> (leaf, summed gradient)
     start_nodes = []
@@ -42,7 +42,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
             grad_out = pending.pop(node, None)
             grad_inputs = None
             if grad_out is not None:
-                grad_out = _run_tensor_hooks(node, grad_out, external)
+                if node.extras is not None:  # hooks or retain_grad on this node's output
+                    grad_out = _run_tensor_hooks(node, grad_out, external)
                 if node in captured_nodes:
                     captured[id(node)] = grad_out
                 grad_inputs = _call_backward(node, grad_out)
@@ -89,8 +90,6 @@ def _count_dependencies(start_nodes):
 
 def _run_tensor_hooks(node, grad_out, external):
     extras = node.extras
-    if extras is None:
-        return grad_out
     for hook in extras.hooks:
         replaced = hook(grad_out)
         if replaced is not None:

@@ -59,7 +59,7 @@ class Expand(Function):
     @staticmethod
     def forward(ctx, x, shape):
         ctx.input_shape = x.shape
-        return ctx.xp.broadcast_to(x, shape)
+        return ctx.device.backend.broadcast_to(x, shape)
 
     @staticmethod
     def backward(ctx, grad_out):

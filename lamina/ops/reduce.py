@@ -6,13 +6,15 @@ non-negative dims (normalised by the caller) and `keepdim`.
 """
 
 from lamina.autograd.function import Function
+from lamina.autograd.grad_mode import state
 from lamina.errors import ShapeError, shape_str
 from lamina.ops.movement import Expand, Reshape
+from lamina.tensor import Tensor
 
 
 def keepdim_shape(shape, dims) -> tuple:
     """The shape of a reduction over `dims` with keepdim=True: those dims become 1."""
-    return tuple(1 if axis in dims else size for axis, size in enumerate(shape))
+    return tuple([1 if axis in dims else size for axis, size in enumerate(shape)])
 
 
 class Sum(Function):
@@ -27,7 +29,11 @@ class Sum(Function):
     @staticmethod
     def backward(ctx, grad_out):
         # every input element contributed once: broadcast the gradient back over the summed dims
-        grad = Reshape.apply(grad_out, shape=keepdim_shape(ctx.input_shape, ctx.dims))
+        kept = keepdim_shape(ctx.input_shape, ctx.dims)
+        if not state.grad_enabled:  # a plain backward records nothing: the broadcast view directly (per-op cost)
+            grad = grad_out.data.reshape(kept)
+            return Tensor._make(ctx.device.backend.broadcast_to(grad, ctx.input_shape), ctx.device)
+        grad = Reshape.apply(grad_out, shape=kept)
         return Expand.apply(grad, shape=ctx.input_shape) if grad.shape != ctx.input_shape else grad
 
 
