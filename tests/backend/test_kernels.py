@@ -295,9 +295,10 @@ def test_attention_primitive(kernel_set):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("weight_decay,decoupled", [(0.0, False), (0.1, False), (0.1, True)])
-def test_adam_kernel_matches_the_reference(dtype, weight_decay, decoupled):
+@pytest.mark.parametrize("shape", [(5, 3), (37, 301)])  # the second: the vectorised loop and its remainder
+def test_adam_kernel_matches_the_reference(dtype, weight_decay, decoupled, shape):
     rng = np.random.default_rng(7)
-    start = [rng.standard_normal((5, 3)).astype(dtype) for _ in range(4)]
+    start = [rng.standard_normal(shape).astype(dtype) for _ in range(4)]
     start[3] = np.abs(start[3])  # exp_avg_sq is never negative
     fast, slow = [a.copy() for a in start], [a.copy() for a in start]
     for step in (1, 2, 3):
