@@ -93,6 +93,8 @@ def test_grouped_and_integer_convolutions_go_to_the_reference():
 
 POOLS = [  # input shape, kernel, stride, dilation
     ((2, 3, 8, 8), (2, 2), (2, 2), (1, 1)),
+    ((2, 3, 9, 7), (2, 2), (2, 2), (1, 1)),  # a row and a column no window covers
+    ((2, 2, 9, 9), (3, 3), (3, 3), (1, 1)),  # non-overlapping windows other than 2x2
     ((2, 2, 9, 7), (3, 3), (2, 2), (1, 1)),
     ((1, 2, 10, 10), (3, 2), (1, 2), (2, 1)),
     ((64, 16, 10, 10), (2, 2), (2, 2), (1, 1)),  # large enough to split over threads
