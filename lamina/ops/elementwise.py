@@ -469,18 +469,31 @@ def _operands(op: str, a, b):
     promoted by PyTorch's rule through a differentiable cast.
     """
     if type(a) is Tensor and type(b) is Tensor and a.data.dtype == b.data.dtype:  # the common case, fast
-        if a.data.shape != b.data.shape:
-            broadcast_shape(op, a.data.shape, b.data.shape)
+        if a.data.shape != b.data.shape and not _broadcastable(a.data.shape, b.data.shape):
+            broadcast_shape(op, a.data.shape, b.data.shape)  # raises the ShapeError
         return a, b
+    # a float tensor and a Python float or int: the scalar takes the tensor's dtype (fast path of the rule below)
+    if type(a) is Tensor and (type(b) is float or type(b) is int) and a.data.dtype.kind == "f":
+        return a, Tensor._make(a.device.backend.asarray(b, a.data.dtype), a.device)
+    if type(b) is Tensor and (type(a) is float or type(a) is int) and b.data.dtype.kind == "f":
+        return Tensor._make(b.device.backend.asarray(a, b.data.dtype), b.device), b
     like = a if isinstance(a, Tensor) else b
     dtype_a = a.dtype if isinstance(a, Tensor) else dtypes.scalar_dtype(a, like.dtype)
     dtype_b = b.dtype if isinstance(b, Tensor) else dtypes.scalar_dtype(b, like.dtype)
     common = dtypes.promote_types(dtype_a, dtype_b)
     a = cast(a, common) if isinstance(a, Tensor) else _scalar_tensor(a, common, like.device)
     b = cast(b, common) if isinstance(b, Tensor) else _scalar_tensor(b, common, like.device)
-    if a.data.shape != b.data.shape:
-        broadcast_shape(op, a.data.shape, b.data.shape)
+    if a.data.shape != b.data.shape and not _broadcastable(a.data.shape, b.data.shape):
+        broadcast_shape(op, a.data.shape, b.data.shape)  # raises the ShapeError
     return a, b
+
+
+def _broadcastable(shape_a, shape_b) -> bool:
+    """Whether two shapes broadcast (the quick test; broadcast_shape makes the error message)."""
+    for size_a, size_b in zip(reversed(shape_a), reversed(shape_b)):
+        if size_a != size_b and size_a != 1 and size_b != 1:
+            return False
+    return True
 
 
 def _scalar_tensor(value, dtype, device) -> Tensor:
