@@ -29,3 +29,13 @@ def test_each_workload_runs_in_lamina_alone():
             assert math.isfinite(result.item()), name
         else:
             assert result.shape[0] == batch and result.shape[-1] == 10, (name, result.shape)
+
+
+def test_the_process_harness_times_each_library_in_its_own_worker():
+    import harness
+    import workloads
+
+    weights = workloads.initial_weights("mlp-infer")
+    rates = harness.compare_in_processes("mlp-infer", ["lamina"], weights, windows=2, seconds_per_window=0.05)
+    assert list(rates) == ["lamina"] and len(rates["lamina"]) == 2
+    assert all(rate > 0 for rate in rates["lamina"])
