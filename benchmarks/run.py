@@ -20,6 +20,10 @@ import lamina  # noqa: E402
 
 
 def main(names=None):
+    unknown = [name for name in names or () if name not in training.WORKLOADS]
+    if unknown:
+        print(f"unknown workload(s) {', '.join(unknown)}; choose from {', '.join(training.WORKLOADS)}")
+        return 2
     print(library_info())
     print(f"lamina kernels: {lamina.backend.kernels.describe()}")
     try:
@@ -36,4 +40,4 @@ def main(names=None):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or None)
+    sys.exit(main(sys.argv[1:] or None))

@@ -46,3 +46,11 @@ def test_history_list_and_run(capsys, tmp_path):
     with pytest.raises(SystemExit):
         main(["history", "run", "lenet6"])
     assert "unknown milestone" in capsys.readouterr().err
+
+
+def test_bench_refuses_an_unknown_workload_and_names_the_choices():
+    result = subprocess.run(
+        [sys.executable, "-m", "lamina.cli.main", "bench", "no-such-net"], capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert "unknown workload(s) no-such-net" in result.stdout and "resnet20" in result.stdout

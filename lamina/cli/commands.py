@@ -291,4 +291,4 @@ def bench(args) -> int:
     script = Path(lamina.__file__).resolve().parent.parent / "benchmarks" / "run.py"
     if not script.exists():
         return fail("bench: the benchmarks live in the source repository (benchmarks/run.py); run this from a clone.")
-    return subprocess.call([sys.executable, str(script)])
+    return subprocess.call([sys.executable, str(script), *args.workloads])

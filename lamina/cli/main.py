@@ -66,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     datasets.add_argument("action", choices=["list", "get"])
     datasets.add_argument("name", nargs="?")
     commands.add_parser("doctor", help="versions, BLAS and threads, GPU, MPI, data cache")
-    commands.add_parser("bench", help="run the benchmarks against PyTorch (from a source checkout)")
+    bench = commands.add_parser("bench", help="run the benchmarks against PyTorch (from a source checkout)")
+    bench.add_argument("workloads", nargs="*", help="only these workloads (speed and memory), e.g. lenet resnet20")
     return parser
 
 
