@@ -553,39 +553,44 @@ def _winograd_output(m, tiles_h, tiles_w, column, out):
 
 
 @jit_sum
-def _winograd_output_grad(dy, tiles_h, tiles_w, column, dm):
-    """dm[:, o, column + t] = A dy_tile A^T for each output channel o and 4x4 tile t of one sample's dy (O, Ho, Wo).
+def _winograd_output_grad(dy_padded, tiles_h, tiles_w, column, dm):
+    """dm[:, o, column + t] = A dy_tile A^T for each output channel o and 4x4 tile t of one sample's dy.
 
-    The adjoint of _winograd_output: tiles reaching past the edge read zeros there.
+    The adjoint of _winograd_output. dy_padded (O, 4th, 4tw) is dy with zeros past its edges. As in the
+    input transform, A runs down a band's four rows first, vectorised along the row, then across each
+    tile (tile by tile with edge tests was 1.8x slower at 16-32 channels: 385 vs 209 us per 16 samples).
     """
-    out_channels, height, width = dy.shape
-    tile = np.zeros((4, 4), dtype=dy.dtype)
-    r = np.empty((6, 4), dtype=dy.dtype)
-    zero, two, four, eight = _constants(dy, 0, 2, 4, 8)
+    out_channels, _, width = dy_padded.shape
+    r = np.empty((6, width), dtype=dy_padded.dtype)
+    two, four, eight = _constants(dy_padded, 2, 4, 8)
     for o in range(out_channels):
         for ty in range(tiles_h):
-            for tx in range(tiles_w):
-                for i in range(4):
-                    for j in range(4):
-                        y, x = 4 * ty + i, 4 * tx + j
-                        tile[i, j] = dy[o, y, x] if y < height and x < width else zero
-                for j in range(4):  # r = A tile, column by column
-                    y0, y1, y2, y3 = tile[0, j], tile[1, j], tile[2, j], tile[3, j]
-                    r[0, j] = y0
-                    r[1, j] = y0 + y1 + y2 + y3
-                    r[2, j] = y0 - y1 + y2 - y3
-                    r[3, j] = y0 + two * y1 + four * y2 + eight * y3
-                    r[4, j] = y0 - two * y1 + four * y2 - eight * y3
-                    r[5, j] = y3
-                t = column + ty * tiles_w + tx
-                for a in range(6):  # (A tile) A^T, row by row
-                    y0, y1, y2, y3 = r[a, 0], r[a, 1], r[a, 2], r[a, 3]
-                    dm[a * 6 + 0, o, t] = y0
-                    dm[a * 6 + 1, o, t] = y0 + y1 + y2 + y3
-                    dm[a * 6 + 2, o, t] = y0 - y1 + y2 - y3
-                    dm[a * 6 + 3, o, t] = y0 + two * y1 + four * y2 + eight * y3
-                    dm[a * 6 + 4, o, t] = y0 - two * y1 + four * y2 - eight * y3
-                    dm[a * 6 + 5, o, t] = y3
+            y = 4 * ty
+            for x in range(width):  # r = A over the band's four rows
+                y0, y1, y2, y3 = (
+                    dy_padded[o, y, x],
+                    dy_padded[o, y + 1, x],
+                    dy_padded[o, y + 2, x],
+                    dy_padded[o, y + 3, x],
+                )
+                r[0, x] = y0
+                r[1, x] = y0 + y1 + y2 + y3
+                r[2, x] = y0 - y1 + y2 - y3
+                r[3, x] = y0 + two * y1 + four * y2 + eight * y3
+                r[4, x] = y0 - two * y1 + four * y2 - eight * y3
+                r[5, x] = y3
+            base = column + ty * tiles_w
+            for a in range(6):  # (A tile) A^T, tile by tile
+                for tx in range(tiles_w):
+                    k = 4 * tx
+                    z0, z1, z2, z3 = r[a, k], r[a, k + 1], r[a, k + 2], r[a, k + 3]
+                    t = base + tx
+                    dm[a * 6 + 0, o, t] = z0
+                    dm[a * 6 + 1, o, t] = z0 + z1 + z2 + z3
+                    dm[a * 6 + 2, o, t] = z0 - z1 + z2 - z3
+                    dm[a * 6 + 3, o, t] = z0 + two * z1 + four * z2 + eight * z3
+                    dm[a * 6 + 4, o, t] = z0 - two * z1 + four * z2 - eight * z3
+                    dm[a * 6 + 5, o, t] = z3
 
 
 @jit_sum
@@ -622,6 +627,8 @@ def _winograd_weight_grad(x, grad, padding):
     def work(start, stop):
         padded = np.zeros((channels, 4 * tiles_h + 2, 4 * tiles_w + 2), dtype=x.dtype)
         interior = padded[:, top : top + height, left : left + width]
+        grad_padded = np.zeros((out_channels, 4 * tiles_h, 4 * tiles_w), dtype=x.dtype)  # zeros past dy's edges
+        grad_interior = grad_padded[:, :out_h, :out_w]
         v = _staggered(channels, chunk * per_sample, x.dtype)
         dm = _staggered(out_channels, chunk * per_sample, x.dtype)
         total = np.zeros((36, out_channels, channels), dtype=x.dtype)
@@ -631,7 +638,8 @@ def _winograd_weight_grad(x, grad, padding):
             for q in range(count):
                 interior[...] = x[first + q]
                 _winograd_input(padded, tiles_h, tiles_w, q * per_sample, v)
-                _winograd_output_grad(grad[first + q], tiles_h, tiles_w, q * per_sample, dm)
+                grad_interior[...] = grad[first + q]
+                _winograd_output_grad(grad_padded, tiles_h, tiles_w, q * per_sample, dm)
             columns = count * per_sample
             # (36, O, T) @ (36, T, C): every tile's contribution to the 36 transformed kernels
             np.matmul(dm[:, :, :columns], v[:, :, :columns].transpose(0, 2, 1), out=partial)
