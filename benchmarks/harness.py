@@ -44,15 +44,19 @@ def compare(contenders: dict, windows: int = 7, seconds_per_window: float = 0.4,
             fn()
     for _ in range(windows):
         for name, fn in contenders.items():
-            calls, start = 0, time.perf_counter()
-            while True:
-                fn()
-                calls += 1
-                elapsed = time.perf_counter() - start
-                if elapsed >= seconds_per_window:
-                    break
-            rates[name].append(calls / elapsed)
+            rates[name].append(run_window(fn, seconds_per_window))
     return rates
+
+
+def run_window(fn, seconds):
+    """Call fn repeatedly for `seconds`; its rate in calls per second."""
+    calls, start = 0, time.perf_counter()
+    while True:
+        fn()
+        calls += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return calls / elapsed
 
 
 def compare_in_processes(

@@ -9,22 +9,12 @@ settings its own users get (lamina's allocator tuning does not reach torch).
 """
 
 import sys
-import time
 
 import numpy as np
 import workloads
+from harness import run_window
 
 WARMUP_STEPS = 3
-
-
-def run_window(step, seconds):
-    calls, start = 0, time.perf_counter()
-    while True:
-        step()
-        calls += 1
-        elapsed = time.perf_counter() - start
-        if elapsed >= seconds:
-            return calls / elapsed
 
 
 def main(name, library, weights_path):

@@ -97,10 +97,13 @@ def build(name, library, seed=0, weights=None):
     return _step_fn(lib, model, opt, convert(x), convert(y), training), model
 
 
+def _numpy_weights(model):
+    return {key: value.numpy() for key, value in model.state_dict().items()}
+
+
 def initial_weights(name, seed=0):
     """lamina's initial weights for workload `name`, as NumPy arrays: what torch starts from."""
-    model = build(name, "lamina", seed)[1]
-    return {key: value.numpy() for key, value in model.state_dict().items()}
+    return _numpy_weights(build(name, "lamina", seed)[1])
 
 
 def make_workload(name, seed=0):
@@ -108,8 +111,7 @@ def make_workload(name, seed=0):
     ours, model = build(name, "lamina", seed)
     steps = {"lamina": ours}
     if torch_or_none() is not None:
-        weights = {key: value.numpy() for key, value in model.state_dict().items()}
-        steps["torch"] = build(name, "torch", seed, weights=weights)[0]
+        steps["torch"] = build(name, "torch", seed, weights=_numpy_weights(model))[0]
     return steps
 
 

@@ -22,9 +22,7 @@ class MatMul(Function):
             # NOTE: one GEMM over all rows, (B*T, k) @ (k, n); NumPy would run B small ones (measured 2-5x
             # slower for the (16, 64, 128) @ (128, 512) products of the char-GPT benchmark)
             return _product(ctx, x.reshape(-1, x.shape[-1]), y).reshape(x.shape[:-1] + (y.shape[1],))
-        if x.size * y.shape[-1] < _THREADED_PRODUCT_MIN:  # small products skip the call below (per-op overhead)
-            return x @ y
-        return ctx.device.backend.matmul(x, y)
+        return _product(ctx, x, y)
 
     @staticmethod
     def backward(ctx, grad_out):

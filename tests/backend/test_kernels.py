@@ -194,16 +194,20 @@ def test_softmax_gelu_and_cross_entropy_kernels_match_the_reference(dtype, shape
 @pytest.mark.parametrize("pool_busy", [False, True])
 @pytest.mark.parametrize("a_shape,b_shape", [((300, 200), (200, 300)), ((70, 90), (90, 40)), ((4, 60, 70), (70, 80))])
 def test_matmul_kernel_matches_the_reference(monkeypatch, dtype, pool_busy, a_shape, b_shape):
-    """Products go to BLAS as they are, or (while lamina's threads are busy) on one BLAS thread, split."""
+    """Through the backend: products go to BLAS as they are, or (while lamina's threads are busy) to the
+    compiled kernel, on one BLAS thread and split."""
+    from lamina.backend import cpu
     from lamina.backend.kernels import threads
 
     rng = np.random.default_rng(0)
     a, b = rng.standard_normal(a_shape).astype(dtype), rng.standard_normal(b_shape).astype(dtype)
     monkeypatch.setattr(compiled, "SPLIT_PRODUCT_MIN", 1_000_000)  # the first shape splits, the others not
     monkeypatch.setattr(threads, "BLAS_SPIN_SECONDS", 1e9 if pool_busy else 0.0)
-    close(compiled.matmul(a, b), reference.matmul(a, b), dtype)
-    b_transposed_view = np.ascontiguousarray(np.swapaxes(b, -1, -2)).swapaxes(-1, -2)  # as Linear passes W^T
-    close(compiled.matmul(a, b_transposed_view), reference.matmul(a, b), dtype)
+    monkeypatch.setattr(threads, "_last_split", 0.0)
+    with kernels.use("numba"):
+        close(cpu.backend.matmul(a, b), reference.matmul(a, b), dtype)
+        b_transposed_view = np.ascontiguousarray(np.swapaxes(b, -1, -2)).swapaxes(-1, -2)  # as Linear passes W^T
+        close(cpu.backend.matmul(a, b_transposed_view), reference.matmul(a, b), dtype)
 
 
 @pytest.fixture(params=kernels.available())

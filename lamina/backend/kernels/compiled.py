@@ -38,12 +38,11 @@ SPLIT_PRODUCT_MIN = 16_000_000
 
 
 def matmul(a, b):
-    """a @ b, keeping BLAS's own threads off the cores while lamina's kernel threads use them.
+    """a @ b on one BLAS thread per product, big ones split over lamina's threads.
 
-    Outside that (an MLP, a transformer), BLAS threads the product itself. See threads.py.
+    The backend calls this only while lamina's kernel threads are busy (NumpyBackend.matmul; outside
+    that, an MLP or a transformer, BLAS threads the product itself). See threads.py.
     """
-    if not threads.pool_recently_used():
-        return a @ b
     with threads.single_threaded_blas():
         rows = a.shape[0]
         if a.ndim != 2 or b.ndim != 2 or rows * a.shape[1] * b.shape[1] < SPLIT_PRODUCT_MIN or rows < 64:
