@@ -82,105 +82,237 @@ def _constants(like, *values):
 
 
 # --- convolution ---
+# Each convolution kernel runs `work(start, stop)` on one slice of the batch per core. Within a
+# slice, `chunk` samples at a time go into one "pixel-major" column buffer cols (C*kh*kw, m*Ho*Wo),
+# so each chunk is one wide matrix product instead of m narrow ones (LeNet's 5x5 layers: 100-784
+# pixels per sample, 6-16 channels); only the output-sized gradient or result is transposed.
+# The loops over the samples of a chunk are compiled too (`*_samples`): a Python loop costs a few
+# microseconds per sample and holds the GIL, which the other core's thread then waits for (measured,
+# old vs new code in alternating processes: LeNet 226-237 -> 258-260 steps/s, resnet20 14.7-16.6 ->
+# 16.6-19.2; LeNet's conv1 forward 387 -> 220 us, its weight gradient 298 -> 208).
 
 
 @jit
-def _im2col(x_padded, kh, kw, sh, sw, dh, dw, oh, ow, cols, offset):
-    """cols[(c, i, j), offset + (y, x)] = x_padded[c, y*sh + i*dh, x*sw + j*dw], one sample (C, Hp, Wp).
+def _load_sample(x, s, top, left, padded):
+    """padded[c, top + y, left + col] = x[s, c, y, col]; padded's zero border is never written."""
+    channels, height, width = x.shape[1], x.shape[2], x.shape[3]
+    for c in range(channels):
+        for y in range(height):
+            for col in range(width):
+                padded[c, top + y, left + col] = x[s, c, y, col]
 
-    The input is padded first (into a per-thread buffer whose border stays zero), so the loops
+
+@jit
+def _im2col_samples(x, first, m, top, left, padded, kh, kw, sh, sw, dh, dw, oh, ow, cols):
+    """cols[(c, i, j), q*P + (y, x)] = x_padded[first + q][c, y*sh + i*dh, x*sw + j*dw] for q < m.
+
+    Each sample is padded first (into a per-thread buffer whose border stays zero), so the loops
     have no bounds tests and the stride-1 copy vectorises: 2x faster than testing (measured).
+    Without padding the sample is read in place.
     """
-    channels = x_padded.shape[0]
-    for c in range(channels):
-        for i in range(kh):
-            for j in range(kw):
-                row = (c * kh + i) * kw + j
-                for y in range(oh):
-                    source = y * sh + i * dh
-                    start = offset + y * ow
-                    if sw == 1:
-                        for col in range(ow):
-                            cols[row, start + col] = x_padded[c, source, col + j * dw]
-                    else:
-                        for col in range(ow):
-                            cols[row, start + col] = x_padded[c, source, col * sw + j * dw]
+    channels, pixels = x.shape[1], oh * ow
+    unpadded = padded.shape[1] == x.shape[2] and padded.shape[2] == x.shape[3]
+    for q in range(m):
+        sample = x[first + q]
+        if not unpadded:
+            _load_sample(x, first + q, top, left, padded)
+            sample = padded
+        for c in range(channels):
+            for i in range(kh):
+                for j in range(kw):
+                    row = (c * kh + i) * kw + j
+                    for y in range(oh):
+                        source = y * sh + i * dh
+                        start = q * pixels + y * ow
+                        if sw == 1:
+                            for col in range(ow):
+                                cols[row, start + col] = sample[c, source, col + j * dw]
+                        else:
+                            for col in range(ow):
+                                cols[row, start + col] = sample[c, source, col * sw + j * dw]
 
 
 @jit
-def _col2im(cols, kh, kw, sh, sw, dh, dw, oh, ow, dx_padded, offset):
-    """The adjoint of _im2col: dx_padded[c, ...] += every cols entry that read it (one sample)."""
-    channels = dx_padded.shape[0]
-    for c in range(channels):
-        for i in range(kh):
-            for j in range(kw):
-                row = (c * kh + i) * kw + j
-                for y in range(oh):
-                    target = y * sh + i * dh
-                    start = offset + y * ow
-                    if sw == 1:
-                        for col in range(ow):
-                            dx_padded[c, target, col + j * dw] += cols[row, start + col]
-                    else:
-                        for col in range(ow):
-                            dx_padded[c, target, col * sw + j * dw] += cols[row, start + col]
+def _col2im_samples(cols, first, m, top, left, padded, kh, kw, sh, sw, dh, dw, oh, ow, dx):
+    """The adjoint of _im2col_samples: dx[first + q] = the sum of every cols entry that read each input."""
+    channels, height, width = dx.shape[1], dx.shape[2], dx.shape[3]
+    pixels = oh * ow
+    unpadded = padded.shape[1] == height and padded.shape[2] == width
+    for q in range(m):
+        target = dx[first + q] if unpadded else padded  # without padding, sum straight into dx
+        target[:] = 0
+        for c in range(channels):
+            for i in range(kh):
+                for j in range(kw):
+                    row = (c * kh + i) * kw + j
+                    for y in range(oh):
+                        source = y * sh + i * dh
+                        start = q * pixels + y * ow
+                        if sw == 1:
+                            for col in range(ow):
+                                target[c, source, col + j * dw] += cols[row, start + col]
+                        else:
+                            for col in range(ow):
+                                target[c, source, col * sw + j * dw] += cols[row, start + col]
+        if not unpadded:
+            for c in range(channels):
+                for y in range(height):
+                    for col in range(width):
+                        dx[first + q, c, y, col] = padded[c, top + y, left + col]
 
 
 @jit
-def _im2col_wide(x_flat, kh, kw, padded_width, length, cols, offset):
-    """Stride 1, dilation 1: cols[(c, i, j), offset + k] = x_flat[c, i * Wp + j + k] for k < oh * Wp.
+def _to_channel_major(rows, first, m, out):
+    """out[first + q, o, p] = rows[o, q*P + p]: a chunk's product regrouped by sample (out is (N, O, P))."""
+    out_channels, pixels = out.shape[1], out.shape[2]
+    for q in range(m):
+        for o in range(out_channels):
+            for p in range(pixels):
+                out[first + q, o, p] = rows[o, q * pixels + p]
 
-    The columns run over whole padded rows (Wp wide, not Wo): each row of cols is then one
-    contiguous copy, where exact columns are oh copies of Wo elements (5-10x faster for LeNet's
-    small images, measured). The Wp - Wo extra columns per row are cropped after the product.
-    """
-    channels = x_flat.shape[0]
-    for c in range(channels):
-        for i in range(kh):
-            for j in range(kw):
-                row = (c * kh + i) * kw + j
-                source = i * padded_width + j
-                cols[row, offset : offset + length] = x_flat[c, source : source + length]
+
+@jit
+def _gather_grads(grad, first, m, rows):
+    """rows[o, q*P + p] = grad[first + q, o, p]: the adjoint regrouping, for the gradients' products."""
+    out_channels, pixels = grad.shape[1], grad.shape[2]
+    for q in range(m):
+        for o in range(out_channels):
+            for p in range(pixels):
+                rows[o, q * pixels + p] = grad[first + q, o, p]
+
+
+# --- stride-1 convolutions on whole padded rows ---
+# With stride 1 the columns can run over whole padded rows (Wp wide, not Wo): each row of cols is
+# then one contiguous copy of the flat padded sample, where exact columns are oh copies of Wo
+# elements (5-10x faster for LeNet's small images, measured). The Wp - Wo extra columns per row
+# are cropped after the product (or are zero in a gradient). `flat` is a per-thread (C, Hp*Wp + kw)
+# buffer (room for the last row's overrun) and `padded` its (C, Hp, Wp) view.
+
+
+@jit
+def _im2col_wide_samples(x, first, m, top, left, padded, flat, kh, kw, length, cols):
+    """cols[(c, i, j), q*L + k] = flat_q[c, i*Wp + j + k] for k < L = oh * Wp, for the samples first..first+m."""
+    channels, padded_width = x.shape[1], padded.shape[2]
+    for q in range(m):
+        _load_sample(x, first + q, top, left, padded)
+        for c in range(channels):
+            for i in range(kh):
+                for j in range(kw):
+                    row = (c * kh + i) * kw + j
+                    source = i * padded_width + j
+                    for k in range(length):
+                        cols[row, q * length + k] = flat[c, source + k]
+
+
+@jit
+def _crop_wide_samples(wide, first, m, padded_width, out):
+    """out[first + q, o, y, x] = wide[o, q*L + y*Wp + x]: drop each row's Wp - Wo extra columns."""
+    out_channels, out_h, out_w = out.shape[1], out.shape[2], out.shape[3]
+    length = out_h * padded_width
+    for q in range(m):
+        for o in range(out_channels):
+            for y in range(out_h):
+                base = q * length + y * padded_width
+                for col in range(out_w):
+                    out[first + q, o, y, col] = wide[o, base + col]
+
+
+@jit
+def _widen_grads(grad, first, m, padded_width, wide):
+    """wide[o, q*L + y*Wp + x] = grad[first + q, o, y, x]; the extra columns are left as they are (zero)."""
+    out_channels, out_h, out_w = grad.shape[1], grad.shape[2], grad.shape[3]
+    length = out_h * padded_width
+    for q in range(m):
+        for o in range(out_channels):
+            for y in range(out_h):
+                base = q * length + y * padded_width
+                for col in range(out_w):
+                    wide[o, base + col] = grad[first + q, o, y, col]
 
 
 @jit_sum
-def _direct_wide(x_flat, w, padded_width, length, out_wide):
-    """out_wide[o, k] = sum over c, i, j of w[o, c, i, j] * x_flat[c, i*Wp + j + k]: no im2col at all.
+def _add_row_taps(row, source, w, o, c, i, length):
+    """row[k] += sum over j of w[o, c, i, j] * source[k + j], for k < length.
+
+    Three taps per pass over row (then two, then one): one load and store of row per three
+    multiply-adds instead of per one (LeNet's conv1 forward 1.6x faster, measured).
+    """
+    kw = w.shape[3]
+    j = 0
+    while j < kw:
+        if kw - j >= 3:
+            a0, a1, a2 = w[o, c, i, j], w[o, c, i, j + 1], w[o, c, i, j + 2]
+            for k in range(length):
+                row[k] += a0 * source[k + j] + a1 * source[k + j + 1] + a2 * source[k + j + 2]
+            j += 3
+        elif kw - j == 2:
+            a0, a1 = w[o, c, i, j], w[o, c, i, j + 1]
+            for k in range(length):
+                row[k] += a0 * source[k + j] + a1 * source[k + j + 1]
+            j += 2
+        else:
+            a0 = w[o, c, i, j]
+            for k in range(length):
+                row[k] += a0 * source[k + j]
+            j += 1
+
+
+@jit_sum
+def _direct_wide_samples(x, w, start, stop, top, left, padded, flat, wide, out):
+    """out[s, o] = sum over c, i, j of w[o, c, i, j] * x_padded[s, c, i:, j:], samples start..stop: no im2col.
 
     For layers with few input values per output (C*kh*kw <= 32, e.g. a first layer on 1-3 channels),
     shifted multiply-adds along whole padded rows beat im2col + GEMM (LeNet's conv1: 5.1 vs 10.8 us
     per sample; at C*kh*kw = 150 it lost, 20.6 vs 13.5 us: measured).
     """
     out_channels, channels, kh, kw = w.shape
-    for o in range(out_channels):
-        row = out_wide[o]
-        row[:] = 0
-        for c in range(channels):
-            for i in range(kh):
-                for j in range(kw):
-                    a = w[o, c, i, j]
-                    start = i * padded_width + j
-                    source = x_flat[c, start : start + length]
-                    for k in range(length):
-                        row[k] += a * source[k]
+    padded_width, out_h = padded.shape[2], out.shape[2]
+    length = out_h * padded_width
+    for s in range(start, stop):
+        _load_sample(x, s, top, left, padded)
+        for o in range(out_channels):
+            row = wide[o]
+            row[:] = 0
+            for c in range(channels):
+                for i in range(kh):
+                    source = flat[c, i * padded_width : i * padded_width + length + kw]
+                    _add_row_taps(row, source, w, o, c, i, length)
+        _crop_wide_samples(wide, s, 1, padded_width, out)
 
 
 @jit_sum
-def _direct_wide_weight_grad(x_flat, grad_wide, padded_width, length, dw):
-    """dw[o, c, i, j] += sum over k of grad_wide[o, k] * x_flat[c, i*Wp + j + k] (grad_wide is 0 off the image)."""
+def _direct_wide_weight_grad_samples(x, grad, start, stop, top, left, padded, flat, wide, dw):
+    """dw[o, c, i, j] += sum over samples and k of grad_wide[o, k] * flat[c, i*Wp + j + k] (three taps per pass)."""
     out_channels, channels, kh, kw = dw.shape
+    padded_width = padded.shape[2]
+    length = grad.shape[2] * padded_width
     (zero,) = _constants(dw, 0)
-    for o in range(out_channels):
-        g = grad_wide[o]
-        for c in range(channels):
-            for i in range(kh):
-                for j in range(kw):
-                    start = i * padded_width + j
-                    source = x_flat[c, start : start + length]
-                    total = zero  # float32 sums, as the GEMM of the im2col path
-                    for k in range(length):
-                        total += g[k] * source[k]
-                    dw[o, c, i, j] += total
+    for s in range(start, stop):
+        _load_sample(x, s, top, left, padded)
+        _widen_grads(grad, s, 1, padded_width, wide)
+        for o in range(out_channels):
+            g = wide[o]
+            for c in range(channels):
+                for i in range(kh):
+                    source = flat[c, i * padded_width : i * padded_width + length + kw]
+                    j = 0
+                    while j < kw:
+                        if kw - j >= 3:  # float32 sums, as the GEMM of the im2col path
+                            t0, t1, t2 = zero, zero, zero
+                            for k in range(length):
+                                t0 += g[k] * source[k + j]
+                                t1 += g[k] * source[k + j + 1]
+                                t2 += g[k] * source[k + j + 2]
+                            dw[o, c, i, j] += t0
+                            dw[o, c, i, j + 1] += t1
+                            dw[o, c, i, j + 2] += t2
+                            j += 3
+                        else:
+                            t0 = zero
+                            for k in range(length):
+                                t0 += g[k] * source[k + j]
+                            dw[o, c, i, j] += t0
+                            j += 1
 
 
 def _direct_usable(w_shape):
@@ -189,38 +321,27 @@ def _direct_usable(w_shape):
 
 
 class _WidePadder:
-    """A per-thread flat buffer (C, Hp*Wp + kw): one padded sample, and room for the last row's overrun."""
+    """Per-thread buffers of the stride-1 kernels: `flat` (C, Hp*Wp + kw) and its (C, Hp, Wp) view `padded`."""
 
     def __init__(self, sample_shape, padding, kernel_width, dtype):
         (top, bottom), (left, right) = padding
         channels, height, width = sample_shape
+        self.top, self.left = top, left
         self.padded_hw = (height + top + bottom, width + left + right)
         size = self.padded_hw[0] * self.padded_hw[1]
         self.flat = np.zeros((channels, size + kernel_width), dtype=dtype)
-        self.interior = self.flat[:, :size].reshape(channels, *self.padded_hw)[
-            :, top : top + height, left : left + width
-        ]
+        self.padded = self.flat[:, :size].reshape(channels, *self.padded_hw)
 
 
 def _wide_usable(stride, dilation):
     return tuple(stride) == (1, 1) and tuple(dilation) == (1, 1)
 
 
-class _Padder:
-    """A per-thread buffer holding one sample with its zero border; `load` copies a sample's interior in."""
-
-    def __init__(self, sample_shape, padding, dtype):
-        (top, bottom), (left, right) = padding
-        channels, height, width = sample_shape
-        self.buffer = np.zeros((channels, height + top + bottom, width + left + right), dtype=dtype)
-        self.interior = self.buffer[:, top : top + height, left : left + width]
-        self.padded = bool(top or bottom or left or right)
-
-    def load(self, sample):
-        if not self.padded:
-            return sample
-        self.interior[...] = sample
-        return self.buffer
+def _padded_buffer(sample_shape, padding, dtype):
+    """A per-thread (C, Hp, Wp) buffer for one sample with its zero border."""
+    (top, bottom), (left, right) = padding
+    channels, height, width = sample_shape
+    return np.zeros((channels, height + top + bottom, width + left + right), dtype=dtype)
 
 
 def _summed_over_batch_slices(work, n):
@@ -248,17 +369,6 @@ def _supported_conv(groups, *arrays):
     return groups == 1 and _floats(*arrays)
 
 
-# Each convolution kernel runs `work(start, stop)` on one slice of the batch per core. Within a
-# slice, `chunk` samples at a time go into one "pixel-major" column buffer cols (C*kh*kw, m*Ho*Wo),
-# so each chunk is one wide matrix product instead of m narrow ones (LeNet's 5x5 layers: 100-784
-# pixels per sample, 6-16 channels); only the output-sized gradient or result is transposed.
-
-
-def _to_channel_major(rows, m, pixels, out):
-    """out (m, O, P) = rows (O, m*P) regrouped by sample."""
-    out[...] = rows.reshape(rows.shape[0], m, pixels).transpose(1, 0, 2)
-
-
 def conv2d_forward(x, w, stride, padding, dilation, groups):
     if not _supported_conv(groups, x, w):
         return reference.conv2d_forward(x, w, stride, padding, dilation, groups)
@@ -273,32 +383,21 @@ def conv2d_forward(x, w, stride, padding, dilation, groups):
     out = np.empty((n, out_channels, pixels), dtype=x.dtype)
     geometry = _geometry(w.shape, stride, dilation, out_hw)
     chunk = _conv_plan(x.shape, w.shape, out_hw, x.itemsize)
+    (top, _), (left, _) = padding
 
     def work(start, stop):
         cols = np.empty((w2.shape[1], chunk * pixels), dtype=x.dtype)
         result = np.empty((out_channels, chunk * pixels), dtype=x.dtype)
-        padder = _Padder(x.shape[1:], padding, x.dtype)
+        padded = _padded_buffer(x.shape[1:], padding, x.dtype)
         for first in range(start, stop, chunk):
             m = min(chunk, stop - first)
-            for q in range(m):
-                _im2col(padder.load(x[first + q]), *geometry, cols, q * pixels)
-            if m == 1:
-                np.matmul(w2, cols[:, :pixels], out=out[first])
-            else:
-                np.matmul(w2, cols[:, : m * pixels], out=result[:, : m * pixels])  # (O, K) @ (K, m*P)
-                _to_channel_major(result[:, : m * pixels], m, pixels, out[first : first + m])
+            _im2col_samples(x, first, m, top, left, padded, *geometry, cols)
+            np.matmul(w2, cols[:, : m * pixels], out=result[:, : m * pixels])  # (O, K) @ (K, m*P)
+            _to_channel_major(result, first, m, out)
 
     with threads.single_threaded_blas():
         threads.run_split(work, n)
     return out.reshape(n, out_channels, *out_hw)
-
-
-def _gather_grads(grad, first, m, buffer):
-    """grad[first:first+m] (m, O, P) as one (O, m*P) matrix, written into buffer."""
-    out_channels, pixels = grad.shape[1], grad.shape[2]
-    rows = buffer[:, : m * pixels]
-    rows.reshape(out_channels, m, pixels)[...] = grad[first : first + m].transpose(1, 0, 2)
-    return rows
 
 
 def conv2d_weight_grad(x, grad, weight_shape, stride, padding, dilation, groups):
@@ -315,19 +414,19 @@ def conv2d_weight_grad(x, grad, weight_shape, stride, padding, dilation, groups)
     grad = grad.reshape(n, out_channels, pixels)
     geometry = _geometry(weight_shape, stride, dilation, out_hw)
     chunk = _conv_plan(x.shape, weight_shape, out_hw, x.itemsize)
+    (top, _), (left, _) = padding
 
     def work(start, stop):
         cols = np.empty((rows, chunk * pixels), dtype=x.dtype)
         grads = np.empty((out_channels, chunk * pixels), dtype=x.dtype)
         total = np.zeros((out_channels, rows), dtype=x.dtype)
         partial = np.empty((out_channels, rows), dtype=x.dtype)
-        padder = _Padder(x.shape[1:], padding, x.dtype)
+        padded = _padded_buffer(x.shape[1:], padding, x.dtype)
         for first in range(start, stop, chunk):
             m = min(chunk, stop - first)
-            for q in range(m):
-                _im2col(padder.load(x[first + q]), *geometry, cols, q * pixels)
-            g = grad[first] if m == 1 else _gather_grads(grad, first, m, grads)
-            np.matmul(g, cols[:, : m * pixels].T, out=partial)  # (O, m*P) @ (m*P, K)
+            _im2col_samples(x, first, m, top, left, padded, *geometry, cols)
+            _gather_grads(grad, first, m, grads)
+            np.matmul(grads[:, : m * pixels], cols[:, : m * pixels].T, out=partial)  # (O, m*P) @ (m*P, K)
             total += partial
         return total
 
@@ -349,28 +448,21 @@ def conv2d_input_grad(grad, w, input_shape, stride, padding, dilation, groups):
     dx = np.empty(input_shape, dtype=grad.dtype)
     geometry = _geometry(w.shape, stride, dilation, out_hw)
     chunk = _conv_plan(input_shape, w.shape, out_hw, grad.itemsize)
+    (top, _), (left, _) = padding
 
     def work(start, stop):
         cols = np.empty((w2t.shape[0], chunk * pixels), dtype=grad.dtype)
         grads = np.empty((out_channels, chunk * pixels), dtype=grad.dtype)
-        padder = _Padder(input_shape[1:], padding, grad.dtype)
+        padded = _padded_buffer(input_shape[1:], padding, grad.dtype)
         for first in range(start, stop, chunk):
             m = min(chunk, stop - first)
-            g = grad[first] if m == 1 else _gather_grads(grad, first, m, grads)
-            np.matmul(w2t, g, out=cols[:, : m * pixels])  # (K, O) @ (O, m*P)
-            for q in range(m):
-                target = padder.buffer if padder.padded else dx[first + q]
-                target[...] = 0
-                _col2im(cols, *geometry, target, q * pixels)
-                if padder.padded:
-                    dx[first + q] = padder.interior
+            _gather_grads(grad, first, m, grads)
+            np.matmul(w2t, grads[:, : m * pixels], out=cols[:, : m * pixels])  # (K, O) @ (O, m*P)
+            _col2im_samples(cols, first, m, top, left, padded, *geometry, dx)
 
     with threads.single_threaded_blas():
         threads.run_split(work, n)
     return dx
-
-
-# --- stride-1 convolutions on whole padded rows (see _im2col_wide) ---
 
 
 def _wide_plan(n, rows, out_h, padded_width, itemsize):
@@ -384,27 +476,21 @@ def _conv_forward_wide(x, w2, padding, w_shape, out_hw):
     out = np.empty((n, out_channels, out_h, out_w), dtype=x.dtype)
 
     def work(start, stop):
-        padder = _WidePadder(x.shape[1:], padding, kw, x.dtype)
-        padded_width = padder.padded_hw[1]
+        buffers = _WidePadder(x.shape[1:], padding, kw, x.dtype)
+        top, left, padded_width = buffers.top, buffers.left, buffers.padded_hw[1]
         length, chunk = _wide_plan(n, rows, out_h, padded_width, x.itemsize)
         if _direct_usable(w_shape):
             w4 = np.ascontiguousarray(w2.reshape(w_shape))
-            result = np.empty((out_channels, length), dtype=x.dtype)
-            for sample in range(start, stop):
-                padder.interior[...] = x[sample]
-                _direct_wide(padder.flat, w4, padded_width, length, result)
-                out[sample] = result.reshape(out_channels, out_h, padded_width)[:, :, :out_w]
+            wide = np.empty((out_channels, length), dtype=x.dtype)
+            _direct_wide_samples(x, w4, start, stop, top, left, buffers.padded, buffers.flat, wide, out)
             return
         cols = np.empty((rows, chunk * length), dtype=x.dtype)
         result = np.empty((out_channels, chunk * length), dtype=x.dtype)
         for first in range(start, stop, chunk):
             m = min(chunk, stop - first)
-            for q in range(m):
-                padder.interior[...] = x[first + q]
-                _im2col_wide(padder.flat, kh, kw, padded_width, length, cols, q * length)
+            _im2col_wide_samples(x, first, m, top, left, buffers.padded, buffers.flat, kh, kw, length, cols)
             np.matmul(w2, cols[:, : m * length], out=result[:, : m * length])  # (O, K) @ (K, m*oh*Wp)
-            wide = result[:, : m * length].reshape(out_channels, m, out_h, padded_width)
-            out[first : first + m] = wide[:, :, :, :out_w].transpose(1, 0, 2, 3)
+            _crop_wide_samples(result, first, m, padded_width, out)
 
     with threads.single_threaded_blas():
         threads.run_split(work, n)
@@ -412,33 +498,27 @@ def _conv_forward_wide(x, w2, padding, w_shape, out_hw):
 
 
 def _conv_weight_grad_wide(x, grad, padding, weight_shape):
-    n, out_channels, out_h, out_w = grad.shape
+    n, out_channels, out_h, _ = grad.shape
     kh, kw = weight_shape[2], weight_shape[3]
     rows = weight_shape[1] * kh * kw
 
     def work(start, stop):
-        padder = _WidePadder(x.shape[1:], padding, kw, x.dtype)
-        padded_width = padder.padded_hw[1]
+        buffers = _WidePadder(x.shape[1:], padding, kw, x.dtype)
+        top, left, padded_width = buffers.top, buffers.left, buffers.padded_hw[1]
         length, chunk = _wide_plan(n, rows, out_h, padded_width, x.itemsize)
+        if _direct_usable(weight_shape):
+            total = np.zeros(weight_shape, dtype=x.dtype)
+            wide = np.zeros((out_channels, length), dtype=x.dtype)  # the extra columns stay 0
+            _direct_wide_weight_grad_samples(x, grad, start, stop, top, left, buffers.padded, buffers.flat, wide, total)
+            return total.reshape(out_channels, rows)
         cols = np.empty((rows, chunk * length), dtype=x.dtype)
         grads = np.zeros((out_channels, chunk * length), dtype=x.dtype)  # the extra columns stay 0
         total = np.zeros((out_channels, rows), dtype=x.dtype)
         partial = np.empty_like(total)
-        if _direct_usable(weight_shape):
-            total4 = total.reshape(weight_shape)
-            wide = grads[:, :length].reshape(out_channels, out_h, padded_width)
-            for sample in range(start, stop):
-                padder.interior[...] = x[sample]
-                wide[:, :, :out_w] = grad[sample]
-                _direct_wide_weight_grad(padder.flat, grads, padded_width, length, total4)
-            return total
         for first in range(start, stop, chunk):
             m = min(chunk, stop - first)
-            for q in range(m):
-                padder.interior[...] = x[first + q]
-                _im2col_wide(padder.flat, kh, kw, padded_width, length, cols, q * length)
-            wide = grads[:, : m * length].reshape(out_channels, m, out_h, padded_width)
-            wide[:, :, :, :out_w] = grad[first : first + m].transpose(1, 0, 2, 3)
+            _im2col_wide_samples(x, first, m, top, left, buffers.padded, buffers.flat, kh, kw, length, cols)
+            _widen_grads(grad, first, m, padded_width, grads)
             np.matmul(grads[:, : m * length], cols[:, : m * length].T, out=partial)
             total += partial
         return total
@@ -592,6 +672,29 @@ def _winograd_output_grad(dy_padded, tiles_h, tiles_w, column, dm):
                     dm[a * 6 + 5, o, t] = z3
 
 
+@jit
+def _winograd_input_samples(x, first, count, top, left, padded, tiles_h, tiles_w, v):
+    """_winograd_input for the samples first..first+count, each padded into `padded` first."""
+    for q in range(count):
+        _load_sample(x, first + q, top, left, padded)
+        _winograd_input(padded, tiles_h, tiles_w, q * tiles_h * tiles_w, v)
+
+
+@jit
+def _winograd_output_samples(m, first, count, tiles_h, tiles_w, out):
+    """_winograd_output for the samples first..first+count of out (N, O, Ho, Wo)."""
+    for q in range(count):
+        _winograd_output(m, tiles_h, tiles_w, q * tiles_h * tiles_w, out[first + q])
+
+
+@jit
+def _winograd_output_grad_samples(grad, first, count, grad_padded, tiles_h, tiles_w, dm):
+    """_winograd_output_grad for the samples first..first+count of grad, each copied into zero-bordered grad_padded."""
+    for q in range(count):
+        _load_sample(grad, first + q, 0, 0, grad_padded)
+        _winograd_output_grad(grad_padded, tiles_h, tiles_w, q * tiles_h * tiles_w, dm)
+
+
 @jit_sum
 def _winograd_filter_grad(du, dw):
     """dw[o, c] = G^T du[:, o, c] G (6x6 -> 3x3): the adjoint of _winograd_filter."""
@@ -625,20 +728,15 @@ def _winograd_weight_grad(x, grad, padding):
 
     def work(start, stop):
         padded = np.zeros((channels, 4 * tiles_h + 2, 4 * tiles_w + 2), dtype=x.dtype)
-        interior = padded[:, top : top + height, left : left + width]
         grad_padded = np.zeros((out_channels, 4 * tiles_h, 4 * tiles_w), dtype=x.dtype)  # zeros past dy's edges
-        grad_interior = grad_padded[:, :out_h, :out_w]
         v = _staggered(channels, chunk * per_sample, x.dtype)
         dm = _staggered(out_channels, chunk * per_sample, x.dtype)
         total = np.zeros((36, out_channels, channels), dtype=x.dtype)
         partial = np.empty_like(total)
         for first in range(start, stop, chunk):
             count = min(chunk, stop - first)
-            for q in range(count):
-                interior[...] = x[first + q]
-                _winograd_input(padded, tiles_h, tiles_w, q * per_sample, v)
-                grad_interior[...] = grad[first + q]
-                _winograd_output_grad(grad_padded, tiles_h, tiles_w, q * per_sample, dm)
+            _winograd_input_samples(x, first, count, top, left, padded, tiles_h, tiles_w, v)
+            _winograd_output_grad_samples(grad, first, count, grad_padded, tiles_h, tiles_w, dm)
             columns = count * per_sample
             # (36, O, T) @ (36, T, C): every tile's contribution to the 36 transformed kernels
             np.matmul(dm[:, :, :columns], v[:, :, :columns].transpose(0, 2, 1), out=partial)
@@ -691,18 +789,14 @@ def _winograd_conv(x, w, padding):
 
     def work(start, stop):
         padded = np.zeros((channels, 4 * tiles_h + 2, 4 * tiles_w + 2), dtype=x.dtype)
-        interior = padded[:, top : top + height, left : left + width]
         v = _staggered(channels, chunk * per_sample, x.dtype)
         m = _staggered(out_channels, chunk * per_sample, x.dtype)
         for first in range(start, stop, chunk):
             count = min(chunk, stop - first)
-            for q in range(count):
-                interior[...] = x[first + q]
-                _winograd_input(padded, tiles_h, tiles_w, q * per_sample, v)
+            _winograd_input_samples(x, first, count, top, left, padded, tiles_h, tiles_w, v)
             columns = count * per_sample
             np.matmul(u, v[:, :, :columns], out=m[:, :, :columns])  # (36, O, C) @ (36, C, T)
-            for q in range(count):
-                _winograd_output(m, tiles_h, tiles_w, q * per_sample, out[first + q])
+            _winograd_output_samples(m, first, count, tiles_h, tiles_w, out)
 
     with threads.single_threaded_blas():
         threads.run_split(work, n)
