@@ -48,6 +48,9 @@ CONVS = [  # (N, C, H, W), (O, kh, kw), stride, ((top, bottom), (left, right)), 
     ((5, 6, 6, 6), (7, 1, 1), (2, 2), ((0, 0), (0, 0)), (1, 1)),
     ((70, 1, 5, 5), (2, 3, 3), (1, 1), ((0, 0), (0, 0)), (1, 1)),  # many samples per im2col slice
     ((3, 1, 12, 11), (6, 5, 5), (1, 1), ((2, 2), (2, 2)), (1, 1)),  # direct (few inputs per output)
+    ((2, 5, 9, 10), (3, 2, 4), (1, 1), ((1, 0), (2, 1)), (1, 1)),  # whole rows, even kernel widths
+    ((2, 7, 6, 9), (4, 3, 2), (1, 1), ((0, 0), (1, 0)), (1, 1)),
+    ((3, 4, 8, 8), (20, 5, 5), (1, 1), ((2, 2), (2, 2)), (1, 1)),  # direct weight gradient, im2col forward
     ((3, 16, 9, 7), (16, 3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1)),  # Winograd F(4,3): 3x3, stride 1, >= 16 channels
     ((2, 32, 8, 8), (16, 3, 3), (1, 1), ((0, 0), (0, 0)), (1, 1)),  # Winograd, no padding
     ((2, 16, 11, 13), (32, 3, 3), (1, 1), ((2, 1), (0, 2)), (1, 1)),  # Winograd, uneven padding, partial tiles
