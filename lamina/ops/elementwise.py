@@ -26,33 +26,35 @@ def sum_to(grad: Tensor, shape) -> Tensor:
     return SumTo.apply(grad, shape=tuple(shape))
 
 
+# The input shapes a backward needs come from the node's input_meta, which the graph records anyway:
+# saving them in forward cost ~0.2 us per call, also when no graph is recorded (measured on 4x4).
+
+
 class Add(Function):
-    __slots__ = ("shapes",)
+    __slots__ = ()
     derivative = "dz/dx = 1, dz/dy = 1 (summed over broadcast dims)"
 
     @staticmethod
     def forward(ctx, x, y):  # x: (*a), y: (*b) -> broadcast(a, b)
-        ctx.shapes = (x.shape, y.shape)
         return x + y
 
     @staticmethod
     def backward(ctx, grad_out):
-        shape_x, shape_y = ctx.shapes
+        (shape_x, _), (shape_y, _) = ctx.input_meta
         return sum_to(grad_out, shape_x), sum_to(grad_out, shape_y)
 
 
 class Sub(Function):
-    __slots__ = ("shapes",)
+    __slots__ = ()
     derivative = "dz/dx = 1, dz/dy = -1"
 
     @staticmethod
     def forward(ctx, x, y):
-        ctx.shapes = (x.shape, y.shape)
         return x - y
 
     @staticmethod
     def backward(ctx, grad_out):
-        shape_x, shape_y = ctx.shapes
+        (shape_x, _), (shape_y, _) = ctx.input_meta
         grad_y = sum_to(-grad_out, shape_y) if ctx.needs_input_grad[1] else None
         return sum_to(grad_out, shape_x), grad_y
 
@@ -357,22 +359,22 @@ class Clamp(Function):
 class Where(Function):
     """z = x where condition else y; the condition gets no gradient."""
 
-    __slots__ = ("shapes",)
+    __slots__ = ()
 
     derivative = "dz/dx = condition, dz/dy = not condition"
 
     @staticmethod
     def forward(ctx, condition, x, y):
         ctx.save_for_backward(condition)
-        ctx.shapes = (x.shape, y.shape)
         return ctx.xp.where(condition, x, y)
 
     @staticmethod
     def backward(ctx, grad_out):
         (condition,) = ctx.saved
         zero = grad_out.new_zeros(())
-        grad_x = sum_to(where(condition, grad_out, zero), ctx.shapes[0]) if ctx.needs_input_grad[1] else None
-        grad_y = sum_to(where(condition, zero, grad_out), ctx.shapes[1]) if ctx.needs_input_grad[2] else None
+        (shape_x, _), (shape_y, _) = ctx.input_meta[1:]
+        grad_x = sum_to(where(condition, grad_out, zero), shape_x) if ctx.needs_input_grad[1] else None
+        grad_y = sum_to(where(condition, zero, grad_out), shape_y) if ctx.needs_input_grad[2] else None
         return None, grad_x, grad_y
 
 
@@ -468,10 +470,12 @@ def _operands(op: str, a, b):
     stays float32; int64 * 0.5 becomes float32); tensors of different dtypes are
     promoted by PyTorch's rule through a differentiable cast.
     """
-    if type(a) is Tensor and type(b) is Tensor and a.data.dtype == b.data.dtype:  # the common case, fast
-        if a.data.shape != b.data.shape and not _broadcastable(a.data.shape, b.data.shape):
-            broadcast_shape(op, a.data.shape, b.data.shape)  # raises the ShapeError
-        return a, b
+    if type(a) is Tensor and type(b) is Tensor:  # the common case, fast (NumPy's builtin dtypes are singletons)
+        array_a, array_b = a.data, b.data
+        if array_a.dtype is array_b.dtype or array_a.dtype == array_b.dtype:
+            if array_a.shape != array_b.shape and not _broadcastable(array_a.shape, array_b.shape):
+                broadcast_shape(op, array_a.shape, array_b.shape)  # raises the ShapeError
+            return a, b
     # a float tensor and a Python float or int: the scalar takes the tensor's dtype (fast path of the rule below)
     if type(a) is Tensor and (type(b) is float or type(b) is int) and a.data.dtype.kind == "f":
         return a, Tensor._make(a.device.backend.asarray(b, a.data.dtype), a.device)
@@ -506,15 +510,18 @@ def _binary(function, op: str, a, b):
 
 
 def add(a, b):
-    return _binary(Add, "add", a, b)
+    a, b = _operands("add", a, b)  # written out, not through _binary: the most frequent ops, one call less
+    return Add.apply(a, b)
 
 
 def sub(a, b):
-    return _binary(Sub, "sub", a, b)
+    a, b = _operands("sub", a, b)
+    return Sub.apply(a, b)
 
 
 def mul(a, b):
-    return _binary(Mul, "mul", a, b)
+    a, b = _operands("mul", a, b)
+    return Mul.apply(a, b)
 
 
 def div(a, b):
