@@ -176,6 +176,7 @@ def test_softmax_gelu_and_cross_entropy_kernels_match_the_reference(dtype, shape
     y, tanh = reference.gelu_tanh(finite)
     close(compiled.gelu_tanh(finite), (y, tanh), dtype)
     relu = np.maximum(finite, 0)
+    close(compiled.relu(finite), relu, dtype)
     close(compiled.relu_backward(grad, relu), reference.relu_backward(grad, relu), dtype)
     close(compiled.gelu_tanh_backward(grad, finite, tanh), reference.gelu_tanh_backward(grad, finite, tanh), dtype)
     target = rng.integers(0, shape[1], shape[0])
@@ -188,6 +189,15 @@ def test_softmax_gelu_and_cross_entropy_kernels_match_the_reference(dtype, shape
         reference.cross_entropy_backward(grad_losses, finite, target, -100, lse),
         dtype,
     )
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_relu_kernel_keeps_nan_and_zeroes_negative_zero_on_large_inputs(dtype):
+    x = np.random.default_rng(5).standard_normal(3 * compiled.RELU_MIN_ELEMENTS).astype(dtype)
+    x[[7, 8, 9]] = np.nan, -0.0, -np.inf
+    y = compiled.relu(x[::-1])  # a reversed view: made contiguous first
+    np.testing.assert_array_equal(y, reference.relu(x[::-1]))
+    assert y.dtype == x.dtype and not np.signbit(y).any()
 
 
 # --- the fused primitives, with each kernel set: gradcheck in float64, and torch where installed ---

@@ -1429,10 +1429,33 @@ def cross_entropy_backward(grad_losses, logits, target, ignore_index, lse):
 # --- ReLU's backward: one pass instead of compare, cast and multiply ---
 
 
+# NumPy's maximum against a scalar is not vectorised in this build: np.maximum(x, 0) over 0.5M float32
+# took 157 us where this loop takes 37 (and maximum against an array of zeros 50), measured.
+RELU_MIN_ELEMENTS = 4096  # below this the call costs more than the loop saves: NumPy's maximum
+
+
+@jit
+def _relu_slice(x, out, start, stop):
+    (zero,) = _constants(x, 0)
+    for k in range(start, stop):
+        v = x[k]
+        out[k] = v if (v > zero or v != v) else zero  # NaN stays NaN
+
+
+def relu(x):
+    if not _floats(x) or x.size < RELU_MIN_ELEMENTS:
+        return reference.relu(x)
+    flat = np.ascontiguousarray(x).reshape(-1)
+    out = np.empty_like(flat)
+    threads.run_split(lambda a, b: _relu_slice(flat, out, a, b), flat.size, parallel=threads.worth_splitting(flat.size))
+    return out.reshape(x.shape)
+
+
 @jit
 def _relu_backward(grad, z, out):
+    (zero,) = _constants(grad, 0)
     for k in range(z.size):
-        out[k] = grad[k] if z[k] > 0 else 0.0
+        out[k] = grad[k] if z[k] > zero else zero
 
 
 def relu_backward(grad, z):

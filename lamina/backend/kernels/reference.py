@@ -193,6 +193,11 @@ def layer_norm_backward(grad, x, weight, mean, invstd):
 # --- activations and softmax ---
 
 
+def relu(x):
+    """max(x, 0) elementwise; NaN stays NaN (as PyTorch)."""
+    return np.maximum(x, 0)
+
+
 def relu_backward(grad, z):
     """grad where the ReLU's output z is positive, else 0 (NOTE: 0 at x = 0, as PyTorch)."""
     return np.where(z > 0, grad, grad.dtype.type(0))
