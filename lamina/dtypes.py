@@ -55,6 +55,11 @@ def from_numpy_dtype(numpy_dtype) -> DType:
     try:
         return _BY_NUMPY[numpy_dtype]
     except KeyError:
+        if isinstance(numpy_dtype, DType):  # a Tensor where its .data array belongs: `p.data = tensor`
+            raise DTypeError(
+                "lamina: a tensor's .data holds a Tensor, not an array (was it set with `p.data = other`?). "
+                "Assign the array: `p.data = other.data`, or copy in place: `p.data[...] = other.data`."
+            ) from None
         supported = ", ".join(d.name for d in ALL)
         raise DTypeError(
             f"lamina: arrays of dtype {numpy_dtype} are not supported; supported dtypes: {supported}. "

@@ -132,3 +132,10 @@ def test_dtypes_module():
     assert lamina.dtypes.to_dtype("double") is lamina.float64 and lamina.dtypes.to_dtype(float) is lamina.float32
     with pytest.raises(lamina.DTypeError, match="not a dtype"):
         lamina.dtypes.to_dtype("floaty")
+
+
+def test_a_tensor_assigned_to_data_is_named_in_the_error():
+    parameter = lamina.nn.Linear(2, 2).weight
+    parameter.data = lamina.randn(2, 2)  # PyTorch's idiom; lamina's .data is the array itself
+    with pytest.raises(lamina.DTypeError, match=r"\.data holds a Tensor.*p\.data = other\.data"):
+        parameter + 1
