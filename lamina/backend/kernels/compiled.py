@@ -258,7 +258,7 @@ def _col2im_wide_samples(cols, first, m, top, left, padded, flat, kh, kw, length
         for c in range(channels):
             for i in range(kh):
                 j = 0
-                while j < kw:  # three taps per pass over the row where there are three (as _add_row_taps)
+                while j < kw:  # three taps per pass over the row where there are three
                     row = (c * kh + i) * kw + j
                     target = flat[c, i * padded_width + j :]
                     a = cols[row, q * length : (q + 1) * length]
@@ -281,52 +281,55 @@ def _col2im_wide_samples(cols, first, m, top, left, padded, flat, kh, kw, length
 
 
 @jit_sum
-def _add_row_taps(row, source, w, o, c, i, length):
-    """row[k] += sum over j of w[o, c, i, j] * source[k + j], for k < length.
-
-    Three taps per pass over row (then two, then one): one load and store of row per three
-    multiply-adds instead of per one (LeNet's conv1 forward 1.6x faster, measured).
-    """
-    kw = w.shape[3]
-    j = 0
-    while j < kw:
-        if kw - j >= 3:
-            a0, a1, a2 = w[o, c, i, j], w[o, c, i, j + 1], w[o, c, i, j + 2]
-            for k in range(length):
-                row[k] += a0 * source[k + j] + a1 * source[k + j + 1] + a2 * source[k + j + 2]
-            j += 3
-        elif kw - j == 2:
-            a0, a1 = w[o, c, i, j], w[o, c, i, j + 1]
-            for k in range(length):
-                row[k] += a0 * source[k + j] + a1 * source[k + j + 1]
-            j += 2
-        else:
-            a0 = w[o, c, i, j]
-            for k in range(length):
-                row[k] += a0 * source[k + j]
-            j += 1
-
-
-@jit_sum
 def _direct_wide_samples(x, w, start, stop, top, left, padded, flat, wide, out):
     """out[s, o] = sum over c, i, j of w[o, c, i, j] * x_padded[s, c, i:, j:], samples start..stop: no im2col.
 
-    For layers with few input values per output (C*kh*kw <= 32, e.g. a first layer on 1-3 channels),
-    shifted multiply-adds along whole padded rows beat im2col + GEMM (LeNet's conv1: 5.1 vs 10.8 us
-    per sample; at C*kh*kw = 150 it lost, 20.6 vs 13.5 us: measured).
+    Shifted multiply-adds along whole padded rows, two output channels and up to five kernel taps per pass
+    (then three, then one): each load of the input row serves ten multiply-adds, and each output row is
+    read and written once per five. Written out in one function, as the weight gradient below (LeNet's
+    conv2: 15.9 -> 6.6 us per sample on one core against one channel and three taps per pass).
     """
     out_channels, channels, kh, kw = w.shape
     padded_width, out_h = padded.shape[2], out.shape[2]
     length = out_h * padded_width
     for s in range(start, stop):
         _load_sample(x, s, top, left, padded)
-        for o in range(out_channels):
-            row = wide[o]
+        for o in range(0, out_channels, 2):
+            p = o + 1 if o + 1 < out_channels else o  # an odd last channel is computed again into wide's spare row
+            row, nxt = wide[o], wide[o + 1]
             row[:] = 0
+            nxt[:] = 0
             for c in range(channels):
                 for i in range(kh):
                     source = flat[c, i * padded_width : i * padded_width + length + kw]
-                    _add_row_taps(row, source, w, o, c, i, length)
+                    j = 0
+                    while j < kw:
+                        if kw - j >= 5:
+                            a0, a1, a2 = w[o, c, i, j], w[o, c, i, j + 1], w[o, c, i, j + 2]
+                            a3, a4 = w[o, c, i, j + 3], w[o, c, i, j + 4]
+                            b0, b1, b2 = w[p, c, i, j], w[p, c, i, j + 1], w[p, c, i, j + 2]
+                            b3, b4 = w[p, c, i, j + 3], w[p, c, i, j + 4]
+                            for k in range(length):
+                                s0, s1, s2 = source[k + j], source[k + j + 1], source[k + j + 2]
+                                s3, s4 = source[k + j + 3], source[k + j + 4]
+                                row[k] += a0 * s0 + a1 * s1 + a2 * s2 + a3 * s3 + a4 * s4
+                                nxt[k] += b0 * s0 + b1 * s1 + b2 * s2 + b3 * s3 + b4 * s4
+                            j += 5
+                        elif kw - j >= 3:
+                            a0, a1, a2 = w[o, c, i, j], w[o, c, i, j + 1], w[o, c, i, j + 2]
+                            b0, b1, b2 = w[p, c, i, j], w[p, c, i, j + 1], w[p, c, i, j + 2]
+                            for k in range(length):
+                                s0, s1, s2 = source[k + j], source[k + j + 1], source[k + j + 2]
+                                row[k] += a0 * s0 + a1 * s1 + a2 * s2
+                                nxt[k] += b0 * s0 + b1 * s1 + b2 * s2
+                            j += 3
+                        else:
+                            a0, b0 = w[o, c, i, j], w[p, c, i, j]
+                            for k in range(length):
+                                s0 = source[k + j]
+                                row[k] += a0 * s0
+                                nxt[k] += b0 * s0
+                            j += 1
         _crop_wide_samples(wide, s, 1, padded_width, out)
 
 
@@ -435,8 +438,13 @@ def _direct_wide_weight_grad_samples(x, grad, start, stop, top, left, padded, fl
 
 
 def _direct_usable(w_shape):
+    """Whether the direct forward beats im2col + GEMM. Measured, us per batch, direct vs GEMM: 5x5 at 1->6
+    (LeNet's conv1) 139-147 vs 268-342, 6->16 (conv2) 276-280 vs 358-361 (at batch 256: 917-932 vs
+    1149-1170), 3->16 at 32x32 330 vs 614; 3x3 at 8->8 219 vs 426-438, 12->24 326 vs 332 (a tie); it
+    lost at 16->32 (1030 vs 880), 32->64 (1931-1947 vs 1484-1496) and on 1x1 kernels (64: 960 vs 466).
+    Layers with few inputs per output (C*kh*kw <= 32) of any kernel width stay direct, as measured before."""
     rows = w_shape[1] * w_shape[2] * w_shape[3]
-    return rows <= 32 and rows * w_shape[0] <= 512
+    return (w_shape[3] >= 3 and w_shape[0] <= 24) or (rows <= 32 and rows * w_shape[0] <= 512)
 
 
 def _direct_weight_grad_usable(w_shape):
@@ -611,7 +619,7 @@ def _conv_forward_wide(x, w2, padding, w_shape, out_hw):
         length, chunk = _wide_plan(n, rows, out_h, padded_width, x.itemsize)
         if _direct_usable(w_shape):
             w4 = np.ascontiguousarray(w2.reshape(w_shape))
-            wide = np.empty((out_channels, length), dtype=x.dtype)
+            wide = np.empty((out_channels + 1, length), dtype=x.dtype)  # a spare row (see _direct_wide_samples)
             _direct_wide_samples(x, w4, start, stop, top, left, buffers.padded, buffers.flat, wide, out)
             return
         cols = np.empty((rows, chunk * length), dtype=x.dtype)
