@@ -288,6 +288,7 @@ def _direct_wide_samples(x, w, start, stop, top, left, padded, flat, wide, out):
     (then three, then one): each load of the input row serves ten multiply-adds, and each output row is
     read and written once per five. Written out in one function, as the weight gradient below (LeNet's
     conv2: 15.9 -> 6.6 us per sample on one core against one channel and three taps per pass).
+    w and wide have an even number of channels: an odd count gets a spare one of zero weights (not cropped).
     """
     out_channels, channels, kh, kw = w.shape
     padded_width, out_h = padded.shape[2], out.shape[2]
@@ -295,8 +296,8 @@ def _direct_wide_samples(x, w, start, stop, top, left, padded, flat, wide, out):
     for s in range(start, stop):
         _load_sample(x, s, top, left, padded)
         for o in range(0, out_channels, 2):
-            p = o + 1 if o + 1 < out_channels else o  # an odd last channel is computed again into wide's spare row
-            row, nxt = wide[o], wide[o + 1]
+            p = o + 1
+            row, nxt = wide[o], wide[p]
             row[:] = 0
             nxt[:] = 0
             for c in range(channels):
@@ -341,6 +342,7 @@ def _direct_wide_weight_grad_samples(x, grad, start, stop, top, left, padded, fl
     of the input row serves ten multiply-adds, and the sums stay in registers (float32, as the GEMM of the
     im2col path). LeNet's conv2: 11.7 -> 6.5 us per sample on one core, against one channel and three
     taps. Written out in one function: moved into helpers, the loops stayed scalar (24 us, measured).
+    dw and wide have an even number of channels: an odd count gets a spare one whose gradient row is 0.
     """
     out_channels, channels, kh, kw = dw.shape
     padded_width = padded.shape[2]
@@ -349,7 +351,7 @@ def _direct_wide_weight_grad_samples(x, grad, start, stop, top, left, padded, fl
     for s in range(start, stop):
         _load_sample(x, s, top, left, padded)
         _widen_grads(grad, s, 1, padded_width, wide)
-        for o in range(0, out_channels - 1, 2):
+        for o in range(0, out_channels, 2):
             g, h = wide[o], wide[o + 1]
             for c in range(channels):
                 for i in range(kh):
@@ -410,30 +412,6 @@ def _direct_wide_weight_grad_samples(x, grad, start, stop, top, left, padded, fl
                                 u0 += h[k] * s0
                             dw[o, c, i, j] += t0
                             dw[o + 1, c, i, j] += u0
-                            j += 1
-        if out_channels % 2:  # the last channel of an odd count, alone: three taps per pass
-            o = out_channels - 1
-            g = wide[o]
-            for c in range(channels):
-                for i in range(kh):
-                    source = flat[c, i * padded_width : i * padded_width + length + kw]
-                    j = 0
-                    while j < kw:
-                        if kw - j >= 3:
-                            t0, t1, t2 = zero, zero, zero
-                            for k in range(length):
-                                t0 += g[k] * source[k + j]
-                                t1 += g[k] * source[k + j + 1]
-                                t2 += g[k] * source[k + j + 2]
-                            dw[o, c, i, j] += t0
-                            dw[o, c, i, j + 1] += t1
-                            dw[o, c, i, j + 2] += t2
-                            j += 3
-                        else:
-                            t0 = zero
-                            for k in range(length):
-                                t0 += g[k] * source[k + j]
-                            dw[o, c, i, j] += t0
                             j += 1
 
 
@@ -618,8 +596,10 @@ def _conv_forward_wide(x, w2, padding, w_shape, out_hw):
         top, left, padded_width = buffers.top, buffers.left, buffers.padded_hw[1]
         length, chunk = _wide_plan(n, rows, out_h, padded_width, x.itemsize)
         if _direct_usable(w_shape):
-            w4 = np.ascontiguousarray(w2.reshape(w_shape))
-            wide = np.empty((out_channels + 1, length), dtype=x.dtype)  # a spare row (see _direct_wide_samples)
+            paired = out_channels + out_channels % 2  # the kernel takes channels two by two (a spare one: 0)
+            w4 = np.zeros((paired,) + tuple(w_shape[1:]), dtype=x.dtype)
+            w4[:out_channels] = w2.reshape(w_shape)
+            wide = np.empty((paired, length), dtype=x.dtype)
             _direct_wide_samples(x, w4, start, stop, top, left, buffers.padded, buffers.flat, wide, out)
             return
         cols = np.empty((rows, chunk * length), dtype=x.dtype)
@@ -645,10 +625,11 @@ def _conv_weight_grad_wide(x, grad, padding, weight_shape):
         top, left, padded_width = buffers.top, buffers.left, buffers.padded_hw[1]
         length, chunk = _wide_plan(n, rows, out_h, padded_width, x.itemsize)
         if _direct_weight_grad_usable(weight_shape):
-            total = np.zeros(weight_shape, dtype=x.dtype)
-            wide = np.zeros((out_channels, length), dtype=x.dtype)  # the extra columns stay 0
+            paired = out_channels + out_channels % 2  # the kernel takes channels two by two (a spare one: 0)
+            total = np.zeros((paired,) + tuple(weight_shape[1:]), dtype=x.dtype)
+            wide = np.zeros((paired, length), dtype=x.dtype)  # the extra columns (and the spare row) stay 0
             _direct_wide_weight_grad_samples(x, grad, start, stop, top, left, buffers.padded, buffers.flat, wide, total)
-            return total.reshape(out_channels, rows)
+            return total[:out_channels].reshape(out_channels, rows)
         cols = np.empty((rows, chunk * length), dtype=x.dtype)
         grads = np.zeros((out_channels, chunk * length), dtype=x.dtype)  # the extra columns stay 0
         total = np.zeros((out_channels, rows), dtype=x.dtype)
