@@ -8,7 +8,7 @@ gradient, summed (fan-out works because gradients accumulate).
 """
 
 from lamina.autograd.anomaly import first_bad_value
-from lamina.autograd.grad_mode import set_grad_enabled, state
+from lamina.autograd.grad_mode import state
 from lamina.errors import AnomalyError, AutogradError, ShapeError, shape_str
 from lamina.tensor import Tensor
 
@@ -36,7 +36,11 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     dependencies = _count_dependencies(start_nodes)
     ready = [node for node in dict.fromkeys(start_nodes) if dependencies.get(node, 0) == 0]
     captured = {}
-    with set_grad_enabled(create_graph):
+    anomaly = state.anomaly_enabled
+    # NOTE: the grad mode set directly, not through `with set_grad_enabled`: this function is a large part of a
+    # small graph's backward (benchmarks/op_overhead.py)
+    grad_mode_before, state.grad_enabled = state.grad_enabled, create_graph
+    try:
         while ready:
             node = ready.pop()
             grad_out = pending.pop(node, None)
@@ -46,7 +50,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                     grad_out = _run_tensor_hooks(node, grad_out, external)
                 if node in captured_nodes:
                     captured[id(node)] = grad_out
-                grad_inputs = _call_backward(node, grad_out)
+                grad_inputs = _call_backward(node, grad_out, anomaly)
             for index, next_node in enumerate(node.next_nodes):
                 grad = grad_inputs[index] if grad_inputs is not None else None
                 if next_node is None:
@@ -68,6 +72,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                 captured.get(id(t.grad_fn)) if t.grad_fn is not None else _leaf_grad(leaf_grads, t) for t in capture
             ]
         _accumulate_all(leaf_grads, external, create_graph)
+    finally:
+        state.grad_enabled = grad_mode_before
     return None
 
 
@@ -102,12 +108,15 @@ def _run_tensor_hooks(node, grad_out, external):
     return grad_out
 
 
-def _call_backward(node, grad_out):
-    previous, state.in_backward = state.in_backward, True
-    try:
+def _call_backward(node, grad_out, anomaly):
+    if anomaly:  # the ops of a backward formula are checked per node, below, not as forwards
+        previous, state.in_backward = state.in_backward, True
+        try:
+            grad_inputs = type(node).backward(node, grad_out)
+        finally:
+            state.in_backward = previous
+    else:
         grad_inputs = type(node).backward(node, grad_out)
-    finally:
-        state.in_backward = previous
     if not isinstance(grad_inputs, tuple):
         grad_inputs = (grad_inputs,)
     if len(grad_inputs) != len(node.next_nodes):
@@ -129,7 +138,7 @@ def _call_backward(node, grad_out):
                 f"{node.name} backward: returned a gradient of dtype {grad.data.dtype} for input {index}, "
                 f"expected {dtype} (the input's dtype). This is a bug in the op."
             )
-        if state.anomaly_enabled:
+        if anomaly:
             _check_gradient(node, index, grad)
     return grad_inputs
 
@@ -181,7 +190,7 @@ def _accumulate_all(leaf_grads, external, create_graph):
         if not create_graph:
             data = grad.data
             shared = deliveries.get(id(data), 0) > 1 or id(data) in external
-            grad = grad.detach().clone() if shared or not data.flags.owndata else grad.detach()
+            grad = Tensor._make(data.copy(), grad.device) if shared or not data.flags.owndata else grad.detach()
         leaf.grad = grad
 
 

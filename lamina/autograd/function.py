@@ -53,11 +53,12 @@ class Function:
         first = inputs[0]
         device = first.device
         requires_grad = False
-        arrays = []
+        arrays, needs_grad = [], []
         for tensor in inputs:
             if tensor.device is not device:
                 raise_device_mismatch(cls.__name__, inputs)
             arrays.append(tensor.data)
+            needs_grad.append(tensor.requires_grad)
             if tensor.requires_grad:
                 requires_grad = True
 
@@ -67,8 +68,16 @@ class Function:
         ctx._saved = ()
         modes = state  # one thread-local lookup, its fields read once each
         record = requires_grad and modes.grad_enabled
-        ctx.needs_input_grad = tuple([t.requires_grad for t in inputs]) if record else ()
-        output_array = cls.forward(ctx, *arrays, **options)
+        ctx.needs_input_grad = tuple(needs_grad) if record else ()
+        # NOTE: positional calls where they can be: a star-call costs ~0.13 us more on Python 3.11 (4x4 add: ~0.5 us)
+        if options:
+            output_array = cls.forward(ctx, *arrays, **options)
+        elif len(arrays) == 2:
+            output_array = cls.forward(ctx, arrays[0], arrays[1])
+        elif len(arrays) == 1:
+            output_array = cls.forward(ctx, arrays[0])
+        else:
+            output_array = cls.forward(ctx, *arrays)
         if type(output_array) is not device.array_type:
             output_array = device.xp.asarray(output_array)  # NumPy reductions return scalars, not arrays
         output = Tensor._make(output_array, ctx.device)  # ToDevice changes ctx.device

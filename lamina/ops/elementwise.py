@@ -71,9 +71,17 @@ class Mul(Function):
     @staticmethod
     def backward(ctx, grad_out):
         x, y = ctx.saved
-        grad_x = sum_to(grad_out * y, x.shape) if ctx.needs_input_grad[0] else None
-        grad_y = sum_to(grad_out * x, y.shape) if ctx.needs_input_grad[1] else None
+        grad_x = sum_to(_backward_mul(grad_out, y), x.shape) if ctx.needs_input_grad[0] else None
+        grad_y = sum_to(_backward_mul(grad_out, x), y.shape) if ctx.needs_input_grad[1] else None
         return grad_x, grad_y
+
+
+def _backward_mul(a: Tensor, b: Tensor) -> Tensor:
+    """a * b inside a backward (one dtype, shapes that broadcast). A plain backward records nothing, so it
+    multiplies the arrays directly (4x4: ~1 us less than through the op); with create_graph it is recorded."""
+    if state.grad_enabled:
+        return Mul.apply(a, b)
+    return Tensor._make(a.data * b.data, a.device)
 
 
 class Div(Function):
