@@ -53,7 +53,9 @@ def _root_gradients(outputs, grad_outputs, create_graph):
             # (xp.array(1) for the usual 0-d loss: xp.ones is Python-level code, ~0.5 us more)
             ones = xp.array(1, dtype) if output.data.ndim == 0 else xp.ones(output.shape, dtype)
             given = Tensor._make(ones, output.device)
-        elif not isinstance(given, Tensor):
+            grads.append(given)  # fresh, in no graph: nothing to detach
+            continue
+        if not isinstance(given, Tensor):
             given = output.new_tensor(given)
         if given.shape != output.shape:
             raise ShapeError(
