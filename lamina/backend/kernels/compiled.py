@@ -1128,7 +1128,11 @@ def max_pool2d_grad(grad, x_padded, values, kernel, stride, dilation):
 
 
 @jit_sum
-def _bn_stats(x, eps, mean, var, invstd, start, stop):
+def _bn_forward_channels(x, weight, bias, eps, stats, y, start, stop):
+    """Channels start..stop of x (N, C, S): mean, variance and 1/std (float64 sums, into stats (3, C)),
+    then y = x * scale + shift, one channel at a time, so its three passes find it in cache, and a split
+    over the threads hands work off once (measured against separate passes: resnet20's 16-channel layer
+    87-91 -> 78-87 us warm; the whole step unchanged within noise, 4 alternating pairs)."""
     n, _, s = x.shape
     count = n * s
     for c in range(start, stop):
@@ -1136,29 +1140,27 @@ def _bn_stats(x, eps, mean, var, invstd, start, stop):
         for i in range(n):
             for k in range(s):
                 total += x[i, c, k]
-        m = total / count
+        mean = total / count
         squares = 0.0
         for i in range(n):
             for k in range(s):
-                d = x[i, c, k] - m
+                d = x[i, c, k] - mean
                 squares += d * d
-        mean[c], var[c] = m, squares / count
-        invstd[c] = 1.0 / math.sqrt(squares / count + eps)
-
-
-@jit_sum
-def _bn_apply(x, scale, shift, y, start, stop):
-    n, _, s = x.shape
-    for i in range(n):
-        for c in range(start, stop):
-            a, b = scale[c], shift[c]
+        invstd = 1.0 / math.sqrt(squares / count + eps)
+        stats[0, c], stats[1, c], stats[2, c] = mean, squares / count, invstd
+        scale = invstd * weight[c]
+        a, b = _constants(x, scale, bias[c] - mean * scale)  # the per-element pass in x's dtype
+        for i in range(n):
             for k in range(s):
                 y[i, c, k] = x[i, c, k] * a + b
 
 
 @jit_sum
-def _bn_grad_sums(grad, x, mean, invstd, dweight, dbias, start, stop):
+def _bn_backward_channels(grad, x, weight, mean, invstd, sums, dx, start, stop):
+    """Channels start..stop: the sums of grad and grad * (x - mean) (float64, into sums (2, C) as dweight
+    and dbias), then dx = (grad - mean_g - (x - mean) * slope) * scale, one channel at a time."""
     n, _, s = x.shape
+    count = n * s
     for c in range(start, stop):
         sum_g, sum_gx = 0.0, 0.0
         m = mean[c]
@@ -1167,23 +1169,20 @@ def _bn_grad_sums(grad, x, mean, invstd, dweight, dbias, start, stop):
                 g = grad[i, c, k]
                 sum_g += g
                 sum_gx += g * (x[i, c, k] - m)
-        dbias[c], dweight[c] = sum_g, sum_gx * invstd[c]
-
-
-@jit_sum
-def _bn_grad_input(grad, x, coefficients, dx, start, stop):
-    """dx = (grad - mean_g - (x - mean) * slope) * scale, per channel; coefficients (4, C) in x's dtype."""
-    n, _, s = x.shape
-    mean, slope, mean_g, scale = coefficients
-    for i in range(n):
-        for c in range(start, stop):
-            m, k_c, g_c, scale_c = mean[c], slope[c], mean_g[c], scale[c]
+        dweight = sum_gx * invstd[c]
+        sums[0, c], sums[1, c] = dweight, sum_g
+        m_x, slope, mean_g, scale = _constants(x, m, invstd[c] * dweight / count, sum_g / count, invstd[c] * weight[c])
+        for i in range(n):
             for k in range(s):
-                dx[i, c, k] = (grad[i, c, k] - g_c - (x[i, c, k] - m) * k_c) * scale_c
+                dx[i, c, k] = (grad[i, c, k] - mean_g - (x[i, c, k] - m_x) * slope) * scale
 
 
 def _as_ncs(x):
     return np.ascontiguousarray(x).reshape(x.shape[0], x.shape[1], -1)
+
+
+def _float64_or(values, default, channels):
+    return np.full(channels, default) if values is None else values.astype(np.float64)
 
 
 def batch_norm_train(x, weight, bias, eps):
@@ -1192,16 +1191,15 @@ def batch_norm_train(x, weight, bias, eps):
     channels = x.shape[1]
     x3 = _as_ncs(x)
     stats = np.empty((3, channels), dtype=np.float64)  # accumulate in float64, as the reference's NumPy does
-    mean, var, invstd = stats
-    parallel = threads.worth_splitting(x.size)
-    threads.run_split(lambda a, b: _bn_stats(x3, eps, mean, var, invstd, a, b), channels, parallel=parallel)
-    scale = invstd * (weight if weight is not None else 1.0)
-    shift = (bias if bias is not None else 0.0) - mean * scale
+    weight64, bias64 = _float64_or(weight, 1.0, channels), _float64_or(bias, 0.0, channels)
     y = np.empty_like(x3)
     threads.run_split(
-        lambda a, b: _bn_apply(x3, scale.astype(x.dtype), shift.astype(x.dtype), y, a, b), channels, parallel=parallel
+        lambda a, b: _bn_forward_channels(x3, weight64, bias64, eps, stats, y, a, b),
+        channels,
+        parallel=threads.worth_splitting(x.size),
     )
-    return y.reshape(x.shape), mean.astype(x.dtype), var.astype(x.dtype), invstd.astype(x.dtype)
+    mean, var, invstd = stats.astype(x.dtype)
+    return y.reshape(x.shape), mean, var, invstd
 
 
 def batch_norm_train_backward(grad, x, weight, mean, invstd):
@@ -1210,19 +1208,16 @@ def batch_norm_train_backward(grad, x, weight, mean, invstd):
     channels = x.shape[1]
     x3, g3 = _as_ncs(x), _as_ncs(grad)
     sums = np.empty((2, channels), dtype=np.float64)
-    dweight, dbias = sums
-    parallel = threads.worth_splitting(x.size)
     mean64, invstd64 = mean.astype(np.float64), invstd.astype(np.float64)
-    threads.run_split(
-        lambda a, b: _bn_grad_sums(g3, x3, mean64, invstd64, dweight, dbias, a, b), channels, parallel=parallel
-    )
-    w = np.ones(channels) if weight is None else weight.astype(np.float64)
-    count = x3.shape[0] * x3.shape[2]
-    # the per-channel coefficients in float64, then the per-element pass in x's dtype
-    coefficients = np.array([mean64, invstd64 * dweight / count, dbias / count, invstd64 * w], dtype=x.dtype)
+    weight64 = _float64_or(weight, 1.0, channels)
     dx = np.empty_like(x3)
-    threads.run_split(lambda a, b: _bn_grad_input(g3, x3, coefficients, dx, a, b), channels, parallel=parallel)
-    return dx.reshape(x.shape), dweight.astype(x.dtype), dbias.astype(x.dtype)
+    threads.run_split(
+        lambda a, b: _bn_backward_channels(g3, x3, weight64, mean64, invstd64, sums, dx, a, b),
+        channels,
+        parallel=threads.worth_splitting(x.size),
+    )
+    dweight, dbias = sums.astype(x.dtype)
+    return dx.reshape(x.shape), dweight, dbias
 
 
 # --- layer norm over the rows of x (M, D) ---
