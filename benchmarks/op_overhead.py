@@ -14,6 +14,19 @@ CASES = {
     "mul 4x4": lambda lib, a, b: a * b,
     "matmul 4x4": lambda lib, a, b: a @ b,
 }
+# More of the ops a small model is made of, forward only (no grad): views, reductions, activations
+SINGLE_OP_CASES = {
+    "transpose (.T)": lambda lib, a, b: a.T,
+    "reshape": lambda lib, a, b: a.reshape(2, 8),
+    "index a[1]": lambda lib, a, b: a[1],
+    "sum": lambda lib, a, b: a.sum(),
+    "sum(dim 0)": lambda lib, a, b: a.sum(0),
+    "max": lambda lib, a, b: a.max(),
+    "relu": lambda lib, a, b: a.relu(),
+    "tanh": lambda lib, a, b: a.tanh(),
+    "softmax(-1)": lambda lib, a, b: a.softmax(-1),
+    "scalar * (a * 2.0)": lambda lib, a, b: a * 2.0,
+}
 
 
 def make_step(lib, op, grad: bool):
@@ -48,6 +61,10 @@ def main(windows=5):
             rates = compare(contenders, windows=windows, seconds_per_window=0.2)
             title = f"{name} {'forward+sum+backward' if grad else 'forward only (no grad)'}"
             lines += report(title, rates, unit="calls")
+    for name, op in SINGLE_OP_CASES.items():
+        contenders = {lib_name: make_step(lib, op, grad=False) for lib_name, lib in libraries.items()}
+        rates = compare(contenders, windows=windows, seconds_per_window=0.2)
+        lines += report(f"{name} 4x4, forward only (no grad)", rates, unit="calls")
     return lines
 
 

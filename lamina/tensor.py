@@ -231,7 +231,9 @@ class Tensor:
         return self.clone()
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        autograd.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
+        from lamina.autograd import backward
+
+        backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
 
     def register_hook(self, hook):
         """Call `hook(grad)` when this tensor's gradient is computed; a returned tensor replaces it."""
@@ -664,6 +666,6 @@ class _HookHandle:
             extras.hooks = tuple(h for h in extras.hooks if h is not self._hook)
 
 
-from lamina import autograd, creation  # noqa: E402  (see the NOTE at the top)
+from lamina import creation  # noqa: E402  (see the NOTE at the top)
 from lamina import functional as F  # noqa: E402
 from lamina.ops import elementwise, indexing, inplace, linalg, movement  # noqa: E402

@@ -117,6 +117,8 @@ def _index_part(x, part):
 
 
 def getitem(x, index):
+    if type(index) is int or type(index) is slice:  # x[i], x[a:b]: a view, nothing to convert (per-op cost)
+        return Slice.apply(x, index=index)
     parts = index if isinstance(index, tuple) else (index,)
     converted = tuple(_index_part(x, p) for p in parts)
     index = converted if isinstance(index, tuple) else converted[0]

@@ -163,7 +163,9 @@ def view(x, shape):
 
 def permute(x, dims):
     dims = as_shape(dims) if dims and not isinstance(dims[0], int) else tuple(dims)
-    normalized = tuple(normalize_dim("permute", d, x.ndim) for d in dims)
+    if sorted(dims) == list(range(x.ndim)):  # non-negative and a permutation: the common case, checked at once
+        return Permute.apply(x, dims=dims)
+    normalized = tuple([normalize_dim("permute", d, x.ndim) for d in dims])
     if sorted(normalized) != list(range(x.ndim)):
         raise ShapeError(
             f"permute: dims {list(dims)} are not a permutation of the {x.ndim} dims of a tensor of shape "

@@ -66,7 +66,7 @@ class _Extremum(Function):
 
     @classmethod
     def forward(cls, ctx, x, dims, keepdim):
-        if any(x.shape[d] == 0 for d in dims):
+        if x.size == 0 and any(x.shape[d] == 0 for d in dims):
             raise ShapeError(
                 f"{cls.reduce_name}: cannot reduce over a dimension of size 0 (input shape {shape_str(x.shape)}); "
                 "the extremum of an empty set is undefined. Check the input or pass a different dim."
