@@ -13,7 +13,7 @@ Here at small scale, with every deviation:
   instead of 25 %. On this task 25 % comes within a few hundred steps, before the two networks' speeds
   part. Measured in full mode (rates 0.001-0.1), seeds 0, 1, 2: ReLU reached 10 % 4.0x, 3.7x, 3.3x
   sooner than tanh, and 25 % 2.7x, 2.3x, 1.9x sooner (paper: about 6x at 25 %). The factor depends on
-  float32 rounding too: after changes of the convolution kernels' summation order seed 0 gave 2.8-3.4x;
+  float32 rounding too: after changes of the convolution kernels' summation order seed 0 gave 2.8-3.6x;
   with the NumPy reference kernels seeds 0 and 1 gave 2.5x at 10 %. So the test asserts "at least twice
   as fast", which every run met; the result reports both ratios.
 - Each activation's fastest learning rate is taken from a grid shared by both. In quick mode a run stops
