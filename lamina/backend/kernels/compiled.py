@@ -20,7 +20,7 @@ import math
 import numba
 import numpy as np
 
-from lamina.backend.kernels import reference, threads
+from lamina.backend.kernels import products, reference, threads
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 _CACHE_BYTES = 512 * 1024  # target size of one im2col slice: fits in L2 beside the BLAS panels
@@ -50,6 +50,19 @@ def matmul(a, b):
         out = np.empty((rows, b.shape[1]), np.result_type(a, b))
         threads.run_split(lambda start, stop: np.matmul(a[start:stop], b, out=out[start:stop]), rows)
         return out
+
+
+def _product(a, b, out):
+    """out = a @ b (2-D, or stacks of matrices): AVX-512 code where it runs (products.py), else the BLAS."""
+    if not products.matmul_into(a, b, out):
+        np.matmul(a, b, out=out)
+
+
+def _add_product_nt(a, b, total, scratch):
+    """total += a @ b^T (b's rows are the columns of the product); scratch is total-shaped, for the BLAS."""
+    if not products.matmul_nt_into(a, b, total, accumulate=True):
+        np.matmul(a, np.swapaxes(b, -1, -2), out=scratch)
+        total += scratch
 
 
 def _floats(*arrays) -> bool:
@@ -515,7 +528,7 @@ def conv2d_forward(x, w, stride, padding, dilation, groups):
         for first in range(start, stop, chunk):
             m = min(chunk, stop - first)
             _im2col_samples(x, first, m, top, left, padded, *geometry, cols)
-            np.matmul(w2, cols[:, : m * pixels], out=result[:, : m * pixels])  # (O, K) @ (K, m*P)
+            _product(w2, cols[:, : m * pixels], result[:, : m * pixels])  # (O, K) @ (K, m*P)
             _to_channel_major(result, first, m, out)
 
     with threads.single_threaded_blas():
@@ -549,8 +562,7 @@ def conv2d_weight_grad(x, grad, weight_shape, stride, padding, dilation, groups)
             m = min(chunk, stop - first)
             _im2col_samples(x, first, m, top, left, padded, *geometry, cols)
             _gather_grads(grad, first, m, grads)
-            np.matmul(grads[:, : m * pixels], cols[:, : m * pixels].T, out=partial)  # (O, m*P) @ (m*P, K)
-            total += partial
+            _add_product_nt(grads[:, : m * pixels], cols[:, : m * pixels], total, partial)  # (O, m*P) @ (m*P, K)
         return total
 
     return _summed_over_batch_slices(work, n).reshape(weight_shape)
@@ -582,7 +594,7 @@ def conv2d_input_grad(grad, w, input_shape, stride, padding, dilation, groups):
         for first in range(start, stop, chunk):
             m = min(chunk, stop - first)
             _gather_grads(grad, first, m, grads)
-            np.matmul(w2t, grads[:, : m * pixels], out=cols[:, : m * pixels])  # (K, O) @ (O, m*P)
+            _product(w2t, grads[:, : m * pixels], cols[:, : m * pixels])  # (K, O) @ (O, m*P)
             _col2im_samples(cols, first, m, top, left, padded, *geometry, dx)
 
     with threads.single_threaded_blas():
@@ -616,7 +628,7 @@ def _conv_forward_wide(x, w2, padding, w_shape, out_hw):
         for first in range(start, stop, chunk):
             m = min(chunk, stop - first)
             _im2col_wide_samples(x, first, m, top, left, buffers.padded, buffers.flat, kh, kw, length, cols)
-            np.matmul(w2, cols[:, : m * length], out=result[:, : m * length])  # (O, K) @ (K, m*oh*Wp)
+            _product(w2, cols[:, : m * length], result[:, : m * length])  # (O, K) @ (K, m*oh*Wp)
             _crop_wide_samples(result, first, m, padded_width, out)
 
     with threads.single_threaded_blas():
@@ -647,8 +659,7 @@ def _conv_weight_grad_wide(x, grad, padding, weight_shape):
             m = min(chunk, stop - first)
             _im2col_wide_samples(x, first, m, top, left, buffers.padded, buffers.flat, kh, kw, length, cols)
             _widen_grads(grad, first, m, padded_width, grads)
-            np.matmul(grads[:, : m * length], cols[:, : m * length].T, out=partial)
-            total += partial
+            _add_product_nt(grads[:, : m * length], cols[:, : m * length], total, partial)
         return total
 
     return _summed_over_batch_slices(work, n).reshape(weight_shape)
@@ -670,7 +681,7 @@ def _conv_input_grad_wide(grad, w2t, input_shape, padding, w_shape):
         for first in range(start, stop, chunk):
             m = min(chunk, stop - first)
             _widen_grads(grad, first, m, padded_width, grads)
-            np.matmul(w2t, grads[:, : m * length], out=cols[:, : m * length])  # (K, O) @ (O, m*oh*Wp)
+            _product(w2t, grads[:, : m * length], cols[:, : m * length])  # (K, O) @ (O, m*oh*Wp)
             _col2im_wide_samples(
                 cols, first, m, buffers.top, buffers.left, buffers.padded, buffers.flat, kh, kw, length, dx
             )
@@ -878,8 +889,7 @@ def _winograd_weight_grad(x, grad, padding):
             _winograd_output_grad_samples(grad, first, count, grad_padded, tiles_h, tiles_w, dm)
             columns = count * per_sample
             # (36, O, T) @ (36, T, C): every tile's contribution to the 36 transformed kernels
-            np.matmul(dm[:, :, :columns], v[:, :, :columns].transpose(0, 2, 1), out=partial)
-            total += partial
+            _add_product_nt(dm[:, :, :columns], v[:, :, :columns], total, partial)
         return total
 
     du = _summed_over_batch_slices(work, n)
@@ -934,7 +944,7 @@ def _winograd_conv(x, w, padding):
             count = min(chunk, stop - first)
             _winograd_input_samples(x, first, count, top, left, padded, tiles_h, tiles_w, v)
             columns = count * per_sample
-            np.matmul(u, v[:, :, :columns], out=m[:, :, :columns])  # (36, O, C) @ (36, C, T)
+            _product(u, v[:, :, :columns], m[:, :, :columns])  # (36, O, C) @ (36, C, T)
             _winograd_output_samples(m, first, count, tiles_h, tiles_w, out)
 
     with threads.single_threaded_blas():
