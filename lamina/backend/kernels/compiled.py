@@ -5,7 +5,8 @@ Why each exists, measured on the benchmark workloads (benchmarks/README.md):
 - convolution: Winograd F(4x4, 3x3) for 3x3 stride-1 layers (4x fewer multiplications); for the
   others, im2col a few samples at a time (over whole padded rows when the stride is 1) so the
   column buffer stays in cache instead of being a 9x or 25x copy of the input, or no im2col at
-  all for layers with few inputs per output; the batch split over the cores, one-thread BLAS each;
+  all for layers with few inputs per output; the batch split over the cores, one-thread BLAS each,
+  or, where the CPU has AVX-512, the products in products.c (built at install; products.py);
 - pooling, batch/layer norm, softmax, attention weights, cross-entropy, GELU, ReLU's backward:
   a fused loop instead of 4-10 NumPy passes with temporaries (exp and tanh from NumPy's SIMD
   ufuncs, see the NOTE below);
