@@ -8,7 +8,7 @@
  *
  * Built at install time as an optional extension (setup.py); loaded with ctypes by products.py,
  * which falls back to NumPy's matmul when it is missing or the CPU has no AVX-512.
- * Every function returns 0 when it ran, -1 when this CPU cannot run it.
+ * lamina_batched_product returns 0 when it ran, -1 when this CPU cannot run it.
  *
  * Layout: each matrix is row-major with a row stride (ld*) and a plane stride (s*), in floats.
  */
@@ -133,26 +133,15 @@ int lamina_has_avx512(void) {
 #endif
 }
 
-/* For each of `planes`: C = A B, or C += A B when `accumulate`. */
-int lamina_batched_nn(ptrdiff_t planes, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda,
-                      ptrdiff_t sa, const float *b, ptrdiff_t ldb, ptrdiff_t sb, float *c, ptrdiff_t ldc, ptrdiff_t sc,
-                      int accumulate) {
+/* For each of `planes`: C = A B (B is (k, n)), or C = A B^T when `transposed_b` (B is (n, k)); C += instead
+   of C = when `accumulate`. */
+int lamina_batched_product(int transposed_b, ptrdiff_t planes, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a,
+                           ptrdiff_t lda, ptrdiff_t sa, const float *b, ptrdiff_t ldb, ptrdiff_t sb, float *c,
+                           ptrdiff_t ldc, ptrdiff_t sc, int accumulate) {
 #if defined(__x86_64__) && defined(__GNUC__)
     if (!has_avx512()) return -1;
-    for (ptrdiff_t p = 0; p < planes; p++) nn_plane(a + p * sa, lda, b + p * sb, ldb, c + p * sc, ldc, m, n, k, accumulate);
-    return 0;
-#else
-    return -1;
-#endif
-}
-
-/* For each of `planes`: C = A B^T, or C += A B^T when `accumulate`. */
-int lamina_batched_nt(ptrdiff_t planes, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda,
-                      ptrdiff_t sa, const float *b, ptrdiff_t ldb, ptrdiff_t sb, float *c, ptrdiff_t ldc, ptrdiff_t sc,
-                      int accumulate) {
-#if defined(__x86_64__) && defined(__GNUC__)
-    if (!has_avx512()) return -1;
-    for (ptrdiff_t p = 0; p < planes; p++) nt_plane(a + p * sa, lda, b + p * sb, ldb, c + p * sc, ldc, m, n, k, accumulate);
+    for (ptrdiff_t p = 0; p < planes; p++)
+        (transposed_b ? nt_plane : nn_plane)(a + p * sa, lda, b + p * sb, ldb, c + p * sc, ldc, m, n, k, accumulate);
     return 0;
 #else
     return -1;

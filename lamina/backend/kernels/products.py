@@ -17,11 +17,11 @@ import numba
 import numpy as np
 
 _FLOAT32 = np.dtype(np.float32)
-_MIN_NT_DEPTH = 96  # measured: below this depth OpenBLAS's A B^T was faster (64x64 at depth 56: 165 vs 202 us)
+_MIN_NT_DEPTH = 96  # measured: below this depth OpenBLAS's A B^T was faster (64x64 at depth 56: 157-165 vs 189-202 us)
 
 
 def _load():
-    """The two C functions, or None. Pointers are passed as integers (an address from numba's arr.ctypes.data)."""
+    """The C function, or None. Pointers are passed as integers (an address from numba's arr.ctypes.data)."""
     if os.environ.get("LAMINA_NATIVE_PRODUCTS", "1") == "0":
         return None
     here = os.path.dirname(os.path.abspath(__file__))
@@ -29,36 +29,26 @@ def _load():
         path = os.path.join(here, "_products" + suffix)
         if os.path.exists(path):
             library = ctypes.CDLL(path)
-            if not library.lamina_has_avx512():
-                return None
-            signature = ctypes.CFUNCTYPE(ctypes.c_int, *([ctypes.c_ssize_t] * 13), ctypes.c_int)
-            return signature(("lamina_batched_nn", library)), signature(("lamina_batched_nt", library))
+            if not hasattr(library, "lamina_batched_product") or not library.lamina_has_avx512():
+                return None  # a library built from an older products.c, or a CPU without AVX-512
+            signature = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, *([ctypes.c_ssize_t] * 13), ctypes.c_int)
+            return signature(("lamina_batched_product", library))
     return None
 
 
-_functions = _load()
+_product = _load()
 
 
 def available() -> bool:
-    return _functions is not None
+    return _product is not None
 
 
-if _functions is not None:
-    _nn, _nt = _functions
-
-    @numba.njit(nogil=True)
-    def _call_nn(a, b, out, accumulate):  # a (P, m, k), b (P, k, n), out (P, m, n); strides in floats
-        return _nn(
-            a.shape[0], a.shape[1], b.shape[2], a.shape[2],
-            a.ctypes.data, a.strides[1] // 4, a.strides[0] // 4,
-            b.ctypes.data, b.strides[1] // 4, b.strides[0] // 4,
-            out.ctypes.data, out.strides[1] // 4, out.strides[0] // 4, accumulate,
-        )  # fmt: skip
+if _product is not None:
 
     @numba.njit(nogil=True)
-    def _call_nt(a, b, out, accumulate):  # a (P, m, k), b (P, n, k), out (P, m, n)
-        return _nt(
-            a.shape[0], a.shape[1], b.shape[1], a.shape[2],
+    def _call(transposed_b, a, b, out, accumulate):  # a (P, m, k), out (P, m, n); strides in floats
+        return _product(
+            transposed_b, a.shape[0], out.shape[1], out.shape[2], a.shape[2],
             a.ctypes.data, a.strides[1] // 4, a.strides[0] // 4,
             b.ctypes.data, b.strides[1] // 4, b.strides[0] // 4,
             out.ctypes.data, out.strides[1] // 4, out.strides[0] // 4, accumulate,
@@ -83,19 +73,19 @@ def _usable(a, b, out, out_shape) -> bool:
 
 def matmul_into(a, b, out, accumulate=False) -> bool:
     """out = a @ b (or out += a @ b) for a (P, m, k), b (P, k, n), out (P, m, n), or 2-D; True if done."""
-    if _functions is None or a.shape[-1] != b.shape[-2] or not _usable(a, b, out, (a.shape[-2], b.shape[-1])):
+    if _product is None or a.shape[-1] != b.shape[-2] or not _usable(a, b, out, (a.shape[-2], b.shape[-1])):
         return False
     if a.ndim == 2:
         a, b, out = a[None], b[None], out[None]
-    return _call_nn(a, b, out, int(accumulate)) == 0
+    return _call(0, a, b, out, int(accumulate)) == 0
 
 
 def matmul_nt_into(a, b, out, accumulate=False) -> bool:
     """out = a @ b^T (or out += a @ b^T) for a (P, m, k), b (P, n, k), out (P, m, n), or 2-D; True if done."""
-    if _functions is None or a.shape[-1] != b.shape[-1] or a.shape[-1] < _MIN_NT_DEPTH:
+    if _product is None or a.shape[-1] != b.shape[-1] or a.shape[-1] < _MIN_NT_DEPTH:
         return False
     if not _usable(a, b, out, (a.shape[-2], b.shape[-2])):
         return False
     if a.ndim == 2:
         a, b, out = a[None], b[None], out[None]
-    return _call_nt(a, b, out, int(accumulate)) == 0
+    return _call(1, a, b, out, int(accumulate)) == 0
