@@ -46,7 +46,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
 def _filled(maker, shape, dtype, device, requires_grad):
     device = get_device(device)
     dtype = dtypes.to_dtype(dtype) if dtype is not None else dtypes.default_float
-    result = Tensor._make(maker(device.backend, as_shape(shape), dtype.numpy), device)
+    result = Tensor._make(maker(device.backend, as_shape("new tensor", shape), dtype.numpy), device)
     return result.requires_grad_() if requires_grad else result
 
 

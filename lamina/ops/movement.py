@@ -152,17 +152,17 @@ class Roll(Function):
 
 # --- public functions with argument checks ---
 def reshape(x, shape):
-    shape = infer_shape("reshape", as_shape(shape), x.data.size, x.data.shape)
+    shape = infer_shape("reshape", as_shape("reshape", shape), x.data.size, x.data.shape)
     return x if shape == x.data.shape else Reshape.apply(x, shape=shape)
 
 
 def view(x, shape):
-    shape = infer_shape("view", as_shape(shape), x.data.size, x.data.shape)
+    shape = infer_shape("view", as_shape("view", shape), x.data.size, x.data.shape)
     return Reshape.apply(x, shape=shape, must_view=True)
 
 
 def permute(x, dims):
-    dims = as_shape(dims) if dims and not isinstance(dims[0], int) else tuple(dims)
+    dims = as_shape("permute", dims) if dims and not isinstance(dims[0], int) else tuple(dims)
     if sorted(dims) == list(range(x.ndim)):  # non-negative and a permutation: the common case, checked at once
         return Permute.apply(x, dims=dims)
     normalized = tuple([normalize_dim("permute", d, x.ndim) for d in dims])
@@ -175,7 +175,7 @@ def permute(x, dims):
 
 
 def expand(x, shape):
-    shape = as_shape(shape)
+    shape = as_shape("expand", shape)
     if len(shape) < x.ndim:
         raise ShapeError(
             f"expand: the number of sizes provided ({len(shape)}) must be greater or equal to the number "
@@ -200,7 +200,7 @@ def expand(x, shape):
 
 
 def repeat(x, repeats):
-    repeats = as_shape(repeats)
+    repeats = as_shape("repeat", repeats)
     if len(repeats) < x.ndim:
         raise ShapeError(
             f"repeat: number of repeat dims ({len(repeats)}) can not be smaller than number of dimensions of "

@@ -5,6 +5,7 @@ shape is reported with the op's name before any array math runs.
 """
 
 import math
+import operator
 
 from lamina.errors import ShapeError, shape_str
 
@@ -79,8 +80,14 @@ def infer_shape(op: str, shape, numel: int, input_shape) -> tuple:
     return shape
 
 
-def as_shape(args) -> tuple:
-    """Accept f(2, 3), f((2, 3)) and f([2, 3]) alike."""
+def as_shape(op: str, args) -> tuple:
+    """Accept f(2, 3), f((2, 3)) and f([2, 3]) alike; a size must be an integer (2.5 is an error, not 2)."""
     if len(args) == 1 and not isinstance(args[0], int):
         args = args[0]
-    return tuple(map(int, args))
+    try:
+        return tuple(map(operator.index, args))
+    except TypeError:
+        raise ShapeError(
+            f"{op}: sizes {list(args)} hold one that is not an integer; sizes must be ints (as in PyTorch): "
+            "(2, 8), not (2.0, 8) or (2.5, 8)."
+        ) from None

@@ -109,3 +109,19 @@ def test_roll_and_flip_values():
     x = lamina.arange(6).reshape(2, 3)
     np.testing.assert_array_equal(x.roll(1, 1).numpy(), np.roll(np.arange(6).reshape(2, 3), 1, 1))
     np.testing.assert_array_equal(x.flip(1).numpy(), np.arange(6).reshape(2, 3)[:, ::-1])
+
+
+@pytest.mark.parametrize(
+    "make,op",
+    [
+        (lambda x: x.reshape(2.5, 8), "reshape"),
+        (lambda x: x.view(2.0, 8), "view"),
+        (lambda x: x.expand(4.0, 4), "expand"),
+        (lambda x: lamina.zeros(2.0, 3), "new tensor"),
+    ],
+)
+def test_a_size_that_is_not_an_integer_is_an_error_not_truncated(make, op):
+    x = lamina.randn(4, 4)
+    with pytest.raises(lamina.ShapeError, match=f"{op}: sizes .* not an integer"):
+        make(x)
+    assert x.reshape(np.int64(2), 8).shape == (2, 8)  # NumPy's integers are integers
