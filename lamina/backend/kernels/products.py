@@ -36,18 +36,20 @@ def _load():
     return None
 
 
-_product = _load()
+_c_product = _load()
 
 
 def available() -> bool:
-    return _product is not None
+    return _c_product is not None
 
 
-if _product is not None:
+if _c_product is not None:
+    # NOTE: compiled on first use in each process (~0.4 s, then ~0.06 s per new array layout): numba cannot
+    # cache a function that calls a ctypes pointer, whose address changes from process to process.
 
     @numba.njit(nogil=True)
     def _call(transposed_b, a, b, out, accumulate):  # a (P, m, k), out (P, m, n); strides in floats
-        return _product(
+        return _c_product(
             transposed_b, a.shape[0], out.shape[1], out.shape[2], a.shape[2],
             a.ctypes.data, a.strides[1] // 4, a.strides[0] // 4,
             b.ctypes.data, b.strides[1] // 4, b.strides[0] // 4,
@@ -73,7 +75,7 @@ def _usable(a, b, out, out_shape) -> bool:
 
 def matmul_into(a, b, out, accumulate=False) -> bool:
     """out = a @ b (or out += a @ b) for a (P, m, k), b (P, k, n), out (P, m, n), or 2-D; True if done."""
-    if _product is None or a.shape[-1] != b.shape[-2] or not _usable(a, b, out, (a.shape[-2], b.shape[-1])):
+    if _c_product is None or a.shape[-1] != b.shape[-2] or not _usable(a, b, out, (a.shape[-2], b.shape[-1])):
         return False
     if a.ndim == 2:
         a, b, out = a[None], b[None], out[None]
@@ -82,7 +84,7 @@ def matmul_into(a, b, out, accumulate=False) -> bool:
 
 def matmul_nt_into(a, b, out, accumulate=False) -> bool:
     """out = a @ b^T (or out += a @ b^T) for a (P, m, k), b (P, n, k), out (P, m, n), or 2-D; True if done."""
-    if _product is None or a.shape[-1] != b.shape[-1] or a.shape[-1] < _MIN_NT_DEPTH:
+    if _c_product is None or a.shape[-1] != b.shape[-1] or a.shape[-1] < _MIN_NT_DEPTH:
         return False
     if not _usable(a, b, out, (a.shape[-2], b.shape[-2])):
         return False
