@@ -13,6 +13,12 @@ setup(
             sources=["lamina/backend/kernels/products.c"],
             extra_compile_args=["-O3"],
             optional=True,
-        )
+        ),
+        Extension(
+            "lamina.autograd._apply",
+            sources=["lamina/autograd/apply.c"],
+            extra_compile_args=["-O2"],
+            optional=True,
+        ),
     ]
 )

@@ -25,6 +25,8 @@ a graph when `create_graph=True`: second derivatives come for free.
 output (re-linked to this node when read), anything else as a constant.
 """
 
+import os
+
 from lamina.autograd.anomaly import creation_trace, first_bad_value
 from lamina.autograd.grad_mode import state
 from lamina.errors import AnomalyError, AutogradError, DeviceError
@@ -49,18 +51,26 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs, **options):
-        # NOTE: the hot path of every op; written as plain loops, measured in benchmarks/op_overhead.py
+        # NOTE: the hot path of every op, measured in benchmarks/op_overhead.py: one and two inputs are
+        # written out (no lists, positional calls to forward) because a loop and a star-call cost more
+        # than the NumPy work of a small op (a 4x4 tanh: 0.2 us of NumPy in ~1 us).
         first = inputs[0]
         device = first.device
-        requires_grad = False
-        arrays, needs_grad = [], []
-        for tensor in inputs:
-            if tensor.device is not device:
+        count = len(inputs)
+        if count == 1:
+            requires_grad = first.requires_grad
+        elif count == 2:
+            second = inputs[1]
+            if second.device is not device:
                 raise_device_mismatch(cls.__name__, inputs)
-            arrays.append(tensor.data)
-            needs_grad.append(tensor.requires_grad)
-            if tensor.requires_grad:
-                requires_grad = True
+            requires_grad = first.requires_grad or second.requires_grad
+        else:
+            requires_grad = False
+            for tensor in inputs:
+                if tensor.device is not device:
+                    raise_device_mismatch(cls.__name__, inputs)
+                if tensor.requires_grad:
+                    requires_grad = True
 
         ctx = cls()
         ctx.device = device
@@ -68,16 +78,13 @@ class Function:
         ctx._saved = ()
         modes = state  # one thread-local lookup, its fields read once each
         record = requires_grad and modes.grad_enabled
-        ctx.needs_input_grad = tuple(needs_grad) if record else ()
-        # NOTE: positional calls where they can be: a star-call costs ~0.13 us more on Python 3.11 (4x4 add: ~0.5 us)
-        if options:
-            output_array = cls.forward(ctx, *arrays, **options)
-        elif len(arrays) == 2:
-            output_array = cls.forward(ctx, arrays[0], arrays[1])
-        elif len(arrays) == 1:
-            output_array = cls.forward(ctx, arrays[0])
+        ctx.needs_input_grad = tuple([tensor.requires_grad for tensor in inputs]) if record else ()
+        if count == 1:
+            output_array = cls.forward(ctx, first.data, **options) if options else cls.forward(ctx, first.data)
+        elif count == 2 and not options:
+            output_array = cls.forward(ctx, first.data, second.data)
         else:
-            output_array = cls.forward(ctx, *arrays)
+            output_array = cls.forward(ctx, *[tensor.data for tensor in inputs], **options)
         if type(output_array) is not device.array_type:
             output_array = device.xp.asarray(output_array)  # NumPy reductions return scalars, not arrays
         output = Tensor._make(output_array, ctx.device)  # ToDevice changes ctx.device
@@ -86,21 +93,9 @@ class Function:
             output._base = first._base if first._base is not None else first
         anomaly = modes.anomaly_enabled
         if anomaly and not modes.in_backward:
-            _check_forward(cls, arrays, output_array, device.xp)
+            _check_forward(cls, [tensor.data for tensor in inputs], output_array, device.xp)
         if record:
-            output.requires_grad = True
-            output.grad_fn = ctx
-            next_nodes, input_meta = [], []
-            for tensor in inputs:
-                node = tensor.grad_fn
-                next_nodes.append(node if node is not None else (tensor if tensor.requires_grad else None))
-                input_meta.append((tensor.data.shape, tensor.data.dtype))
-            ctx.next_nodes, ctx.input_meta = next_nodes, input_meta
-            ctx.extras = None
-            if ctx._saved:
-                ctx._pack_saved(inputs, arrays, output)
-            if anomaly:
-                ctx.node_extras().forward_trace = creation_trace()
+            _record(ctx, inputs, output, anomaly)
         return output
 
     @staticmethod
@@ -128,12 +123,11 @@ class Function:
     def save_for_backward(self, *arrays):
         self._saved = arrays
 
-    def _pack_saved(self, inputs, arrays, output):
+    def _pack_saved(self, inputs, output):
         packed = []
         for value in self._saved:
-            for index, array in enumerate(arrays):
-                if value is array:
-                    tensor = inputs[index]
+            for tensor in inputs:
+                if value is tensor.data:
                     producer = f"output 0 of {tensor.grad_fn.name}" if tensor.grad_fn is not None else "a leaf tensor"
                     packed.append((_INPUT, tensor, tensor._version[0], producer))
                     break
@@ -196,6 +190,23 @@ class Function:
         )
 
 
+def _record(ctx, inputs, output, anomaly):
+    """Link the output to its node and the node to its inputs' nodes: the graph that backward walks."""
+    output.requires_grad = True
+    output.grad_fn = ctx
+    next_nodes, input_meta = [], []
+    for tensor in inputs:
+        node = tensor.grad_fn
+        next_nodes.append(node if node is not None else (tensor if tensor.requires_grad else None))
+        input_meta.append((tensor.data.shape, tensor.data.dtype))
+    ctx.next_nodes, ctx.input_meta = next_nodes, input_meta
+    ctx.extras = None
+    if ctx._saved:
+        ctx._pack_saved(inputs, output)
+    if anomaly:
+        ctx.node_extras().forward_trace = creation_trace()
+
+
 class NodeExtras:
     """Hooks on a non-leaf tensor, its retain_grad() reference, and its anomaly-mode creation trace."""
 
@@ -225,3 +236,21 @@ def _check_forward(cls, arrays, output_array, xp):
         f"Function '{cls.__name__}' returned {bad} values in its forward output (its inputs were "
         f"finite). It was called from:\n{creation_trace()}"
     )
+
+
+def _load_native_apply():
+    """apply.c's Function.apply, unless LAMINA_NATIVE_APPLY=0 or it was not built (then this file's apply runs)."""
+    if os.environ.get("LAMINA_NATIVE_APPLY", "1") == "0":
+        return None
+    try:
+        from lamina.autograd import _apply
+    except ImportError:  # built at install when a C compiler is there (setup.py); optional
+        return None
+    _apply.configure(Tensor, Function, state, _record, _check_forward, raise_device_mismatch)
+    return _apply
+
+
+python_apply = Function.__dict__["apply"]  # this file's classmethod: the reference, for tests when the C one runs
+native_apply = _load_native_apply()
+if native_apply is not None:
+    Function.apply = classmethod(native_apply.apply)
