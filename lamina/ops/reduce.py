@@ -24,7 +24,7 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         ctx.input_shape, ctx.dims = x.shape, dims
-        return x.sum(axis=dims, keepdims=keepdim)
+        return x.sum(axis=None if len(dims) == x.ndim else dims, keepdims=keepdim)  # None: NumPy's quicker case
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -71,7 +71,7 @@ class _Extremum(Function):
                 f"{cls.reduce_name}: cannot reduce over a dimension of size 0 (input shape {shape_str(x.shape)}); "
                 "the extremum of an empty set is undefined. Check the input or pass a different dim."
             )
-        out = getattr(x, cls.reduce_name[1:])(axis=dims, keepdims=keepdim)
+        out = getattr(x, cls.reduce_name[1:])(axis=None if len(dims) == x.ndim else dims, keepdims=keepdim)
         ctx.dims = dims
         ctx.save_for_backward(x, out)
         return out

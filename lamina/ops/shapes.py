@@ -21,10 +21,15 @@ def normalize_dim(op: str, dim: int, ndim: int) -> int:
     return dim % bound if ndim else 0
 
 
+# (0, 1, ..., n - 1) and its reverse for every n NumPy allows, made once: ops ask for them on every call
+ALL_DIMS = tuple(tuple(range(ndim)) for ndim in range(65))
+REVERSED_DIMS = tuple(dims[::-1] for dims in ALL_DIMS)
+
+
 def normalize_dims(op: str, dim, ndim: int):
     """None (all dims), an int or a sequence of ints -> a sorted tuple of non-negative dims."""
     if dim is None:
-        return tuple(range(ndim))
+        return ALL_DIMS[ndim]
     if isinstance(dim, int):
         return (normalize_dim(op, dim, ndim),) if ndim else ()
     dims = tuple(sorted({normalize_dim(op, int(d), ndim) for d in dim}))
@@ -82,8 +87,8 @@ def infer_shape(op: str, shape, numel: int, input_shape) -> tuple:
 
 def as_shape(op: str, args) -> tuple:
     """Accept f(2, 3), f((2, 3)) and f([2, 3]) alike; a size must be an integer (2.5 is an error, not 2)."""
-    if len(args) == 1 and not isinstance(args[0], int):
-        args = args[0]
+    if len(args) == 1 and hasattr(args[0], "__iter__") and getattr(args[0], "ndim", 1) != 0:
+        args = args[0]  # a sequence of sizes; not 2.0 (one bad size) or a 0-d tensor or np.int64 (one size)
     try:
         return tuple(map(operator.index, args))
     except TypeError:

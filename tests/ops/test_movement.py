@@ -115,6 +115,7 @@ def test_roll_and_flip_values():
     "make,op",
     [
         (lambda x: x.reshape(2.5, 8), "reshape"),
+        (lambda x: x.reshape(16.0), "reshape"),
         (lambda x: x.view(2.0, 8), "view"),
         (lambda x: x.expand(4.0, 4), "expand"),
         (lambda x: lamina.zeros(2.0, 3), "new tensor"),
@@ -125,3 +126,15 @@ def test_a_size_that_is_not_an_integer_is_an_error_not_truncated(make, op):
     with pytest.raises(lamina.ShapeError, match=f"{op}: sizes .* not an integer"):
         make(x)
     assert x.reshape(np.int64(2), 8).shape == (2, 8)  # NumPy's integers are integers
+
+
+def test_reshape_sizes_numpy_would_take_are_still_checked():
+    """reshape leaves the size checks to NumPy's reshape, which takes any negative size as -1."""
+    x = lamina.arange(16.0)
+    for bad, message in [((-2, 8), "at most one -1"), ((-1, -1), "at most one -1"), ((3, 5), "invalid for input")]:
+        with pytest.raises(lamina.ShapeError, match=f"reshape: shape .* is invalid.*{message}|{message}"):
+            x.reshape(*bad)
+    assert x.reshape(np.int64(16)).shape == (16,) and x.reshape(lamina.tensor(16)).shape == (16,)
+    assert x.reshape(np.array([2, 8])).shape == (2, 8) and x.reshape([4, -1]).shape == (4, 4)
+    same = x.reshape(16)
+    assert same is not x and same._base is x  # a view, as in PyTorch

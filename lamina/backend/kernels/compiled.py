@@ -1521,7 +1521,7 @@ def _relu_slice(x, out, start, stop):
 
 
 def relu(x):
-    if not _floats(x) or x.size < RELU_MIN_ELEMENTS:
+    if x.size < RELU_MIN_ELEMENTS or not _floats(x):
         return reference.relu(x)
     flat = np.ascontiguousarray(x).reshape(-1)
     out = np.empty_like(flat)

@@ -71,7 +71,9 @@ def pool_recently_used() -> bool:
 def run_split(work, count: int, *args, parallel: bool = True):
     """Call work(start, stop, *args) on slices of range(count), one per core; the calling thread takes one."""
     global _last_split
-    slices = split(count, WORKERS if parallel else 1)
+    if not parallel or count <= 1:  # one slice (every small call): no slicing to work out (0.5 us of a 4x4 softmax)
+        return [work(0, count, *args)]
+    slices = split(count, WORKERS)
     if len(slices) == 1:
         return [work(0, count, *args)]
     _last_split = time.perf_counter()
