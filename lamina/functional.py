@@ -142,9 +142,10 @@ def logsumexp(x: Tensor, dim, keepdim=False) -> Tensor:
 
 def softmax(x: Tensor, dim: int) -> Tensor:
     """exp(x) / sum(exp(x)) along dim, with the max subtracted so exp cannot overflow."""
-    dim = normalize_dim("softmax", dim, x.ndim)
-    if dim == x.ndim - 1 and x.numel() > 0 and x.is_floating_point:  # the fused primitive (for speed)
-        if x.ndim == 2:
+    array = x.data
+    dim = normalize_dim("softmax", dim, array.ndim)
+    if dim == array.ndim - 1 and array.size > 0 and array.dtype.kind == "f":  # the fused primitive (for speed)
+        if array.ndim == 2:
             return softmax_ops.Softmax.apply(x)
         return softmax_ops.Softmax.apply(x.reshape(-1, x.shape[-1])).reshape(x.shape)
     shifted = (x - amax(x, dim, keepdim=True).detach()).exp()

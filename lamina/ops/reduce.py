@@ -71,7 +71,8 @@ class _Extremum(Function):
                 f"{cls.reduce_name}: cannot reduce over a dimension of size 0 (input shape {shape_str(x.shape)}); "
                 "the extremum of an empty set is undefined. Check the input or pass a different dim."
             )
-        out = getattr(x, cls.reduce_name[1:])(axis=None if len(dims) == x.ndim else dims, keepdims=keepdim)
+        reduce = x.max if cls.reduce_name == "amax" else x.min
+        out = reduce(axis=None if len(dims) == x.ndim else dims, keepdims=keepdim)
         ctx.dims = dims
         ctx.save_for_backward(x, out)
         return out

@@ -1359,7 +1359,8 @@ def _normalise_rows(y, start, stop):
 
 def _softmax_slice(x, y, start, stop):
     _subtract_row_max(x, y, start, stop)
-    np.exp(y[start:stop], out=y[start:stop])
+    rows = y if stop - start == y.shape[0] else y[start:stop]  # all rows (a small call): no slices to make
+    np.exp(rows, out=rows)
     _normalise_rows(y, start, stop)
 
 
