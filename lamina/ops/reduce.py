@@ -24,7 +24,7 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         ctx.input_shape, ctx.dims = x.shape, dims
-        return x.sum(axis=None if len(dims) == x.ndim else dims, keepdims=keepdim)  # None: NumPy's quicker case
+        return ctx.device.backend.kernels.reduce_sum(x, dims, keepdim)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -71,8 +71,8 @@ class _Extremum(Function):
                 f"{cls.reduce_name}: cannot reduce over a dimension of size 0 (input shape {shape_str(x.shape)}); "
                 "the extremum of an empty set is undefined. Check the input or pass a different dim."
             )
-        reduce = x.max if cls.reduce_name == "amax" else x.min
-        out = reduce(axis=None if len(dims) == x.ndim else dims, keepdims=keepdim)
+        kernels = ctx.device.backend.kernels
+        out = (kernels.reduce_max if cls.reduce_name == "amax" else kernels.reduce_min)(x, dims, keepdim)
         ctx.dims = dims
         ctx.save_for_backward(x, out)
         return out

@@ -200,6 +200,36 @@ def test_relu_kernel_keeps_nan_and_zeroes_negative_zero_on_large_inputs(dtype):
     assert y.dtype == x.dtype and not np.signbit(y).any()
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(), (1,), (4, 4), (3, 5, 2), (16, 16), (17, 16)])  # (17, 16): NumPy's size
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_whole_tensor_reductions_match_the_reference(dtype, shape, keepdim):
+    rng = np.random.default_rng(6)
+    x = (rng.standard_normal(shape) * 100).astype(dtype)
+    dims = tuple(range(x.ndim))
+    for name in ("reduce_sum", "reduce_max", "reduce_min"):
+        fast, slow = getattr(compiled, name)(x, dims, keepdim), getattr(reference, name)(x, dims, keepdim)
+        fast, slow = np.asarray(fast), np.asarray(slow)  # NumPy gives a scalar for a whole reduction (apply wraps it)
+        assert fast.shape == slow.shape and fast.dtype == x.dtype, name
+        close(fast, slow, dtype)
+    if x.ndim == 2:  # a transposed view, and one dim of several (NumPy answers that)
+        fast, slow = compiled.reduce_max(x.T, dims, keepdim), reference.reduce_max(x.T, dims, keepdim)
+        close(np.asarray(fast), np.asarray(slow), dtype)
+        close(compiled.reduce_sum(x, (1,), keepdim), reference.reduce_sum(x, (1,), keepdim), dtype)
+    if x.size > 1:
+        x.flat[1], x.flat[-1] = np.nan, np.inf
+        for name in ("reduce_sum", "reduce_max", "reduce_min"):
+            assert np.isnan(getattr(compiled, name)(x, dims, keepdim)), name  # NaN wins, as in PyTorch
+        x.flat[1] = -np.inf
+        assert compiled.reduce_max(x, dims, keepdim) == np.inf and compiled.reduce_min(x, dims, keepdim) == -np.inf
+
+
+def test_small_sums_add_in_float64():
+    """The small-tensor sum keeps what float32 additions in order would lose (NumPy's pairwise sum keeps it too)."""
+    x = np.array([1e8, 1.0, -1e8, 1.0] * 4, dtype=np.float32)
+    assert compiled.reduce_sum(x, (0,), False) == 8.0 == reference.reduce_sum(x.astype(np.float64), (0,), False)
+
+
 # --- the fused primitives, with each kernel set: gradcheck in float64, and torch where installed ---
 
 

@@ -190,6 +190,24 @@ def layer_norm_backward(grad, x, weight, mean, invstd):
     return dx, dweight, dbias
 
 
+# --- reductions ---
+
+
+def reduce_sum(x, dims, keepdim):
+    """x summed over dims (sorted, non-negative); over all of them as axis=None, NumPy's quicker case."""
+    return x.sum(axis=None if len(dims) == x.ndim else dims, keepdims=keepdim)
+
+
+def reduce_max(x, dims, keepdim):
+    """The largest element over dims; NaN if any is NaN (as PyTorch). x has elements along dims."""
+    return x.max(axis=None if len(dims) == x.ndim else dims, keepdims=keepdim)
+
+
+def reduce_min(x, dims, keepdim):
+    """The smallest element over dims; NaN if any is NaN (as PyTorch). x has elements along dims."""
+    return x.min(axis=None if len(dims) == x.ndim else dims, keepdims=keepdim)
+
+
 # --- activations and softmax ---
 
 
