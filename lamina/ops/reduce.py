@@ -24,7 +24,9 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         ctx.input_shape, ctx.dims = x.shape, dims
-        return ctx.device.backend.kernels.reduce_sum(x, dims, keepdim)
+        if len(dims) == x.ndim:  # the whole tensor (loss.sum()): the kernel set's (a small one in numba)
+            return ctx.device.backend.kernels.sum_all(x, keepdim)
+        return x.sum(axis=dims, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -71,8 +73,12 @@ class _Extremum(Function):
                 f"{cls.reduce_name}: cannot reduce over a dimension of size 0 (input shape {shape_str(x.shape)}); "
                 "the extremum of an empty set is undefined. Check the input or pass a different dim."
             )
-        kernels = ctx.device.backend.kernels
-        out = (kernels.reduce_max if cls.reduce_name == "amax" else kernels.reduce_min)(x, dims, keepdim)
+        largest = cls.reduce_name == "amax"
+        if len(dims) == x.ndim:  # the whole tensor: the kernel set's (a small one in numba)
+            kernels = ctx.device.backend.kernels
+            out = (kernels.max_all if largest else kernels.min_all)(x, keepdim)
+        else:
+            out = (x.max if largest else x.min)(axis=dims, keepdims=keepdim)
         ctx.dims = dims
         ctx.save_for_backward(x, out)
         return out

@@ -206,28 +206,25 @@ def test_relu_kernel_keeps_nan_and_zeroes_negative_zero_on_large_inputs(dtype):
 def test_whole_tensor_reductions_match_the_reference(dtype, shape, keepdim):
     rng = np.random.default_rng(6)
     x = (rng.standard_normal(shape) * 100).astype(dtype)
-    dims = tuple(range(x.ndim))
-    for name in ("reduce_sum", "reduce_max", "reduce_min"):
-        fast, slow = getattr(compiled, name)(x, dims, keepdim), getattr(reference, name)(x, dims, keepdim)
-        fast, slow = np.asarray(fast), np.asarray(slow)  # NumPy gives a scalar for a whole reduction (apply wraps it)
-        assert fast.shape == slow.shape and fast.dtype == x.dtype, name
-        close(fast, slow, dtype)
-    if x.ndim == 2:  # a transposed view, and one dim of several (NumPy answers that)
-        fast, slow = compiled.reduce_max(x.T, dims, keepdim), reference.reduce_max(x.T, dims, keepdim)
-        close(np.asarray(fast), np.asarray(slow), dtype)
-        close(compiled.reduce_sum(x, (1,), keepdim), reference.reduce_sum(x, (1,), keepdim), dtype)
+    views = [x, x.T[::-1]] if x.ndim == 2 else [x]  # and a reversed transposed view
+    for name in ("sum_all", "max_all", "min_all"):
+        for view in views:
+            fast, slow = getattr(compiled, name)(view, keepdim), getattr(reference, name)(view, keepdim)
+            fast, slow = np.asarray(fast), np.asarray(slow)  # NumPy gives a scalar (Function.apply wraps it)
+            assert fast.shape == slow.shape and fast.dtype == x.dtype, name
+            close(fast, slow, dtype)
     if x.size > 1:
         x.flat[1], x.flat[-1] = np.nan, np.inf
-        for name in ("reduce_sum", "reduce_max", "reduce_min"):
-            assert np.isnan(getattr(compiled, name)(x, dims, keepdim)), name  # NaN wins, as in PyTorch
+        for name in ("sum_all", "max_all", "min_all"):
+            assert np.isnan(getattr(compiled, name)(x, keepdim)), name  # NaN wins, as in PyTorch
         x.flat[1] = -np.inf
-        assert compiled.reduce_max(x, dims, keepdim) == np.inf and compiled.reduce_min(x, dims, keepdim) == -np.inf
+        assert compiled.max_all(x, keepdim) == np.inf and compiled.min_all(x, keepdim) == -np.inf
 
 
 def test_small_sums_add_in_float64():
     """The small-tensor sum keeps what float32 additions in order would lose (NumPy's pairwise sum keeps it too)."""
     x = np.array([1e8, 1.0, -1e8, 1.0] * 4, dtype=np.float32)
-    assert compiled.reduce_sum(x, (0,), False) == 8.0 == reference.reduce_sum(x.astype(np.float64), (0,), False)
+    assert compiled.sum_all(x, False) == 8.0 == reference.sum_all(x.astype(np.float64), False)
 
 
 # --- the fused primitives, with each kernel set: gradcheck in float64, and torch where installed ---

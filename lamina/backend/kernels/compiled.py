@@ -1512,12 +1512,12 @@ def cross_entropy_backward(grad_losses, logits, target, ignore_index, lse):
 SMALL_REDUCTION_ELEMENTS = 256
 
 
-def _whole_and_small(x, dims) -> bool:
-    return 0 < x.size <= SMALL_REDUCTION_ELEMENTS and 0 < x.ndim == len(dims) and x.dtype in _FLOATS  # 0-d: NumPy
+def _small(x) -> bool:
+    return 0 < x.size <= SMALL_REDUCTION_ELEMENTS and x.ndim > 0 and x.dtype in _FLOATS  # a 0-d one: NumPy
 
 
 @jit
-def _sum_all(x, out):
+def _sum_into(x, out):
     total = 0.0  # a float64 sum, also of float32: no rounding error grows with the order of the additions
     for value in x.flat:
         total += value
@@ -1525,7 +1525,7 @@ def _sum_all(x, out):
 
 
 @jit
-def _extremum_all(x, out, largest):
+def _extremum_into(x, out, largest):
     best = x.flat[0]
     for value in x.flat:
         if value != value:  # NaN wins (as in PyTorch)
@@ -1536,27 +1536,27 @@ def _extremum_all(x, out, largest):
     out.flat[0] = best
 
 
-def reduce_sum(x, dims, keepdim):
-    if not _whole_and_small(x, dims):
-        return reference.reduce_sum(x, dims, keepdim)
+def sum_all(x, keepdim):
+    if not _small(x):
+        return reference.sum_all(x, keepdim)
     out = np.empty((1,) * x.ndim if keepdim else (), x.dtype)
-    _sum_all(x, out)
+    _sum_into(x, out)
     return out
 
 
-def reduce_max(x, dims, keepdim):
-    if not _whole_and_small(x, dims):
-        return reference.reduce_max(x, dims, keepdim)
+def max_all(x, keepdim):
+    if not _small(x):
+        return reference.max_all(x, keepdim)
     out = np.empty((1,) * x.ndim if keepdim else (), x.dtype)
-    _extremum_all(x, out, True)
+    _extremum_into(x, out, True)
     return out
 
 
-def reduce_min(x, dims, keepdim):
-    if not _whole_and_small(x, dims):
-        return reference.reduce_min(x, dims, keepdim)
+def min_all(x, keepdim):
+    if not _small(x):
+        return reference.min_all(x, keepdim)
     out = np.empty((1,) * x.ndim if keepdim else (), x.dtype)
-    _extremum_all(x, out, False)
+    _extremum_into(x, out, False)
     return out
 
 

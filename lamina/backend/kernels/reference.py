@@ -193,19 +193,19 @@ def layer_norm_backward(grad, x, weight, mean, invstd):
 # --- reductions ---
 
 
-def reduce_sum(x, dims, keepdim):
-    """x summed over dims (sorted, non-negative); over all of them as axis=None, NumPy's quicker case."""
-    return x.sum(axis=None if len(dims) == x.ndim else dims, keepdims=keepdim)
+def sum_all(x, keepdim):
+    """The sum of all of x's elements (keepdim: shaped (1, 1, ...)). Reductions over some dims stay in the ops."""
+    return x.sum(keepdims=keepdim)
 
 
-def reduce_max(x, dims, keepdim):
-    """The largest element over dims; NaN if any is NaN (as PyTorch). x has elements along dims."""
-    return x.max(axis=None if len(dims) == x.ndim else dims, keepdims=keepdim)
+def max_all(x, keepdim):
+    """The largest of x's elements (x has some); NaN if any is NaN, as in PyTorch."""
+    return x.max(keepdims=keepdim)
 
 
-def reduce_min(x, dims, keepdim):
-    """The smallest element over dims; NaN if any is NaN (as PyTorch). x has elements along dims."""
-    return x.min(axis=None if len(dims) == x.ndim else dims, keepdims=keepdim)
+def min_all(x, keepdim):
+    """The smallest of x's elements (x has some); NaN if any is NaN, as in PyTorch."""
+    return x.min(keepdims=keepdim)
 
 
 # --- activations and softmax ---
