@@ -440,14 +440,15 @@ def test_an_optimizer_refuses_a_gradient_of_the_wrong_shape(kernel_set, optimize
 
 
 def test_a_network_without_kernel_threads_multiplies_without_numba():
-    """An MLP's big products go straight to BLAS: the thread policy (and numba) only once lamina's threads ran."""
+    """A linear layer's big products go straight to BLAS: the thread policy (and numba) only once lamina's threads
+    ran. (The kernel set is imported by the first op that has kernels, a whole-tensor sum among them.)"""
     import subprocess
     import sys
 
     code = (
         "import sys, lamina\n"
         "layer = lamina.nn.Linear(512, 512)\n"
-        "layer(lamina.randn(256, 512)).sum().backward()\n"
+        "layer(lamina.randn(256, 512)).backward(lamina.ones(256, 512))\n"  # no .sum(): a small one runs in numba
         "print('numba' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
