@@ -211,14 +211,20 @@ def min_all(x, keepdim):
 # --- activations and softmax ---
 
 
+# A 0-d zero of the input's dtype: NumPy takes it in half the time of a Python 0, which it must first
+# resolve to a dtype (4x4 float32: 0.26 vs 0.49 us, measured)
+_ZEROS = {np.dtype(kind): np.zeros((), kind) for kind in (np.float16, np.float32, np.float64)}
+
+
 def relu(x):
     """max(x, 0) elementwise; NaN stays NaN (as PyTorch)."""
-    return np.maximum(x, 0)
+    return np.maximum(x, _ZEROS.get(x.dtype, 0))
 
 
 def relu_backward(grad, z):
     """grad where the ReLU's output z is positive, else 0 (NOTE: 0 at x = 0, as PyTorch)."""
-    return np.where(z > 0, grad, grad.dtype.type(0))
+    zero = _ZEROS.get(z.dtype, 0)
+    return np.where(z > zero, grad, _ZEROS.get(grad.dtype, grad.dtype.type(0)))
 
 
 _SQRT_2_OVER_PI = 0.7978845608028654
