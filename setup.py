@@ -1,7 +1,10 @@
-"""The one part of lamina that is compiled at install: products.c (see its header for why).
+"""The two parts of lamina compiled at install (each file's header says why it is C):
 
-optional=True: without a C compiler, or where the build fails, lamina installs and runs as before,
-with NumPy's matmul in place of these products (lamina/backend/kernels/products.py).
+- products.c: the convolutions' matrix products in AVX-512 code (lamina/backend/kernels/products.py);
+- apply.c: Function.apply, the per-op dispatch (lamina/autograd/function.py).
+
+optional=True: without a C compiler, or where a build fails, lamina installs and runs as before, with
+NumPy's matmul in place of these products and function.py's apply in place of apply.c's.
 """
 
 from setuptools import Extension, setup

@@ -20,6 +20,9 @@ keyword arguments are options passed to `forward` unchanged.
 `backward` computes on Tensors with Tensor ops, so the backward pass is itself
 a graph when `create_graph=True`: second derivatives come for free.
 
+`apply` below is the definition; apply.c does the same in C where it was built at install (the
+per-op cost on small tensors), and LAMINA_NATIVE_APPLY=0 keeps this one.
+
 `ctx.save_for_backward` takes arrays: an input array is saved as its Tensor
 (with its version, to catch later in-place changes), the output array as the
 output (re-linked to this node when read), anything else as a constant.
