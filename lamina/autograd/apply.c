@@ -23,6 +23,7 @@ subclass keeps its base's slots at the same offsets.
 
 /* Set once by configure(): the classes and helpers of lamina/autograd/function.py. */
 static PyTypeObject *tensor_type;
+static PyTypeObject *function_type;
 static PyObject *grad_state;     /* lamina.autograd.grad_mode.state (thread-local) */
 static PyObject *record_graph;   /* function._record(ctx, inputs, output, anomaly) */
 static PyObject *check_forward;  /* function._check_forward(cls, arrays, output_array, xp) */
@@ -152,6 +153,11 @@ static PyObject *apply(PyObject *module, PyObject *const *args, Py_ssize_t nargs
     /* The node: ctx = cls(), with the fields forward may read. */
     PyObject *ctx = PyObject_CallNoArgs(cls);
     if (ctx == NULL) goto fail_device;
+    if (!PyObject_TypeCheck(ctx, function_type)) { /* a __new__ that returns something else: no slots to write */
+        PyErr_Format(PyExc_TypeError, "%.100s() made a %.100s, not a Function node", ((PyTypeObject *)cls)->tp_name,
+                     Py_TYPE(ctx)->tp_name);
+        goto fail_ctx;
+    }
     PyObject *xp = PyObject_GetAttr(device, s_xp);
     if (xp == NULL) goto fail_ctx;
     write_slot(ctx, ctx_device, device);
@@ -286,6 +292,7 @@ static PyObject *configure(PyObject *module, PyObject *args) {
                           &check_forward, &device_mismatch))
         return NULL;
     tensor_type = (PyTypeObject *)Py_NewRef(tensor);
+    function_type = (PyTypeObject *)Py_NewRef(function);
     Py_INCREF(grad_state);
     Py_INCREF(record_graph);
     Py_INCREF(check_forward);

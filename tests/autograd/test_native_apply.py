@@ -141,7 +141,20 @@ class _Fails(Function):
         raise ValueError("forward failed on purpose")
 
 
+class _OddNew(Function):
+    """A __new__ that makes something other than a node: an error, never a write into the wrong object."""
+
+    def __new__(cls):
+        return object()
+
+    @staticmethod
+    def forward(ctx, x):
+        return x
+
+
 def test_user_functions(apply_impl):
+    with pytest.raises((TypeError, AttributeError)):
+        _OddNew.apply(lamina.ones(2))
     x = lamina.ones(2, requires_grad=True)
     options = {f"option_{i}": float(i) for i in range(20)}
     assert _Many.apply(x, **options).tolist() == [191.0, 191.0]
