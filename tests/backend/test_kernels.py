@@ -163,7 +163,7 @@ def test_layer_norm_kernels_match_the_reference(dtype, shape, affine):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("shape", [(3, 5), (4096, 64)])
+@pytest.mark.parametrize("shape", [(3, 5), (16, 16), (17, 16), (4096, 64)])  # small ones in one call; (17, 16): not
 def test_softmax_gelu_and_cross_entropy_kernels_match_the_reference(dtype, shape):
     rng = np.random.default_rng(4)
     x = (rng.standard_normal(shape) * 4).astype(dtype)
@@ -189,6 +189,16 @@ def test_softmax_gelu_and_cross_entropy_kernels_match_the_reference(dtype, shape
         reference.cross_entropy_backward(grad_losses, finite, target, -100, lse),
         dtype,
     )
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(3, 5), (16, 16), (17, 16)])
+def test_softmax_kernel_keeps_nan_rows_and_masked_rows_as_the_reference(dtype, shape):
+    x = np.random.default_rng(7).standard_normal(shape).astype(dtype)
+    x[0, 2], x[1, :] = np.nan, -np.inf  # a NaN row, a fully masked row: both NaN (as PyTorch)
+    x[2, 0] = -np.inf
+    np.testing.assert_allclose(compiled.softmax(x), reference.softmax(x), **TOLERANCE[dtype])
+    assert np.isnan(compiled.softmax(x)[:2]).all()
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -1357,6 +1357,28 @@ def _normalise_rows(y, start, stop):
             y[r, k] *= scale
 
 
+# A small softmax in one compiled call, exp included: below this size the scalar exp costs less than
+# the calls around NumPy's (4x4: 0.53 vs 1.90 us; 16x16: 1.32 vs 2.05; 32x32: 4.33 vs 2.61, measured).
+SMALL_SOFTMAX_ELEMENTS = 256
+
+
+@jit
+def _softmax_small(x, y):
+    rows, d = x.shape
+    for r in range(rows):
+        top = x[r, 0]
+        for k in range(1, d):
+            if x[r, k] > top or x[r, k] != x[r, k]:  # a NaN makes the row NaN, as in the reference
+                top = x[r, k]
+        total = 0.0  # in float64
+        for k in range(d):
+            y[r, k] = np.exp(x[r, k] - top)
+            total += y[r, k]
+        scale = 1.0 / total
+        for k in range(d):
+            y[r, k] *= scale
+
+
 def _softmax_slice(x, y, start, stop):
     _subtract_row_max(x, y, start, stop)
     rows = y if stop - start == y.shape[0] else y[start:stop]  # all rows (a small call): no slices to make
@@ -1381,6 +1403,9 @@ def softmax(x):
         return reference.softmax(x)
     x = np.ascontiguousarray(x)
     y = np.empty_like(x)
+    if x.size <= SMALL_SOFTMAX_ELEMENTS:
+        _softmax_small(x, y)
+        return y
     threads.run_split(lambda a, b: _softmax_slice(x, y, a, b), x.shape[0], parallel=_parallel_rows(x))
     return y
 
