@@ -9,12 +9,15 @@ from lamina.backend.kernels import threads
 keep_freed_memory()  # freed activations stay in the heap for the next step (see allocator.py)
 
 
+_expit = None  # scipy.special.expit, once NumpyBackend.sigmoid has run
+
+
 class NumpyBackend:
     """Arrays in host memory, computed by NumPy (and its BLAS).
 
     The interface every backend offers (a CuPy backend offers the same):
     `xp` the NumPy-compatible namespace ops compute with, `asarray`,
-    `to_numpy`, `index_add`, `erf`, `matmul`, `broadcast_to`, `kernels` (the fused array routines behind
+    `to_numpy`, `index_add`, `erf`, `sigmoid`, `matmul`, `broadcast_to`, `kernels` (the fused array routines behind
     the heavy ops), and the random draws behind `manual_seed`.
     """
 
@@ -39,6 +42,14 @@ class NumpyBackend:
         from scipy.special import erf  # imported on first use: most programs never need it
 
         return erf(x)
+
+    def sigmoid(self, x):
+        """1 / (1 + exp(-x)) in one pass that cannot overflow: SciPy's expit ufunc. Written out in NumPy
+        (exp(-|x|), then a where) it took 6 passes: 3.5 vs 0.2 us on 16 float32, 9.6 vs 2.5 ms on 1M."""
+        global _expit
+        if _expit is None:
+            from scipy.special import expit as _expit  # imported on first use (scipy takes ~0.1 s to import)
+        return _expit(x)
 
     def matmul(self, a, b):
         """a @ b; while lamina's kernel threads are busy, through the kernel set's BLAS thread policy.

@@ -201,3 +201,27 @@ def test_remainder_and_floor_divide():
     x = lamina.tensor([7, -7, 5])
     assert (x // 2).tolist() == [3, -4, 2] and (x % 3).tolist() == [1, 2, 2]
     assert (lamina.tensor([7.5]) // 2).tolist() == [3.0]
+
+
+@pytest.mark.parametrize("name", ["exp", "log", "sqrt", "erf", "sin", "cos", "tanh", "sigmoid"])
+def test_float_functions_of_integers_are_float32(name):
+    """exp(int tensor) and the like give the default float dtype (float32), as in PyTorch, not NumPy's float64."""
+    values = [1, 2, 5]
+    for x in (lamina.tensor(values), lamina.tensor([True, False, True])):
+        result = getattr(x, name)()
+        assert result.dtype is lamina.float32, (name, x.dtype)
+        expected = getattr(lamina.tensor(x.numpy().astype(np.float32)), name)()
+        np.testing.assert_array_equal(result.numpy(), expected.numpy())
+        if torch is not None:
+            reference = getattr(torch.from_numpy(x.numpy()), name)()
+            assert reference.dtype == torch.float32
+            np.testing.assert_allclose(result.numpy(), reference.numpy(), rtol=1e-6, atol=1e-7)
+
+
+def test_sigmoid_saturates_without_overflow_or_nan():
+    x = lamina.tensor([-1e4, -100.0, 0.0, 100.0, 1e4, float("nan")], requires_grad=True)
+    y = x.sigmoid()
+    assert y.numpy()[0] == 0.0 and y.numpy()[2] == 0.5 and y.numpy()[4] == 1.0 and np.isnan(y.numpy()[5])
+    assert 0 <= y.numpy()[1] < 1e-40 and y.numpy()[3] == 1.0  # exp(-100) is below float32's normal range
+    y[:5].sum().backward()
+    assert np.isfinite(x.grad.numpy()[:5]).all() and x.grad.numpy()[2] == 0.25
