@@ -13,7 +13,7 @@ from lamina.errors import DTypeError, ShapeError, shape_str
 from lamina.ops import elementwise, movement, reduce
 from lamina.ops import softmax as softmax_ops
 from lamina.ops.indexing import gather, getitem
-from lamina.ops.shapes import normalize_dim, normalize_dims
+from lamina.ops.shapes import ALL_DIMS, normalize_dim, normalize_dims
 from lamina.tensor import Tensor
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
@@ -45,10 +45,7 @@ def _require_float(op: str, x: Tensor):
 
 def mean(x: Tensor, dim=None, keepdim=False) -> Tensor:
     _require_float("mean", x)
-    dims = normalize_dims("mean", dim, x.ndim)
-    count = _count(x, dims)
-    total = reduce.Sum.apply(x, dims=dims, keepdim=keepdim)
-    return total / count if count else total * float("nan")  # mean of nothing is nan, as in PyTorch
+    return reduce.Mean.apply(x, dims=normalize_dims("mean", dim, x.ndim), keepdim=keepdim)
 
 
 def var(x: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
@@ -249,10 +246,13 @@ def flatten(x: Tensor, start_dim=0, end_dim=-1) -> Tensor:
 
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
-    dims = list(range(x.ndim))
-    dim0, dim1 = normalize_dim("transpose", dim0, x.ndim), normalize_dim("transpose", dim1, x.ndim)
+    ndim = x.data.ndim
+    dim0, dim1 = normalize_dim("transpose", dim0, ndim), normalize_dim("transpose", dim1, ndim)
+    if not ndim:
+        return x
+    dims = list(ALL_DIMS[ndim])
     dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
-    return movement.permute(x, dims) if x.ndim else x
+    return movement.Permute.apply(x, dims=tuple(dims))  # a permutation by construction: permute's checks skipped
 
 
 def t(x: Tensor) -> Tensor:

@@ -553,7 +553,7 @@ def mul(a, b):
 
 def div(a, b):
     a, b = _operands("div", a, b)
-    if not a.is_floating_point:  # true division of integers gives floats (as PyTorch)
+    if a.data.dtype.kind not in "fc":  # true division of integers gives floats (as PyTorch)
         a, b = cast(a, dtypes.default_float), cast(b, dtypes.default_float)
     return Div.apply(a, b)
 

@@ -19,16 +19,13 @@ class Reshape(Function):
     @staticmethod
     def forward(ctx, x, shape, must_view=False):
         ctx.input_shape = x.shape
-        if not must_view:
-            # NumPy resolves a -1 and checks the sizes in C; ours run only to name what it refused
-            try:
-                return x.reshape(shape)
-            except (TypeError, ValueError):
-                infer_shape("reshape", shape, x.size, x.shape)  # raises the ShapeError
-                raise
+        # NumPy resolves a -1 and checks the sizes in C; ours run only to name what it refused
         try:
-            return x.reshape(shape, copy=False)
-        except ValueError:
+            return x.reshape(shape, copy=False) if must_view else x.reshape(shape)
+        except (TypeError, ValueError):
+            infer_shape("view" if must_view else "reshape", shape, x.size, x.shape)  # raises for wrong sizes
+            if not must_view:
+                raise
             raise ShapeError(
                 f"view: shape {list(shape)} is not compatible with the input's memory layout (input shape "
                 f"{shape_str(x.shape)}, not contiguous), so no view exists. Use .reshape(...) instead, "
@@ -157,17 +154,20 @@ class Roll(Function):
 
 # --- public functions with argument checks ---
 def reshape(x, shape):
-    shape = as_shape("reshape", shape)
-    # NOTE: NumPy's reshape in Reshape.forward checks the sizes and resolves a -1, in C, but takes any negative
-    # size as -1: that one check is left here (the full ones in infer_shape cost 0.35 us of a small reshape)
-    if shape and min(shape) < -1:
-        infer_shape("reshape", shape, x.data.size, x.data.shape)  # raises the ShapeError
-    return Reshape.apply(x, shape=shape)
+    return Reshape.apply(x, shape=_requested_shape("reshape", x, shape))
 
 
 def view(x, shape):
-    shape = infer_shape("view", as_shape("view", shape), x.data.size, x.data.shape)
-    return Reshape.apply(x, shape=shape, must_view=True)
+    return Reshape.apply(x, shape=_requested_shape("view", x, shape), must_view=True)
+
+
+def _requested_shape(op, x, shape):
+    shape = as_shape(op, shape)
+    # NOTE: NumPy's reshape in Reshape.forward checks the sizes and resolves a -1, in C, but takes any negative
+    # size as -1: that one check is left here (the full ones in infer_shape cost 0.35 us of a small reshape)
+    if shape and min(shape) < -1:
+        infer_shape(op, shape, x.data.size, x.data.shape)  # raises the ShapeError
+    return shape
 
 
 def permute(x, dims):

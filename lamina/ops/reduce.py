@@ -39,6 +39,31 @@ class Sum(Function):
         return Expand.apply(grad, shape=ctx.input_shape) if grad.shape != ctx.input_shape else grad
 
 
+class Mean(Function):
+    """The sum divided by the count, as one primitive: loss.mean() is one op, not a sum and a division."""
+
+    __slots__ = ("input_shape", "dims", "count")
+    derivative = "dz/dx_i = 1/n (the gradient is broadcast back, divided by the count n)"
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        count = 1
+        for d in dims:
+            count *= x.shape[d]
+        ctx.count = count
+        total = Sum.forward(ctx, x, dims, keepdim)  # new memory (never a view of x), or a NumPy scalar
+        if count == 0:  # the mean of nothing is NaN (as PyTorch), without NumPy's division warning
+            return ctx.xp.full(ctx.xp.shape(total), float("nan"), x.dtype)
+        if type(total) is not ctx.device.array_type:
+            return total / count
+        total /= count  # in place: no second array (and a 0-d array stays an array, not a scalar)
+        return total
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return Sum.backward(ctx, grad_out) / ctx.count
+
+
 class SumTo(Function):
     """Sum over the dims that broadcasting added or stretched, giving `shape` (adjoint of expand)."""
 
