@@ -17,13 +17,20 @@ CASES = {
 # More of the ops a small model is made of, forward only (no grad): views, reductions, activations
 SINGLE_OP_CASES = {
     "transpose (.T)": lambda lib, a, b: a.T,
+    "transpose(0, 1)": lambda lib, a, b: a.transpose(0, 1),
     "reshape": lambda lib, a, b: a.reshape(2, 8),
+    "view(16)": lambda lib, a, b: a.view(16),
+    "unsqueeze(0)": lambda lib, a, b: a.unsqueeze(0),
     "index a[1]": lambda lib, a, b: a[1],
     "sum": lambda lib, a, b: a.sum(),
     "sum(dim 0)": lambda lib, a, b: a.sum(0),
+    "mean": lambda lib, a, b: a.mean(),
     "max": lambda lib, a, b: a.max(),
     "relu": lambda lib, a, b: a.relu(),
     "tanh": lambda lib, a, b: a.tanh(),
+    "sigmoid": lambda lib, a, b: a.sigmoid(),
+    "exp": lambda lib, a, b: a.exp(),
+    "div (a / b)": lambda lib, a, b: a / b,
     "softmax(-1)": lambda lib, a, b: a.softmax(-1),
     "scalar * (a * 2.0)": lambda lib, a, b: a * 2.0,
 }

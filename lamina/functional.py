@@ -269,8 +269,9 @@ def squeeze(x: Tensor, dim=None) -> Tensor:
 
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
-    dim = normalize_dim("unsqueeze", dim, x.ndim + 1)
-    return movement.Reshape.apply(x, shape=x.shape[:dim] + (1,) + x.shape[dim:])
+    shape = x.data.shape
+    dim = normalize_dim("unsqueeze", dim, len(shape) + 1)
+    return movement.Reshape.apply(x, shape=shape[:dim] + (1,) + shape[dim:])
 
 
 def stack(tensors, dim=0) -> Tensor:

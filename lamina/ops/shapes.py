@@ -12,7 +12,7 @@ from lamina.errors import ShapeError, shape_str
 
 def normalize_dim(op: str, dim: int, ndim: int) -> int:
     """A dim in [-ndim, ndim) made non-negative; IndexError naming the op otherwise."""
-    bound = max(ndim, 1)  # a 0-d tensor accepts dim 0 and -1, as in PyTorch
+    bound = ndim if ndim > 0 else 1  # a 0-d tensor accepts dim 0 and -1, as in PyTorch (no max(): per-op cost)
     if not -bound <= dim < bound:
         raise IndexError(
             f"{op}: dimension out of range (expected to be in range of [{-bound}, {bound - 1}], "
