@@ -12,6 +12,13 @@ def mlp(lib):
     return nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10))
 
 
+def tiny_mlp(lib):
+    """2-16-16-2 with ReLU: a network of the size people learn with (micrograd's moons), where the per-op
+    cost of the framework, not the arithmetic, sets the speed."""
+    nn = lib.nn
+    return nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 2))
+
+
 def lenet5(lib):
     """LeNet-5 on 1x28x28: conv6 5x5 pad 2, ReLU, maxpool 2, conv16 5x5, ReLU, maxpool 2, 120, 84, 10."""
     nn = lib.nn

@@ -2,6 +2,7 @@
 
 Training: mlp (b128, SGD momentum), lenet (b64, SGD momentum), resnet20 (b32, SGD momentum,
 BatchNorm in train mode), gpt (b16, AdamW). Inference (eval mode, no grad): mlp and lenet at b256.
+Beside them, mlp-tiny (2-16-16-2, b32): the per-op cost in a whole training step.
 
 Both sides build the network from the same code (models.py), start from the same weights
 (lamina's state_dict loaded into torch) and use the same batch; `check_same_steps` verifies
@@ -9,7 +10,7 @@ that their losses agree over the first steps before anything is timed.
 """
 
 import numpy as np
-from models import char_gpt, lenet5, mlp, resnet20
+from models import char_gpt, lenet5, mlp, resnet20, tiny_mlp
 
 
 def _sgd(lr):
@@ -28,6 +29,8 @@ WORKLOADS = {
     "gpt": ("char-GPT 2L d128 h4 T64, b16, AdamW (train steps)", char_gpt, _adamw, 16, "text", True),
     "mlp-infer": ("mlp inference, b256 (forward passes)", mlp, None, 256, "vectors", False),
     "lenet-infer": ("lenet5 inference, b256 (forward passes)", lenet5, None, 256, "digits", False),
+    # not in the issue's table: the per-op cost inside a whole training step of a small network
+    "mlp-tiny": ("mlp 2-16-16-2, b32, SGD momentum (train steps)", tiny_mlp, _sgd(0.1), 32, "points", True),
 }
 
 
@@ -37,6 +40,8 @@ def make_inputs(kind, batch, rng):
         return rng.standard_normal((batch, 784)).astype(np.float32), rng.integers(0, 10, batch)
     if kind == "digits":
         return rng.standard_normal((batch, 1, 28, 28)).astype(np.float32), rng.integers(0, 10, batch)
+    if kind == "points":
+        return rng.standard_normal((batch, 2)).astype(np.float32), rng.integers(0, 2, batch)
     if kind == "cifar":
         return rng.standard_normal((batch, 3, 32, 32)).astype(np.float32), rng.integers(0, 10, batch)
     return rng.integers(0, 65, (batch, 64)), rng.integers(0, 65, batch * 64)  # text: tokens, next tokens

@@ -21,7 +21,9 @@ class Reshape(Function):
         ctx.input_shape = x.shape
         # NumPy resolves a -1 and checks the sizes in C; ours run only to name what it refused
         try:
-            return x.reshape(shape, copy=False) if must_view else x.reshape(shape)
+            if not must_view or x.flags.c_contiguous:  # a contiguous array's reshape is a view, always
+                return x.reshape(shape)
+            return x.reshape(shape, copy=False)  # (its keyword costs 0.2 us of a small view: asked only here)
         except (TypeError, ValueError):
             infer_shape("view" if must_view else "reshape", shape, x.size, x.shape)  # raises for wrong sizes
             if not must_view:

@@ -87,7 +87,7 @@ def infer_shape(op: str, shape, numel: int, input_shape) -> tuple:
 
 def as_shape(op: str, args) -> tuple:
     """Accept f(2, 3), f((2, 3)) and f([2, 3]) alike; a size must be an integer (2.5 is an error, not 2)."""
-    if len(args) == 1 and hasattr(args[0], "__iter__") and getattr(args[0], "ndim", 1) != 0:
+    if len(args) == 1 and type(args[0]) is not int and hasattr(args[0], "__iter__") and getattr(args[0], "ndim", 1):
         args = args[0]  # a sequence of sizes; not 2.0 (one bad size) or a 0-d tensor or np.int64 (one size)
     try:
         return tuple(map(operator.index, args))
