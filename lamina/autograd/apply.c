@@ -137,7 +137,8 @@ static PyObject *apply(PyObject *module, PyObject *const *args, Py_ssize_t nargs
             Py_DECREF(device);
             PyObject *name = PyObject_GetAttr(cls, s_name);
             PyObject *tuple = inputs_tuple(inputs, count);
-            if (name != NULL && tuple != NULL) Py_XDECREF(PyObject_CallFunctionObjArgs(device_mismatch, name, tuple, NULL));
+            if (name != NULL && tuple != NULL) /* raises the DeviceError naming the op and each input's device */
+                Py_XDECREF(PyObject_CallFunctionObjArgs(device_mismatch, name, tuple, NULL));
             Py_XDECREF(name);
             Py_XDECREF(tuple);
             if (!PyErr_Occurred()) PyErr_SetString(PyExc_RuntimeError, "apply: devices differ");
