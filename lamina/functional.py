@@ -102,8 +102,8 @@ def argmin(x: Tensor, dim=None, keepdim=False) -> Tensor:
 def max(x: Tensor, dim=None, keepdim=False):
     """Without dim: the largest value (ties share the gradient). With dim: (values, indices),
     the gradient going to the returned index, as in PyTorch."""
-    if dim is None:
-        return amax(x)
+    if dim is None:  # straight to the primitive: the whole-tensor max is a per-op cost on small tensors
+        return reduce.Amax.apply(x, dims=ALL_DIMS[x.data.ndim], keepdim=False)
     if isinstance(dim, Tensor):
         return elementwise.maximum(x, dim)
     return _extremum_along("max", x, dim, keepdim)
@@ -111,7 +111,7 @@ def max(x: Tensor, dim=None, keepdim=False):
 
 def min(x: Tensor, dim=None, keepdim=False):
     if dim is None:
-        return amin(x)
+        return reduce.Amin.apply(x, dims=ALL_DIMS[x.data.ndim], keepdim=False)
     if isinstance(dim, Tensor):
         return elementwise.minimum(x, dim)
     return _extremum_along("min", x, dim, keepdim)

@@ -1537,10 +1537,6 @@ def cross_entropy_backward(grad_losses, logits, target, ignore_index, lse):
 SMALL_REDUCTION_ELEMENTS = 256
 
 
-def _small(x) -> bool:
-    return 0 < x.size <= SMALL_REDUCTION_ELEMENTS and x.ndim > 0 and x.dtype in _FLOATS  # a 0-d one: NumPy
-
-
 @jit
 def _sum_into(x, out):
     total = 0.0  # a float64 sum, also of float32: no rounding error grows with the order of the additions
@@ -1562,7 +1558,7 @@ def _extremum_into(x, out, largest):
 
 
 def sum_all(x, keepdim):
-    if not _small(x):
+    if not 0 < x.size <= SMALL_REDUCTION_ELEMENTS or not x.ndim or x.dtype not in _FLOATS:  # (0-d: NumPy)
         return reference.sum_all(x, keepdim)
     out = np.empty((1,) * x.ndim if keepdim else (), x.dtype)
     _sum_into(x, out)
@@ -1570,7 +1566,7 @@ def sum_all(x, keepdim):
 
 
 def max_all(x, keepdim):
-    if not _small(x):
+    if not 0 < x.size <= SMALL_REDUCTION_ELEMENTS or not x.ndim or x.dtype not in _FLOATS:  # (0-d: NumPy)
         return reference.max_all(x, keepdim)
     out = np.empty((1,) * x.ndim if keepdim else (), x.dtype)
     _extremum_into(x, out, True)
@@ -1578,7 +1574,7 @@ def max_all(x, keepdim):
 
 
 def min_all(x, keepdim):
-    if not _small(x):
+    if not 0 < x.size <= SMALL_REDUCTION_ELEMENTS or not x.ndim or x.dtype not in _FLOATS:  # (0-d: NumPy)
         return reference.min_all(x, keepdim)
     out = np.empty((1,) * x.ndim if keepdim else (), x.dtype)
     _extremum_into(x, out, False)
