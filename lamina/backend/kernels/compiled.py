@@ -1557,28 +1557,36 @@ def _extremum_into(x, out, largest):
     out.flat[0] = best
 
 
-def sum_all(x, keepdim):
+def _small_output(x, keepdim):
+    """The output array of a whole-tensor reduction that runs here, or None where NumPy's should run."""
     if not 0 < x.size <= SMALL_REDUCTION_ELEMENTS or not x.ndim or x.dtype not in _FLOATS:  # (0-d: NumPy)
+        return None
+    return np.empty((1,) * x.ndim if keepdim else (), x.dtype)
+
+
+def sum_all(x, keepdim):
+    out = _small_output(x, keepdim)
+    if out is None:
         return reference.sum_all(x, keepdim)
-    out = np.empty((1,) * x.ndim if keepdim else (), x.dtype)
     _sum_into(x, out)
     return out
 
 
-def max_all(x, keepdim):
-    if not 0 < x.size <= SMALL_REDUCTION_ELEMENTS or not x.ndim or x.dtype not in _FLOATS:  # (0-d: NumPy)
-        return reference.max_all(x, keepdim)
-    out = np.empty((1,) * x.ndim if keepdim else (), x.dtype)
-    _extremum_into(x, out, True)
-    return out
+def _extremum_all(largest: bool, numpy_version):
+    """max_all (largest) or min_all: one function each, made here (a shared helper cost a call per op)."""
+
+    def extremum_all(x, keepdim):
+        out = _small_output(x, keepdim)
+        if out is None:
+            return numpy_version(x, keepdim)
+        _extremum_into(x, out, largest)
+        return out
+
+    return extremum_all
 
 
-def min_all(x, keepdim):
-    if not 0 < x.size <= SMALL_REDUCTION_ELEMENTS or not x.ndim or x.dtype not in _FLOATS:  # (0-d: NumPy)
-        return reference.min_all(x, keepdim)
-    out = np.empty((1,) * x.ndim if keepdim else (), x.dtype)
-    _extremum_into(x, out, False)
-    return out
+max_all = _extremum_all(True, reference.max_all)
+min_all = _extremum_all(False, reference.min_all)
 
 
 # NumPy's maximum against a scalar is not vectorised in this build: np.maximum(x, 0) over 0.5M float32
