@@ -25,7 +25,8 @@ def sum(x: Tensor, dim=None, keepdim=False, dtype=None) -> Tensor:
         x = elementwise.cast(x, dtype)
     elif x.data.dtype.kind in "biu":
         x = elementwise.cast(x, dtypes.int64)  # integer sums widen to int64 (as PyTorch)
-    return reduce.Sum.apply(x, dims=normalize_dims("sum", dim, x.ndim), keepdim=keepdim)
+    dims = ALL_DIMS[x.data.ndim] if dim is None else normalize_dims("sum", dim, x.data.ndim)
+    return reduce.Sum.apply(x, dims=dims, keepdim=keepdim)
 
 
 def _count(x: Tensor, dims) -> int:
@@ -45,7 +46,8 @@ def _require_float(op: str, x: Tensor):
 
 def mean(x: Tensor, dim=None, keepdim=False) -> Tensor:
     _require_float("mean", x)
-    return reduce.Mean.apply(x, dims=normalize_dims("mean", dim, x.ndim), keepdim=keepdim)
+    dims = ALL_DIMS[x.data.ndim] if dim is None else normalize_dims("mean", dim, x.data.ndim)
+    return reduce.Mean.apply(x, dims=dims, keepdim=keepdim)
 
 
 def var(x: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
