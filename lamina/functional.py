@@ -13,7 +13,7 @@ from lamina.errors import DTypeError, ShapeError, shape_str
 from lamina.ops import elementwise, movement, reduce
 from lamina.ops import softmax as softmax_ops
 from lamina.ops.indexing import gather, getitem
-from lamina.ops.shapes import ALL_DIMS, normalize_dim, normalize_dims
+from lamina.ops.shapes import ALL_DIMS, count_over, normalize_dim, normalize_dims
 from lamina.tensor import Tensor
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
@@ -27,13 +27,6 @@ def sum(x: Tensor, dim=None, keepdim=False, dtype=None) -> Tensor:
         x = elementwise.cast(x, dtypes.int64)  # integer sums widen to int64 (as PyTorch)
     dims = ALL_DIMS[x.data.ndim] if dim is None else normalize_dims("sum", dim, x.data.ndim)
     return reduce.Sum.apply(x, dims=dims, keepdim=keepdim)
-
-
-def _count(x: Tensor, dims) -> int:
-    count = 1
-    for d in dims:
-        count *= x.shape[d]
-    return count
 
 
 def _require_float(op: str, x: Tensor):
@@ -58,7 +51,7 @@ def var(x: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None) -
     dims = normalize_dims("var", dim, x.ndim)
     centered = x - mean(x, dims, keepdim=True)
     squares = reduce.Sum.apply(centered * centered, dims=dims, keepdim=keepdim)
-    return squares / builtins.max(_count(x, dims) - correction, 0)
+    return squares / builtins.max(count_over(x.shape, dims) - correction, 0)
 
 
 def std(x: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:

@@ -278,14 +278,6 @@ fail_device:
     return NULL;
 }
 
-static PyObject *make(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 2) {
-        PyErr_SetString(PyExc_TypeError, "make(array, device) takes 2 arguments");
-        return NULL;
-    }
-    return make_tensor(args[0], args[1]);
-}
-
 /* configure(Tensor, Function, state, record, check_forward, raise_device_mismatch) */
 static PyObject *configure(PyObject *module, PyObject *args) {
     PyObject *tensor, *function;
@@ -313,7 +305,6 @@ static PyObject *configure(PyObject *module, PyObject *args) {
 static PyMethodDef methods[] = {
     {"apply", (PyCFunction)(void (*)(void))apply, METH_FASTCALL | METH_KEYWORDS,
      "apply(cls, *inputs, **options): Function.apply (see function.py)"},
-    {"make", (PyCFunction)(void (*)(void))make, METH_FASTCALL, "make(array, device): Tensor._make"},
     {"configure", configure, METH_VARARGS, "configure(Tensor, Function, state, record, check_forward, mismatch)"},
     {NULL, NULL, 0, NULL},
 };

@@ -30,10 +30,11 @@ def sum_to(grad: Tensor, shape) -> Tensor:
 # saving them in forward cost ~0.2 us per call, also when no graph is recorded (measured on 4x4).
 
 
-def _floating(x):
+def _as_default_float(x):
     """An integer or bool array as the default float dtype: exp, log, tanh, ... of an integer tensor are
-    float32, as in PyTorch (NumPy would give float64). The ops test the dtype inline (per-op cost)."""
-    return x if x.dtype.kind in "fc" else x.astype(dtypes.default_float.numpy)
+    float32, as in PyTorch (NumPy would give float64). The forwards test the dtype inline, since a call
+    on every float input would cost more than the test (per-op cost)."""
+    return x.astype(dtypes.default_float.numpy)
 
 
 class Add(Function):
@@ -194,8 +195,7 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx, x):
-        if x.dtype.kind != "f":  # an integer input gives float32 (as PyTorch), not NumPy's float64
-            x = _floating(x)
+        x = x if x.dtype.kind == "f" else _as_default_float(x)
         z = ctx.xp.exp(x)
         ctx.save_for_backward(z)
         return z
@@ -212,8 +212,7 @@ class Log(Function):
 
     @staticmethod
     def forward(ctx, x):
-        if x.dtype.kind != "f":  # an integer input gives float32 (as PyTorch), not NumPy's float64
-            x = _floating(x)
+        x = x if x.dtype.kind == "f" else _as_default_float(x)
         ctx.save_for_backward(x)
         return ctx.xp.log(x)
 
@@ -229,8 +228,7 @@ class Sqrt(Function):
 
     @staticmethod
     def forward(ctx, x):
-        if x.dtype.kind != "f":  # an integer input gives float32 (as PyTorch), not NumPy's float64
-            x = _floating(x)
+        x = x if x.dtype.kind == "f" else _as_default_float(x)
         z = ctx.xp.sqrt(x)
         ctx.save_for_backward(z)
         return z
@@ -262,8 +260,7 @@ class Erf(Function):
 
     @staticmethod
     def forward(ctx, x):
-        if x.dtype.kind != "f":  # an integer input gives float32 (as PyTorch), not NumPy's float64
-            x = _floating(x)
+        x = x if x.dtype.kind == "f" else _as_default_float(x)
         ctx.save_for_backward(x)
         return ctx.device.backend.erf(x)
 
@@ -279,8 +276,7 @@ class Sin(Function):
 
     @staticmethod
     def forward(ctx, x):
-        if x.dtype.kind != "f":  # an integer input gives float32 (as PyTorch), not NumPy's float64
-            x = _floating(x)
+        x = x if x.dtype.kind == "f" else _as_default_float(x)
         ctx.save_for_backward(x)
         return ctx.xp.sin(x)
 
@@ -296,8 +292,7 @@ class Cos(Function):
 
     @staticmethod
     def forward(ctx, x):
-        if x.dtype.kind != "f":  # an integer input gives float32 (as PyTorch), not NumPy's float64
-            x = _floating(x)
+        x = x if x.dtype.kind == "f" else _as_default_float(x)
         ctx.save_for_backward(x)
         return ctx.xp.cos(x)
 
@@ -313,8 +308,7 @@ class Tanh(Function):
 
     @staticmethod
     def forward(ctx, x):
-        if x.dtype.kind != "f":  # an integer input gives float32 (as PyTorch), not NumPy's float64
-            x = _floating(x)
+        x = x if x.dtype.kind == "f" else _as_default_float(x)
         z = ctx.xp.tanh(x)
         ctx.save_for_backward(z)
         return z
@@ -331,8 +325,7 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
-        if x.dtype.kind != "f":  # an integer input gives float32 (as PyTorch), not NumPy's float64
-            x = _floating(x)
+        x = x if x.dtype.kind == "f" else _as_default_float(x)
         z = ctx.device.backend.sigmoid(x)  # stable for large |x| (the backend's one-pass form)
         ctx.save_for_backward(z)
         return z

@@ -9,6 +9,7 @@ from lamina.autograd.function import Function
 from lamina.autograd.grad_mode import state
 from lamina.errors import ShapeError, shape_str
 from lamina.ops.movement import Expand, Reshape
+from lamina.ops.shapes import count_over
 from lamina.tensor import Tensor
 
 
@@ -47,10 +48,7 @@ class Mean(Function):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        count = 1
-        for d in dims:
-            count *= x.shape[d]
-        ctx.count = count
+        ctx.count = count = count_over(x.shape, dims)
         total = Sum.forward(ctx, x, dims, keepdim)  # new memory (never a view of x), or a NumPy scalar
         if count == 0:  # the mean of nothing is NaN (as PyTorch), without NumPy's division warning
             return ctx.xp.full(ctx.xp.shape(total), float("nan"), x.dtype)

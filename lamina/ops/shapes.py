@@ -26,6 +26,14 @@ ALL_DIMS = tuple(tuple(range(ndim)) for ndim in range(65))
 REVERSED_DIMS = tuple(dims[::-1] for dims in ALL_DIMS)
 
 
+def count_over(shape, dims) -> int:
+    """How many elements a reduction over `dims` of `shape` combines (1 for no dims)."""
+    count = 1
+    for d in dims:
+        count *= shape[d]
+    return count
+
+
 def normalize_dims(op: str, dim, ndim: int):
     """None (all dims), an int or a sequence of ints -> a sorted tuple of non-negative dims."""
     if dim is None:

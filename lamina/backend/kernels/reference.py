@@ -223,8 +223,10 @@ def relu(x):
 
 def relu_backward(grad, z):
     """grad where the ReLU's output z is positive, else 0 (NOTE: 0 at x = 0, as PyTorch)."""
-    zero = _ZEROS.get(z.dtype, 0)
-    return np.where(z > zero, grad, _ZEROS.get(grad.dtype, grad.dtype.type(0)))
+    zero = _ZEROS.get(z.dtype)
+    if zero is None:  # an integer dtype
+        zero = z.dtype.type(0)
+    return np.where(z > zero, grad, zero)
 
 
 _SQRT_2_OVER_PI = 0.7978845608028654
