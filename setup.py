@@ -1,12 +1,15 @@
-"""The two parts of lamina compiled at install (each file's header says why it is C):
+"""The parts of lamina compiled at install (each file's header says why it is C):
 
 - products.c: the convolutions' matrix products in AVX-512 code (lamina/backend/kernels/products.py);
+- small.c: reductions and matrix products of small float arrays, where NumPy's call costs more than the work
+  (lamina/backend/kernels/compiled.py); it uses NumPy's C API, hence numpy in pyproject's build requirements;
 - apply.c: Function.apply, the per-op dispatch (lamina/autograd/function.py).
 
 optional=True: without a C compiler, or where a build fails, lamina installs and runs as before, with
-NumPy's matmul in place of these products and function.py's apply in place of apply.c's.
+NumPy in place of these kernels and function.py's apply in place of apply.c's.
 """
 
+import numpy
 from setuptools import Extension, setup
 
 setup(
@@ -14,6 +17,13 @@ setup(
         Extension(
             "lamina.backend.kernels._products",
             sources=["lamina/backend/kernels/products.c"],
+            extra_compile_args=["-O3"],
+            optional=True,
+        ),
+        Extension(
+            "lamina.backend.kernels._small",
+            sources=["lamina/backend/kernels/small.c"],
+            include_dirs=[numpy.get_include()],
             extra_compile_args=["-O3"],
             optional=True,
         ),

@@ -91,7 +91,11 @@ _THREADED_PRODUCT_MIN = 262_144
 
 
 def _product(backend, a, b):
-    """a @ b for arrays of 2 or more dims; big ones through the backend (its BLAS thread policy)."""
+    """a @ b for arrays of 2 or more dims: small 2-D ones by the kernel set (in C, where NumPy's call costs
+    more than the product), big ones through the backend (its BLAS thread policy)."""
+    small = backend.kernels.small_product(a, b)
+    if small is not None:
+        return small
     if a.shape[-2] * a.shape[-1] * b.shape[-1] < _THREADED_PRODUCT_MIN:
         # NOTE: ndarray.dot goes to the GEMM directly; `@` first runs the ufunc machinery (4x4: 0.29 vs 0.74 us)
         return a.dot(b) if a.ndim == 2 and b.ndim == 2 else a @ b

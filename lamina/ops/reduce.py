@@ -89,19 +89,22 @@ class _Extremum(Function):
 
     reduce_name = ""
 
+    @staticmethod
+    def whole(kernels):
+        """The kernel set's reduction of a whole tensor (its max_all or min_all)."""
+        raise NotImplementedError
+
     @classmethod
     def forward(cls, ctx, x, dims, keepdim):
-        if x.size == 0 and any(x.shape[d] == 0 for d in dims):
+        if len(dims) == x.ndim and x.size:  # the whole tensor: the kernel set's (a small one in C)
+            out = cls.whole(ctx.device.backend.kernels)(x, keepdim)
+        elif x.size == 0 and any(x.shape[d] == 0 for d in dims):
             raise ShapeError(
                 f"{cls.reduce_name}: cannot reduce over a dimension of size 0 (input shape {shape_str(x.shape)}); "
                 "the extremum of an empty set is undefined. Check the input or pass a different dim."
             )
-        largest = cls.reduce_name == "amax"
-        if len(dims) == x.ndim:  # the whole tensor: the kernel set's (a small one in numba)
-            kernels = ctx.device.backend.kernels
-            out = (kernels.max_all if largest else kernels.min_all)(x, keepdim)
         else:
-            out = (x.max if largest else x.min)(axis=dims, keepdims=keepdim)
+            out = (x.max if cls.reduce_name == "amax" else x.min)(axis=dims, keepdims=keepdim)
         ctx.dims = dims
         ctx.save_for_backward(x, out)
         return out
@@ -119,10 +122,18 @@ class Amax(_Extremum):
     __slots__ = ()
     reduce_name = "amax"
 
+    @staticmethod
+    def whole(kernels):
+        return kernels.max_all
+
 
 class Amin(_Extremum):
     __slots__ = ()
     reduce_name = "amin"
+
+    @staticmethod
+    def whole(kernels):
+        return kernels.min_all
 
 
 class Prod(Function):

@@ -1527,66 +1527,24 @@ def cross_entropy_backward(grad_losses, logits, target, ignore_index, lse):
     return dx
 
 
+# --- small arrays: reductions of a whole tensor (loss.sum(), x.max(), x.mean()) and small matrix products ---
+# NumPy's call costs more than the work here: ~0.75 us to set up a reduction (plus 0.25 to wrap its scalar)
+# and 0.3 for a 4x4 ndarray.dot, where small.c's loops take 0.06-0.2 us, measured (tests/backend/
+# test_small_kernels.py; benchmarks/README.md). small.c is an optional extension (setup.py): unbuilt, NumPy.
+try:
+    from lamina.backend.kernels import _small
+except ImportError:
+    _small = None
+
+if _small is not None:
+    sum_all, max_all, min_all = _small.sum_all, _small.max_all, _small.min_all  # NumPy's beyond small floats
+    small_product = _small.product  # None beyond small 2-D floats: the caller's NumPy product
+else:
+    sum_all, max_all, min_all = reference.sum_all, reference.max_all, reference.min_all
+    small_product = reference.small_product
+
+
 # --- ReLU's backward: one pass instead of compare, cast and multiply ---
-
-
-# --- reductions of a whole small tensor (loss.sum(), x.max(), x.mean()) ---
-# NumPy's reductions cost ~0.8 us a call up to ~1k elements (setting up its reduction machinery), where a
-# loop with numba's call costs ~0.35 us at 16 elements and ~0.6 at 256, measured (0.9 vs 1.0 at 1024, and
-# NumPy's SIMD wins above): whole-tensor reductions up to this size run here, the rest in NumPy.
-SMALL_REDUCTION_ELEMENTS = 256
-
-
-@jit
-def _sum_into(x, out):
-    total = 0.0  # a float64 sum, also of float32: no rounding error grows with the order of the additions
-    for value in x.flat:
-        total += value
-    out.flat[0] = total
-
-
-@jit
-def _extremum_into(x, out, largest):
-    best = x.flat[0]
-    for value in x.flat:
-        if value != value:  # NaN wins (as in PyTorch)
-            best = value
-            break
-        if (value > best) if largest else (value < best):
-            best = value
-    out.flat[0] = best
-
-
-def _small_output(x, keepdim):
-    """The output array of a whole-tensor reduction that runs here, or None where NumPy's should run."""
-    if not 0 < x.size <= SMALL_REDUCTION_ELEMENTS or not x.ndim or x.dtype not in _FLOATS:  # (0-d: NumPy)
-        return None
-    return np.empty((1,) * x.ndim if keepdim else (), x.dtype)
-
-
-def sum_all(x, keepdim):
-    out = _small_output(x, keepdim)
-    if out is None:
-        return reference.sum_all(x, keepdim)
-    _sum_into(x, out)
-    return out
-
-
-def _extremum_all(largest: bool, numpy_version):
-    """max_all (largest) or min_all: one function each, made here (a shared helper cost a call per op)."""
-
-    def extremum_all(x, keepdim):
-        out = _small_output(x, keepdim)
-        if out is None:
-            return numpy_version(x, keepdim)
-        _extremum_into(x, out, largest)
-        return out
-
-    return extremum_all
-
-
-max_all = _extremum_all(True, reference.max_all)
-min_all = _extremum_all(False, reference.min_all)
 
 
 # NumPy's maximum against a scalar is not vectorised in this build: np.maximum(x, 0) over 0.5M float32

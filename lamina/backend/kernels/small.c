@@ -1,0 +1,218 @@
+/* Kernels for small float tensors, in C: where NumPy's call costs more than the work.
+
+Why: on a few hundred elements the arithmetic takes nanoseconds, but each NumPy call
+first sets up its machinery: a whole-array reduction (x.sum(), x.max()) about 0.75 us
+and 0.25 more to wrap its scalar, a 4x4 matrix product 0.3 us (ndarray.dot into the
+BLAS). PyTorch's whole op costs 0.7-1.2 us, so NumPy's call alone decides whether a
+small op keeps up. Here one call checks its arguments, makes the output array and
+runs a plain loop.
+
+Each function answers None when it is not the right tool (an array too large, not
+float32/float64, not an ndarray); the caller then runs NumPy, which stays the
+reference these are tested against (tests/backend/test_small_kernels.py). Built at
+install time as an optional extension (setup.py): without it, NumPy serves.
+
+Sums add in double precision, also for float32, as the compiled kernels do. The
+product adds in the arrays' own precision, as the BLAS does.
+*/
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#define NPY_NO_DEPRECATED_API NPY_1_23_API_VERSION
+#include <numpy/arrayobject.h>
+
+/* Up to these sizes the loop beats NumPy's call (measured, float32; see the tests' module for where) */
+#define SMALL_REDUCTION_ELEMENTS 1024
+#define SMALL_PRODUCT_MULTIPLY_ADDS 512
+
+/* A float32 or float64 ndarray (not a subclass, which may override the arithmetic) with some elements. */
+static int small_float_array(PyObject *object, npy_intp limit) {
+    if (!PyArray_CheckExact(object)) return 0;
+    PyArrayObject *array = (PyArrayObject *)object;
+    int type = PyArray_TYPE(array);
+    if (type != NPY_FLOAT && type != NPY_DOUBLE) return 0;
+    if (!PyArray_ISALIGNED(array) || PyArray_ISBYTESWAPPED(array)) return 0;
+    npy_intp size = PyArray_SIZE(array);
+    return size > 0 && size <= limit;
+}
+
+/* --- whole-array reductions: sum_all, max_all, min_all (x, keepdim) ---
+ * The elements are visited in memory order of a C-contiguous array, or row by row (the last dim) of
+ * any other layout: a transposed or sliced view needs no copy first. */
+
+enum reduction { SUM, MAX, MIN };
+
+#define REDUCE_ROW(T)                                                                                     \
+    static void reduce_row_##T(const char *data, npy_intp count, npy_intp stride, enum reduction kind,   \
+                               double *total, T *best, int *seen_nan) {                                  \
+        for (npy_intp i = 0; i < count; i++) {                                                           \
+            T value = *(const T *)(data + i * stride);                                                   \
+            if (kind == SUM) {                                                                           \
+                *total += value;                                                                         \
+            } else if (value != value) { /* NaN wins (as in PyTorch) */                                  \
+                if (!*seen_nan) *best = value;                                                           \
+                *seen_nan = 1;                                                                           \
+            } else if (!*seen_nan && (kind == MAX ? value > *best : value < *best)) {                    \
+                *best = value;                                                                           \
+            }                                                                                            \
+        }                                                                                                \
+    }
+REDUCE_ROW(float)
+REDUCE_ROW(double)
+
+#define REDUCE_ALL(T)                                                                                     \
+    static void reduce_all_##T(PyArrayObject *x, enum reduction kind, char *out) {                       \
+        int ndim = PyArray_NDIM(x);                                                                      \
+        const npy_intp *shape = PyArray_DIMS(x), *strides = PyArray_STRIDES(x);                          \
+        const char *data = PyArray_DATA(x);                                                              \
+        double total = 0.0;                                                                              \
+        T best = *(const T *)data;                                                                       \
+        int seen_nan = 0;                                                                                \
+        if (ndim == 0 || PyArray_IS_C_CONTIGUOUS(x)) {                                                   \
+            reduce_row_##T(data, PyArray_SIZE(x), sizeof(T), kind, &total, &best, &seen_nan);            \
+        } else { /* row by row: an odometer over the leading dims */                                     \
+            npy_intp index[NPY_MAXDIMS] = {0};                                                           \
+            npy_intp rows = PyArray_SIZE(x) / shape[ndim - 1];                                           \
+            for (npy_intp row = 0; row < rows; row++) {                                                  \
+                const char *start = data;                                                                \
+                for (int d = 0; d < ndim - 1; d++) start += index[d] * strides[d];                       \
+                reduce_row_##T(start, shape[ndim - 1], strides[ndim - 1], kind, &total, &best, &seen_nan); \
+                for (int d = ndim - 2; d >= 0 && ++index[d] == shape[d]; d--) index[d] = 0;              \
+            }                                                                                            \
+        }                                                                                                \
+        *(T *)out = kind == SUM ? (T)total : best;                                                       \
+    }
+REDUCE_ALL(float)
+REDUCE_ALL(double)
+
+static PyObject *s_sum, *s_max, *s_min, *keepdims_name; /* NumPy's methods, called where this is not for x */
+
+static PyObject *reduce_all(PyObject *const *args, Py_ssize_t nargs, enum reduction kind) {
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "expected (x, keepdim)");
+        return NULL;
+    }
+    if (!small_float_array(args[0], SMALL_REDUCTION_ELEMENTS)) { /* x.sum(keepdims=keepdim), and so on */
+        PyObject *call[2] = {args[0], args[1]};
+        PyObject *method = kind == SUM ? s_sum : kind == MAX ? s_max : s_min;
+        return PyObject_VectorcallMethod(method, call, 1, keepdims_name);
+    }
+    PyArrayObject *x = (PyArrayObject *)args[0];
+    int keepdim = PyObject_IsTrue(args[1]);
+    if (keepdim < 0) return NULL;
+    npy_intp ones[NPY_MAXDIMS];
+    for (int d = 0; d < NPY_MAXDIMS; d++) ones[d] = 1;
+    int type = PyArray_TYPE(x);
+    PyObject *out = PyArray_SimpleNew(keepdim ? PyArray_NDIM(x) : 0, ones, type);
+    if (out == NULL) return NULL;
+    char *result = PyArray_DATA((PyArrayObject *)out);
+    if (type == NPY_FLOAT)
+        reduce_all_float(x, kind, result);
+    else
+        reduce_all_double(x, kind, result);
+    return out;
+}
+
+static PyObject *sum_all(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    return reduce_all(args, nargs, SUM);
+}
+
+static PyObject *max_all(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    return reduce_all(args, nargs, MAX);
+}
+
+static PyObject *min_all(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    return reduce_all(args, nargs, MIN);
+}
+
+/* --- product(a, b): a (m, k) @ b (k, n), any strides; a new C-contiguous (m, n) array ---
+ * Where b's columns are contiguous (a transposed view, as W.T in a linear layer and y^T in a backward),
+ * each output element is a dot product along them; otherwise row i of the output gathers a[i, p] * row
+ * p of b, the inner loop along rows of b and of the output. */
+
+#define AT(T, base, offset) (*(const T *)((base) + (offset)))
+#define PRODUCT(T)                                                                                         \
+    static void product_##T(const char *a, npy_intp as0, npy_intp as1, const char *b, npy_intp bs0,       \
+                            npy_intp bs1, T *restrict out, npy_intp m, npy_intp k, npy_intp n) {          \
+        int dots = n < 8 || bs1 != (npy_intp)sizeof(T); /* short or strided rows of b: dot products */    \
+        for (npy_intp i = 0; i < m; i++) {                                                                \
+            T *restrict row = out + i * n;                                                                \
+            const char *a_row = a + i * as0;                                                              \
+            if (dots) {                                                                                   \
+                for (npy_intp j = 0; j < n; j++) {                                                        \
+                    const char *column = b + j * bs1;                                                     \
+                    T total = 0;                                                                          \
+                    for (npy_intp p = 0; p < k; p++) total += AT(T, a_row, p * as1) * AT(T, column, p * bs0); \
+                    row[j] = total;                                                                       \
+                }                                                                                         \
+                continue;                                                                                 \
+            }                                                                                             \
+            for (npy_intp j = 0; j < n; j++) row[j] = 0;                                                  \
+            for (npy_intp p = 0; p < k; p++) {                                                            \
+                T scale = AT(T, a_row, p * as1);                                                             \
+                const char *b_row = b + p * bs0;                                                          \
+                if (bs1 == (npy_intp)sizeof(T)) { /* contiguous rows: a loop the compiler vectorises */     \
+                    const T *restrict b_values = (const T *)b_row;                                        \
+                    for (npy_intp j = 0; j < n; j++) row[j] += scale * b_values[j];                       \
+                } else {                                                                                  \
+                    for (npy_intp j = 0; j < n; j++) row[j] += scale * AT(T, b_row, j * bs1);             \
+                }                                                                                         \
+            }                                                                                             \
+        }                                                                                                 \
+    }
+PRODUCT(float)
+PRODUCT(double)
+
+static PyObject *product(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "expected (a, b)");
+        return NULL;
+    }
+    PyObject *a_object = args[0], *b_object = args[1];
+    if (!small_float_array(a_object, SMALL_PRODUCT_MULTIPLY_ADDS) ||
+        !small_float_array(b_object, SMALL_PRODUCT_MULTIPLY_ADDS))
+        Py_RETURN_NONE;
+    PyArrayObject *a = (PyArrayObject *)a_object, *b = (PyArrayObject *)b_object;
+    int type = PyArray_TYPE(a);
+    if (PyArray_NDIM(a) != 2 || PyArray_NDIM(b) != 2 || PyArray_TYPE(b) != type) Py_RETURN_NONE;
+    npy_intp m = PyArray_DIM(a, 0), k = PyArray_DIM(a, 1), n = PyArray_DIM(b, 1);
+    if (PyArray_DIM(b, 0) != k || m * k * n > SMALL_PRODUCT_MULTIPLY_ADDS) Py_RETURN_NONE;
+    npy_intp shape[2] = {m, n};
+    PyObject *out = PyArray_SimpleNew(2, shape, type);
+    if (out == NULL) return NULL;
+    const npy_intp *as = PyArray_STRIDES(a), *bs = PyArray_STRIDES(b);
+    void *result = PyArray_DATA((PyArrayObject *)out);
+    if (type == NPY_FLOAT)
+        product_float(PyArray_DATA(a), as[0], as[1], PyArray_DATA(b), bs[0], bs[1], result, m, k, n);
+    else
+        product_double(PyArray_DATA(a), as[0], as[1], PyArray_DATA(b), bs[0], bs[1], result, m, k, n);
+    return out;
+}
+
+static PyMethodDef methods[] = {
+    {"sum_all", (PyCFunction)(void (*)(void))sum_all, METH_FASTCALL,
+     "sum_all(x, keepdim): the sum of x's elements; x.sum(keepdims=keepdim) where x is not a small float array"},
+    {"max_all", (PyCFunction)(void (*)(void))max_all, METH_FASTCALL,
+     "max_all(x, keepdim): the largest element (NaN if any is NaN); x.max(keepdims=keepdim) where not small"},
+    {"min_all", (PyCFunction)(void (*)(void))min_all, METH_FASTCALL,
+     "min_all(x, keepdim): the smallest element (NaN if any is NaN); x.min(keepdims=keepdim) where not small"},
+    {"product", (PyCFunction)(void (*)(void))product, METH_FASTCALL,
+     "product(a, b): a @ b of small 2-D float arrays of one dtype, or None (then use NumPy)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module_definition = {PyModuleDef_HEAD_INIT, "_small", NULL, -1, methods};
+
+PyMODINIT_FUNC PyInit__small(void) {
+    import_array(); /* NumPy's C API; an ImportError if the NumPy found differs in ways it cannot serve */
+    if ((s_sum = PyUnicode_InternFromString("sum")) == NULL || (s_max = PyUnicode_InternFromString("max")) == NULL ||
+        (s_min = PyUnicode_InternFromString("min")) == NULL || (keepdims_name = Py_BuildValue("(s)", "keepdims")) == NULL)
+        return NULL;
+    PyObject *module = PyModule_Create(&module_definition);
+    if (module == NULL) return NULL;
+    if (PyModule_AddIntConstant(module, "SMALL_REDUCTION_ELEMENTS", SMALL_REDUCTION_ELEMENTS) < 0 ||
+        PyModule_AddIntConstant(module, "SMALL_PRODUCT_MULTIPLY_ADDS", SMALL_PRODUCT_MULTIPLY_ADDS) < 0) {
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
+}

@@ -1,0 +1,138 @@
+"""small.c, the kernels for small float arrays, against NumPy (the definition they replace).
+
+Reductions must give NumPy's shape and dtype, its value to rounding (sums add in float64), NaN where
+any element is NaN, and NumPy's own result for anything they are not written for (which they hand to
+NumPy). The product must give ndarray.dot's result to rounding for every layout, and None (the
+caller's NumPy product) for anything else.
+"""
+
+import shutil
+
+import numpy as np
+import pytest
+
+small = pytest.importorskip("lamina.backend.kernels._small", reason="small.c was not built (no C compiler)")
+
+REDUCTIONS = {"sum_all": np.sum, "max_all": np.max, "min_all": np.min}
+TOLERANCE = {np.float64: dict(rtol=1e-12, atol=1e-12), np.float32: dict(rtol=1e-6, atol=1e-5)}
+
+
+@pytest.mark.skipif(shutil.which("cc") is None, reason="needs a C compiler, with which the install builds small.c")
+def test_small_kernels_are_used_by_the_compiled_set():
+    compiled = pytest.importorskip("lamina.backend.kernels.compiled", reason="numba is not installed")
+    assert compiled.sum_all is small.sum_all and compiled.small_product is small.product
+
+
+def layouts(x):
+    """x and views of it whose elements are not in memory order: each must give the same answer."""
+    if x.ndim == 0:
+        return [x]
+    views = [x, x[::-1]]
+    if x.ndim >= 2:
+        views += [x.swapaxes(0, -1), x[:, ::2], np.asfortranarray(x)]
+    return views
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(), (1,), (7,), (4, 4), (3, 5, 2), (2, 3, 4, 5), (32, 32)])
+@pytest.mark.parametrize("keepdim", [False, True])
+@pytest.mark.parametrize("name", REDUCTIONS)
+def test_reductions_match_numpy(dtype, shape, keepdim, name):
+    x = np.asarray(np.random.default_rng(0).standard_normal(shape) * 100, dtype)  # (a 0-d array, not a scalar)
+    for view in layouts(x):
+        got, want = getattr(small, name)(view, keepdim), np.asarray(REDUCTIONS[name](view, keepdims=keepdim))
+        assert isinstance(got, np.ndarray) and got.shape == want.shape and got.dtype == want.dtype
+        np.testing.assert_allclose(got, want, **TOLERANCE[dtype])
+
+
+@pytest.mark.parametrize("position", [0, 5, -1])
+def test_nan_wins_wherever_it_is(position):
+    x = np.arange(12, dtype=np.float32).reshape(3, 4)
+    x.flat[position] = np.nan
+    for name in REDUCTIONS:
+        assert np.isnan(getattr(small, name)(x, False)), name
+        assert np.isnan(getattr(small, name)(x.T, False)), name
+    x.flat[position] = np.inf
+    assert small.max_all(x, False) == np.inf and small.sum_all(x, False) == np.inf
+
+
+def test_sums_add_in_float64():
+    x = np.array([1e8, 1.0, -1e8, 1.0] * 4, dtype=np.float32)
+    assert small.sum_all(x, False) == 8.0  # float32 additions in order would give 0 or 4
+
+
+@pytest.mark.parametrize(
+    "x",
+    [
+        np.arange(12).reshape(3, 4),  # integers: NumPy's (an int64 sum)
+        np.arange(6, dtype=np.float16),  # float16: NumPy's
+        np.linspace(-1, 1, 5000, dtype=np.float32),  # above SMALL_REDUCTION_ELEMENTS: NumPy's
+        np.arange(8, dtype=np.float32).view(type("Sub", (np.ndarray,), {})),  # a subclass: its own methods
+        np.array([True, False, True]),
+    ],
+    ids=["int", "float16", "large", "subclass", "bool"],
+)
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_what_it_is_not_for_goes_to_numpy(x, keepdim):
+    for name, numpy_function in REDUCTIONS.items():
+        got, want = getattr(small, name)(x, keepdim), numpy_function(x, keepdims=keepdim)
+        assert type(got) is type(want) and np.shape(got) == np.shape(want) and np.asarray(got).dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+
+
+def test_an_empty_array_goes_to_numpy_and_its_error():
+    assert small.sum_all(np.zeros((0, 3), np.float32), False) == 0.0
+    with pytest.raises(ValueError):  # NumPy's: the ops raise lamina's ShapeError before reaching here
+        small.max_all(np.zeros((0, 3), np.float32), False)
+
+
+def test_bad_arguments_raise():
+    with pytest.raises(TypeError):
+        small.sum_all(np.ones(3, np.float32))
+    with pytest.raises(TypeError):
+        small.product(np.ones((2, 2)))
+    with pytest.raises(AttributeError):  # not an array: NumPy's method is looked up on it
+        small.max_all([1.0, 2.0], False)
+
+
+# --- product ---
+
+SHAPES = [(1, 1, 1), (4, 4, 4), (8, 8, 8), (2, 16, 16), (16, 2, 16), (32, 16, 1), (32, 8, 2), (64, 4, 2), (1, 512, 1)]
+
+
+def operand_layouts(m, k, n, dtype, rng):
+    a, b = rng.standard_normal((m, k)).astype(dtype), rng.standard_normal((k, n)).astype(dtype)
+    yield a, b
+    yield np.asfortranarray(a), np.asfortranarray(b)  # transposed views' layout (W.T, y^T in a backward)
+    yield a[::-1], b[:, ::-1]  # negative strides
+    wide_a, wide_b = rng.standard_normal((m, 2 * k)).astype(dtype), rng.standard_normal((k, 3 * n)).astype(dtype)
+    yield wide_a[:, ::2], wide_b[:, ::3]  # strided rows
+    yield np.broadcast_to(a[:1], (m, k)), b  # a zero stride
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("m, k, n", SHAPES)
+def test_product_matches_numpy(dtype, m, k, n):
+    rng = np.random.default_rng(m * 100 + k * 10 + n)
+    for a, b in operand_layouts(m, k, n, dtype, rng):
+        got = small.product(a, b)
+        assert got is not None and got.shape == (m, n) and got.dtype == dtype and got.flags.c_contiguous
+        np.testing.assert_allclose(got, a.dot(b), **TOLERANCE[dtype])
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        (np.ones((16, 16), np.float32), np.ones((16, 16), np.float32)),  # above SMALL_PRODUCT_MULTIPLY_ADDS
+        (np.ones((4, 4), np.float32), np.ones((4, 4), np.float64)),  # two dtypes: NumPy promotes
+        (np.ones((4, 4), np.int64), np.ones((4, 4), np.int64)),
+        (np.ones((2, 4, 4), np.float32), np.ones((4, 4), np.float32)),  # a stack
+        (np.ones(4, np.float32), np.ones((4, 4), np.float32)),  # a vector
+        (np.ones((4, 3), np.float32), np.ones((4, 4), np.float32)),  # sizes that do not match: NumPy's error
+        (np.ones((4, 0), np.float32), np.ones((0, 4), np.float32)),  # empty
+        (np.ones((4, 4), np.float32).tolist(), np.ones((4, 4), np.float32)),  # not an array
+    ],
+    ids=["large", "mixed-dtypes", "int", "stack", "vector", "mismatch", "empty", "list"],
+)
+def test_product_leaves_the_rest_to_numpy(a, b):
+    assert small.product(a, b) is None
