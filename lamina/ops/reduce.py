@@ -25,9 +25,10 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         ctx.input_shape, ctx.dims = x.shape, dims
-        if len(dims) == x.ndim:  # the whole tensor (loss.sum()): the kernel set's (a small one in numba)
-            return ctx.device.backend.kernels.sum_all(x, keepdim)
-        return x.sum(axis=dims, keepdims=keepdim)
+        kernels = ctx.device.backend.kernels  # (small tensors in C: NumPy's call costs more than the sum)
+        if len(dims) == x.ndim:  # the whole tensor (loss.sum())
+            return kernels.sum_all(x, keepdim)
+        return kernels.sum_dims(x, dims, keepdim)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -74,7 +75,9 @@ class SumTo(Function):
         ctx.input_shape = x.shape
         leading = x.ndim - len(shape)
         stretched = tuple(leading + i for i, size in enumerate(shape) if size == 1 and x.shape[leading + i] != 1)
-        summed = x.sum(axis=tuple(range(leading)) + stretched, keepdims=True) if leading or stretched else x
+        if not leading and not stretched:
+            return x.reshape(shape)
+        summed = ctx.device.backend.kernels.sum_dims(x, tuple(range(leading)) + stretched, True)
         return summed.reshape(shape)
 
     @staticmethod

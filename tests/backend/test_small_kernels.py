@@ -20,7 +20,8 @@ TOLERANCE = {np.float64: dict(rtol=1e-12, atol=1e-12), np.float32: dict(rtol=1e-
 @pytest.mark.skipif(shutil.which("cc") is None, reason="needs a C compiler, with which the install builds small.c")
 def test_small_kernels_are_used_by_the_compiled_set():
     compiled = pytest.importorskip("lamina.backend.kernels.compiled", reason="numba is not installed")
-    assert compiled.sum_all is small.sum_all and compiled.small_product is small.product
+    assert compiled.sum_all is small.sum_all and compiled.sum_dims is small.sum_dims
+    assert compiled.max_all is small.max_all and compiled.small_product is small.product
 
 
 def layouts(x):
@@ -93,6 +94,32 @@ def test_bad_arguments_raise():
         small.product(np.ones((2, 2)))
     with pytest.raises(AttributeError):  # not an array: NumPy's method is looked up on it
         small.max_all([1.0, 2.0], False)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(7,), (4, 4), (3, 5, 2), (2, 3, 4, 5), (32, 32)])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_sums_over_dims_match_numpy(dtype, shape, keepdim):
+    x = np.asarray(np.random.default_rng(1).standard_normal(shape) * 100, dtype)
+    every_set_of_dims = [tuple(d for d in range(x.ndim) if mask >> d & 1) for mask in range(2**x.ndim)]
+    for view in layouts(x):
+        for dims in every_set_of_dims:
+            got, want = small.sum_dims(view, dims, keepdim), view.sum(axis=dims, keepdims=keepdim)
+            assert isinstance(got, np.ndarray) and got.shape == want.shape and got.dtype == want.dtype, dims
+            np.testing.assert_allclose(got, want, **TOLERANCE[dtype])
+
+
+def test_sums_over_dims_leave_the_rest_and_bad_dims_to_numpy():
+    for x in (np.arange(12).reshape(3, 4), np.ones((64, 64), np.float32), np.asarray(2.0, np.float32)):
+        got, want = small.sum_dims(x, (0,) if x.ndim else (), True), x.sum(axis=(0,) if x.ndim else (), keepdims=True)
+        assert got.dtype == want.dtype and got.shape == want.shape and (got == want).all()
+    x = np.ones((3, 4), np.float32)
+    with pytest.raises(ValueError, match="duplicate"):
+        small.sum_dims(x, (0, 0), False)
+    with pytest.raises(np.exceptions.AxisError):
+        small.sum_dims(x, (2,), False)
+    with pytest.raises(TypeError):
+        small.sum_dims(x, (0,))
 
 
 # --- product ---

@@ -1527,7 +1527,7 @@ def cross_entropy_backward(grad_losses, logits, target, ignore_index, lse):
     return dx
 
 
-# --- small arrays: reductions of a whole tensor (loss.sum(), x.max(), x.mean()) and small matrix products ---
+# --- small arrays: sums, whole-tensor max/min (loss.sum(), x.max(), a bias's gradient) and matrix products ---
 # NumPy's call costs more than the work here: ~0.75 us to set up a reduction (plus 0.25 to wrap its scalar)
 # and 0.3 for a 4x4 ndarray.dot, where small.c's loops take 0.06-0.2 us, measured (tests/backend/
 # test_small_kernels.py; benchmarks/README.md). small.c is an optional extension (setup.py): unbuilt, NumPy.
@@ -1537,10 +1537,11 @@ except ImportError:
     _small = None
 
 if _small is not None:
-    sum_all, max_all, min_all = _small.sum_all, _small.max_all, _small.min_all  # NumPy's beyond small floats
+    sum_all, sum_dims = _small.sum_all, _small.sum_dims  # NumPy's beyond small float arrays
+    max_all, min_all = _small.max_all, _small.min_all
     small_product = _small.product  # None beyond small 2-D floats: the caller's NumPy product
 else:
-    sum_all, max_all, min_all = reference.sum_all, reference.max_all, reference.min_all
+    sum_all, sum_dims, max_all, min_all = reference.sum_all, reference.sum_dims, reference.max_all, reference.min_all
     small_product = reference.small_product
 
 

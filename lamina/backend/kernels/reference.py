@@ -198,6 +198,11 @@ def sum_all(x, keepdim):
     return x.sum(keepdims=keepdim)
 
 
+def sum_dims(x, dims, keepdim):
+    """The sum over `dims` (a sorted tuple of distinct non-negative dims)."""
+    return x.sum(axis=dims, keepdims=keepdim)
+
+
 def max_all(x, keepdim):
     """The largest of x's elements (x has some); NaN if any is NaN, as in PyTorch."""
     return x.max(keepdims=keepdim)

@@ -84,7 +84,8 @@ REDUCE_ROW(double)
 REDUCE_ALL(float)
 REDUCE_ALL(double)
 
-static PyObject *s_sum, *s_max, *s_min, *keepdims_name; /* NumPy's methods, called where this is not for x */
+static PyObject *s_sum, *s_max, *s_min, *keepdims_name, *axis_keepdims_names; /* NumPy's methods and keywords,
+                                                                                for what these are not for */
 
 static PyObject *reduce_all(PyObject *const *args, Py_ssize_t nargs, enum reduction kind) {
     if (nargs != 2) {
@@ -122,6 +123,79 @@ static PyObject *max_all(PyObject *module, PyObject *const *args, Py_ssize_t nar
 
 static PyObject *min_all(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
     return reduce_all(args, nargs, MIN);
+}
+
+/* --- sum_dims(x, dims, keepdim): the sum over some dims (a sorted tuple of distinct dims, as the ops pass) ---
+ * Each element is added to its output element, found by the output's strides with 0 for a summed dim; the
+ * sums are kept in double precision until the end. */
+
+#define SUM_DIMS(T)                                                                                       \
+    static void sum_dims_##T(PyArrayObject *x, const npy_intp *out_strides, double *sums) {              \
+        int ndim = PyArray_NDIM(x);                                                                      \
+        const npy_intp *shape = PyArray_DIMS(x), *strides = PyArray_STRIDES(x);                          \
+        const char *data = PyArray_DATA(x);                                                              \
+        npy_intp index[NPY_MAXDIMS] = {0};                                                               \
+        npy_intp count = shape[ndim - 1], stride = strides[ndim - 1], out_stride = out_strides[ndim - 1]; \
+        npy_intp rows = PyArray_SIZE(x) / count;                                                         \
+        for (npy_intp row = 0; row < rows; row++) {                                                      \
+            const char *start = data;                                                                    \
+            npy_intp out = 0;                                                                            \
+            for (int d = 0; d < ndim - 1; d++) {                                                         \
+                start += index[d] * strides[d];                                                          \
+                out += index[d] * out_strides[d];                                                        \
+            }                                                                                            \
+            for (npy_intp i = 0; i < count; i++) sums[out + i * out_stride] += *(const T *)(start + i * stride); \
+            for (int d = ndim - 2; d >= 0 && ++index[d] == shape[d]; d--) index[d] = 0;                  \
+        }                                                                                                \
+    }
+SUM_DIMS(float)
+SUM_DIMS(double)
+
+static PyObject *sum_dims(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "expected (x, dims, keepdim)");
+        return NULL;
+    }
+    PyObject *x_object = args[0], *dims = args[1];
+    int keepdim = PyObject_IsTrue(args[2]);
+    if (keepdim < 0) return NULL;
+    int summed[NPY_MAXDIMS] = {0};
+    int small = small_float_array(x_object, SMALL_REDUCTION_ELEMENTS) && PyArray_NDIM((PyArrayObject *)x_object) > 0 &&
+                PyTuple_Check(dims);
+    for (Py_ssize_t i = 0; small && i < PyTuple_GET_SIZE(dims); i++) {
+        PyObject *item = PyTuple_GET_ITEM(dims, i);
+        long d = PyLong_Check(item) ? PyLong_AsLong(item) : -1;
+        if (d < 0 || d >= PyArray_NDIM((PyArrayObject *)x_object) || summed[d]) small = 0; /* NumPy's error */
+        else summed[d] = 1;
+    }
+    if (PyErr_Occurred()) return NULL;
+    if (!small) { /* x.sum(axis=dims, keepdims=keepdim) */
+        PyObject *call[3] = {x_object, dims, args[2]};
+        return PyObject_VectorcallMethod(s_sum, call, 1, axis_keepdims_names);
+    }
+    PyArrayObject *x = (PyArrayObject *)x_object;
+    int ndim = PyArray_NDIM(x), out_ndim = 0, type = PyArray_TYPE(x);
+    npy_intp out_shape[NPY_MAXDIMS], out_strides[NPY_MAXDIMS], out_size = 1;
+    for (int d = ndim - 1; d >= 0; d--) { /* strides in elements of a C-contiguous output, 0 for a summed dim */
+        out_strides[d] = summed[d] ? 0 : out_size;
+        if (!summed[d]) out_size *= PyArray_DIM(x, d);
+    }
+    for (int d = 0; d < ndim; d++)
+        if (!summed[d] || keepdim) out_shape[out_ndim++] = summed[d] ? 1 : PyArray_DIM(x, d);
+    PyObject *out = PyArray_SimpleNew(out_ndim, out_shape, type);
+    if (out == NULL) return NULL;
+    double sums[SMALL_REDUCTION_ELEMENTS]; /* out_size <= x's size */
+    for (npy_intp i = 0; i < out_size; i++) sums[i] = 0.0;
+    if (type == NPY_FLOAT) {
+        sum_dims_float(x, out_strides, sums);
+        float *result = PyArray_DATA((PyArrayObject *)out);
+        for (npy_intp i = 0; i < out_size; i++) result[i] = (float)sums[i];
+    } else {
+        sum_dims_double(x, out_strides, sums);
+        double *result = PyArray_DATA((PyArrayObject *)out);
+        for (npy_intp i = 0; i < out_size; i++) result[i] = sums[i];
+    }
+    return out;
 }
 
 /* --- product(a, b): a (m, k) @ b (k, n), any strides; a new C-contiguous (m, n) array ---
@@ -195,6 +269,8 @@ static PyMethodDef methods[] = {
      "max_all(x, keepdim): the largest element (NaN if any is NaN); x.max(keepdims=keepdim) where not small"},
     {"min_all", (PyCFunction)(void (*)(void))min_all, METH_FASTCALL,
      "min_all(x, keepdim): the smallest element (NaN if any is NaN); x.min(keepdims=keepdim) where not small"},
+    {"sum_dims", (PyCFunction)(void (*)(void))sum_dims, METH_FASTCALL,
+     "sum_dims(x, dims, keepdim): the sum over dims; x.sum(axis=dims, keepdims=keepdim) where x is not small"},
     {"product", (PyCFunction)(void (*)(void))product, METH_FASTCALL,
      "product(a, b): a @ b of small 2-D float arrays of one dtype, or None (then use NumPy)"},
     {NULL, NULL, 0, NULL},
@@ -205,7 +281,8 @@ static struct PyModuleDef module_definition = {PyModuleDef_HEAD_INIT, "_small", 
 PyMODINIT_FUNC PyInit__small(void) {
     import_array(); /* NumPy's C API; an ImportError if the NumPy found differs in ways it cannot serve */
     if ((s_sum = PyUnicode_InternFromString("sum")) == NULL || (s_max = PyUnicode_InternFromString("max")) == NULL ||
-        (s_min = PyUnicode_InternFromString("min")) == NULL || (keepdims_name = Py_BuildValue("(s)", "keepdims")) == NULL)
+        (s_min = PyUnicode_InternFromString("min")) == NULL || (keepdims_name = Py_BuildValue("(s)", "keepdims")) == NULL ||
+        (axis_keepdims_names = Py_BuildValue("(ss)", "axis", "keepdims")) == NULL)
         return NULL;
     PyObject *module = PyModule_Create(&module_definition);
     if (module == NULL) return NULL;
