@@ -3,10 +3,11 @@
 - products.c: the convolutions' matrix products in AVX-512 code (lamina/backend/kernels/products.py);
 - small.c: reductions and matrix products of small float arrays, where NumPy's call costs more than the work
   (lamina/backend/kernels/compiled.py); it uses NumPy's C API, hence numpy in pyproject's build requirements;
-- apply.c: Function.apply, the per-op dispatch (lamina/autograd/function.py).
+- apply.c: Function.apply, the per-op dispatch (lamina/autograd/function.py);
+- operands.c: the common case of a binary op's operand check (lamina/ops/elementwise.py), NumPy's C API too.
 
 optional=True: without a C compiler, or where a build fails, lamina installs and runs as before, with
-NumPy in place of these kernels and function.py's apply in place of apply.c's.
+NumPy in place of these kernels and the Python functions in place of apply.c's and operands.c's.
 """
 
 import numpy
@@ -25,6 +26,13 @@ setup(
             sources=["lamina/backend/kernels/small.c"],
             include_dirs=[numpy.get_include()],
             extra_compile_args=["-O3"],
+            optional=True,
+        ),
+        Extension(
+            "lamina.ops._operands",
+            sources=["lamina/ops/operands.c"],
+            include_dirs=[numpy.get_include()],
+            extra_compile_args=["-O2"],
             optional=True,
         ),
         Extension(

@@ -8,6 +8,7 @@ broadcast, so every primitive below sees two arrays of one dtype.
 """
 
 import math
+import os
 
 from lamina import dtypes
 from lamina.autograd.function import Function, raise_device_mismatch
@@ -483,7 +484,7 @@ class ToDevice(Function):
 
 
 # --- the public functions behind the Tensor operators ---
-def _operands(op: str, a, b):
+def _python_operands(op: str, a, b):
     """Make two operands one dtype and broadcastable, turning a Python scalar into a tensor.
 
     A scalar takes the dtype it would give combined with the tensor (float32 * 2.0
@@ -510,6 +511,22 @@ def _operands(op: str, a, b):
     if a.data.shape != b.data.shape and not _broadcastable(a.data.shape, b.data.shape):
         broadcast_shape(op, a.data.shape, b.data.shape)  # raises the ShapeError
     return a, b
+
+
+def _load_native_operands():
+    """operands.c's operands (the common case in C, this file's function for the rest), unless
+    LAMINA_NATIVE_APPLY=0 (which turns off apply.c too) or it was not built."""
+    if os.environ.get("LAMINA_NATIVE_APPLY", "1") == "0":
+        return None
+    try:
+        from lamina.ops import _operands as native
+    except ImportError:
+        return None
+    native.configure(Tensor, _python_operands)
+    return native.operands
+
+
+_operands = _load_native_operands() or _python_operands
 
 
 def _broadcastable(shape_a, shape_b) -> bool:
