@@ -265,7 +265,8 @@ def squeeze(x: Tensor, dim=None) -> Tensor:
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
     shape = x.data.shape
-    dim = normalize_dim("unsqueeze", dim, len(shape) + 1)
+    if type(dim) is not int or not 0 <= dim <= len(shape):  # (a dim in range is common: no call then)
+        dim = normalize_dim("unsqueeze", dim, len(shape) + 1)
     return movement.Reshape.apply(x, shape=shape[:dim] + (1,) + shape[dim:])
 
 

@@ -13,21 +13,20 @@ from lamina.ops.shapes import as_shape, infer_shape, normalize_dim, normalize_di
 
 
 class Reshape(Function):
-    __slots__ = ("input_shape",)
+    __slots__ = ()
     is_view = True
 
     @staticmethod
     def forward(ctx, x, shape, must_view=False):
-        ctx.input_shape = x.shape
         # NOTE: NumPy checks the sizes and resolves a -1, in C; ours run only to name what it refused (on a
         # small tensor they cost more than the reshape: 0.35 us of as_shape and infer_shape, measured)
-        op = "view" if must_view else "reshape"
         try:
             if not must_view or x.flags.c_contiguous:  # a contiguous array's reshape is a view, always
                 out = x.reshape(shape)
             else:
                 out = x.reshape(shape, copy=False)  # (its keyword costs 0.2 us of a small view: asked only here)
         except (TypeError, ValueError):
+            op = "view" if must_view else "reshape"
             infer_shape(op, as_shape(op, shape), x.size, x.shape)  # raises the ShapeError for bad sizes
             if not must_view:
                 raise
@@ -36,13 +35,13 @@ class Reshape(Function):
                 f"{shape_str(x.shape)}, not contiguous), so no view exists. Use .reshape(...) instead, "
                 "which copies when it must."
             ) from None
-        if shape and min(shape) < -1:  # NumPy takes any negative size as -1; PyTorch refuses it
-            infer_shape(op, shape, x.size, x.shape)  # raises the ShapeError
+        if out.shape != shape and min(shape) < -1:  # NumPy takes any negative size as -1; PyTorch refuses it
+            infer_shape("view" if must_view else "reshape", shape, x.size, x.shape)  # raises the ShapeError
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
-        return grad_out.reshape(ctx.input_shape)
+        return grad_out.reshape(ctx.input_meta[0][0])  # the input's shape, recorded with the graph
 
 
 class Permute(Function):

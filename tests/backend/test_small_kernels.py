@@ -122,6 +122,24 @@ def test_sums_over_dims_leave_the_rest_and_bad_dims_to_numpy():
         small.sum_dims(x, (0,))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(), (1,), (4, 4), (3, 5, 7), (64, 64)])
+def test_relu_matches_numpy_and_keeps_nan(dtype, shape):
+    x = np.asarray(np.random.default_rng(2).standard_normal(shape), dtype)
+    if x.size >= 4:
+        x.flat[:4] = np.nan, -0.0, np.inf, -np.inf
+    got = small.relu(x)
+    assert got.shape == x.shape and got.dtype == x.dtype and got is not x
+    np.testing.assert_array_equal(got, np.maximum(x, dtype(0)))  # NaN where NaN (assert_array_equal: NaN == NaN)
+    assert not np.signbit(got).any()  # -0.0 -> 0.0, as NumPy's maximum
+
+
+def test_relu_leaves_the_rest_to_numpy():
+    x = np.ones((8, 8), np.float32)
+    for other in (x.T[::2], np.ones((3, 3), np.int64), np.ones(small.SMALL_RELU_ELEMENTS + 1, np.float32), [1.0]):
+        assert small.relu(other) is None
+
+
 # --- product ---
 
 SHAPES = [(1, 1, 1), (4, 4, 4), (8, 8, 8), (2, 16, 16), (16, 2, 16), (32, 16, 1), (32, 8, 2), (64, 4, 2), (1, 512, 1)]

@@ -23,6 +23,7 @@ product adds in the arrays' own precision, as the BLAS does.
 /* Up to these sizes the loop beats NumPy's call (measured, float32; see the tests' module for where) */
 #define SMALL_REDUCTION_ELEMENTS 1024
 #define SMALL_PRODUCT_MULTIPLY_ADDS 512
+#define SMALL_RELU_ELEMENTS 4096 /* (from here on the compiled set's threaded loop) */
 
 /* A float32 or float64 ndarray (not a subclass, which may override the arithmetic) with some elements. */
 static int small_float_array(PyObject *object, npy_intp limit) {
@@ -198,6 +199,29 @@ static PyObject *sum_dims(PyObject *module, PyObject *const *args, Py_ssize_t na
     return out;
 }
 
+/* --- relu(x): max(x, 0) of a C-contiguous float array, NaN kept; None for any other (then NumPy's) --- */
+
+#define RELU(T)                                                                                           \
+    static void relu_##T(const T *restrict x, T *restrict out, npy_intp size) {                          \
+        for (npy_intp i = 0; i < size; i++) out[i] = x[i] > 0 ? x[i] : (x[i] != x[i] ? x[i] : 0);        \
+    }
+RELU(float)
+RELU(double)
+
+static PyObject *relu(PyObject *module, PyObject *x_object) {
+    if (!small_float_array(x_object, SMALL_RELU_ELEMENTS) || !PyArray_IS_C_CONTIGUOUS((PyArrayObject *)x_object))
+        Py_RETURN_NONE;
+    PyArrayObject *x = (PyArrayObject *)x_object;
+    int type = PyArray_TYPE(x);
+    PyObject *out = PyArray_SimpleNew(PyArray_NDIM(x), PyArray_DIMS(x), type);
+    if (out == NULL) return NULL;
+    if (type == NPY_FLOAT)
+        relu_float(PyArray_DATA(x), PyArray_DATA((PyArrayObject *)out), PyArray_SIZE(x));
+    else
+        relu_double(PyArray_DATA(x), PyArray_DATA((PyArrayObject *)out), PyArray_SIZE(x));
+    return out;
+}
+
 /* --- product(a, b): a (m, k) @ b (k, n), any strides; a new C-contiguous (m, n) array ---
  * Where b's columns are contiguous (a transposed view, as W.T in a linear layer and y^T in a backward),
  * each output element is a dot product along them; otherwise row i of the output gathers a[i, p] * row
@@ -271,6 +295,7 @@ static PyMethodDef methods[] = {
      "min_all(x, keepdim): the smallest element (NaN if any is NaN); x.min(keepdims=keepdim) where not small"},
     {"sum_dims", (PyCFunction)(void (*)(void))sum_dims, METH_FASTCALL,
      "sum_dims(x, dims, keepdim): the sum over dims; x.sum(axis=dims, keepdims=keepdim) where x is not small"},
+    {"relu", relu, METH_O, "relu(x): max(x, 0) of a small C-contiguous float array (NaN kept), or None"},
     {"product", (PyCFunction)(void (*)(void))product, METH_FASTCALL,
      "product(a, b): a @ b of small 2-D float arrays of one dtype, or None (then use NumPy)"},
     {NULL, NULL, 0, NULL},
@@ -287,7 +312,8 @@ PyMODINIT_FUNC PyInit__small(void) {
     PyObject *module = PyModule_Create(&module_definition);
     if (module == NULL) return NULL;
     if (PyModule_AddIntConstant(module, "SMALL_REDUCTION_ELEMENTS", SMALL_REDUCTION_ELEMENTS) < 0 ||
-        PyModule_AddIntConstant(module, "SMALL_PRODUCT_MULTIPLY_ADDS", SMALL_PRODUCT_MULTIPLY_ADDS) < 0) {
+        PyModule_AddIntConstant(module, "SMALL_PRODUCT_MULTIPLY_ADDS", SMALL_PRODUCT_MULTIPLY_ADDS) < 0 ||
+        PyModule_AddIntConstant(module, "SMALL_RELU_ELEMENTS", SMALL_RELU_ELEMENTS) < 0) {
         Py_DECREF(module);
         return NULL;
     }
