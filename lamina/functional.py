@@ -264,10 +264,10 @@ def squeeze(x: Tensor, dim=None) -> Tensor:
 
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
-    shape = x.data.shape
-    if type(dim) is not int or not 0 <= dim <= len(shape):  # (a dim in range is common: no call then)
-        dim = normalize_dim("unsqueeze", dim, len(shape) + 1)
-    return movement.Reshape.apply(x, shape=shape[:dim] + (1,) + shape[dim:])
+    ndim = x.data.ndim
+    if type(dim) is not int or not 0 <= dim <= ndim:  # (a dim in range is common: no call then)
+        dim = normalize_dim("unsqueeze", dim, ndim + 1)
+    return movement.Unsqueeze.apply(x, dim=dim)
 
 
 def stack(tensors, dim=0) -> Tensor:

@@ -44,6 +44,26 @@ class Reshape(Function):
         return grad_out.reshape(ctx.input_meta[0][0])  # the input's shape, recorded with the graph
 
 
+# x[index] with None at `dim` inserts a size-1 dim there: NumPy's quickest view (4x4: 45 ns, where the
+# reshape takes 93 plus building the new shape), one index per dim made once
+_NEW_AXIS_AT = tuple((slice(None),) * dim + (None,) for dim in range(65))
+
+
+class Unsqueeze(Function):
+    """A size-1 dim inserted at `dim` (in [0, ndim]); a view."""
+
+    __slots__ = ()
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        return x[_NEW_AXIS_AT[dim]]
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return grad_out.reshape(ctx.input_meta[0][0])  # the input's shape, recorded with the graph
+
+
 class Permute(Function):
     __slots__ = ("dims",)
     is_view = True

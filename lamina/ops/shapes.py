@@ -12,6 +12,8 @@ from lamina.errors import ShapeError, shape_str
 
 def normalize_dim(op: str, dim: int, ndim: int) -> int:
     """A dim in [-ndim, ndim) made non-negative; IndexError naming the op otherwise."""
+    if type(dim) is not int:
+        dim = _as_dim(op, dim)
     bound = ndim if ndim > 0 else 1  # a 0-d tensor accepts dim 0 and -1, as in PyTorch (no max(): per-op cost)
     if not -bound <= dim < bound:
         raise IndexError(
@@ -19,6 +21,14 @@ def normalize_dim(op: str, dim: int, ndim: int) -> int:
             f"but got {dim}) for a tensor with {ndim} dims."
         )
     return dim % bound if ndim else 0
+
+
+def _as_dim(op: str, dim) -> int:
+    """An integer-like dim (a NumPy integer) as an int; a TypeError naming the op for anything else."""
+    try:
+        return operator.index(dim)
+    except TypeError:
+        raise TypeError(f"{op}: dim must be an int, not {type(dim).__name__} ({dim!r}).") from None
 
 
 # (0, 1, ..., n - 1) and its reverse for every n NumPy allows, made once: ops ask for them on every call
@@ -38,9 +48,10 @@ def normalize_dims(op: str, dim, ndim: int):
     """None (all dims), an int or a sequence of ints -> a sorted tuple of non-negative dims."""
     if dim is None:
         return ALL_DIMS[ndim]
-    if isinstance(dim, int):
-        return (normalize_dim(op, dim, ndim),) if ndim else ()
-    dims = tuple(sorted({normalize_dim(op, int(d), ndim) for d in dim}))
+    if isinstance(dim, int) or not hasattr(dim, "__iter__"):  # one dim (a NumPy integer too)
+        dim = normalize_dim(op, dim, ndim)  # (checked also for a 0-d tensor, which has dims 0 and -1)
+        return (dim,) if ndim else ()
+    dims = tuple(sorted({normalize_dim(op, d, ndim) for d in dim}))
     return dims if ndim else ()
 
 

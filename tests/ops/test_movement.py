@@ -138,3 +138,34 @@ def test_reshape_sizes_numpy_would_take_are_still_checked():
     assert x.reshape(np.array([2, 8])).shape == (2, 8) and x.reshape([4, -1]).shape == (4, 4)
     same = x.reshape(16)
     assert same is not x and same._base is x  # a view, as in PyTorch
+
+
+def test_unsqueeze_is_a_view_at_every_dim():
+    x = lamina.arange(6.0).reshape(2, 3)
+    for dim, shape in [(0, (1, 2, 3)), (1, (2, 1, 3)), (2, (2, 3, 1)), (-1, (2, 3, 1)), (-3, (1, 2, 3))]:
+        y = x.unsqueeze(dim)
+        assert y.shape == shape and y._base is x._base
+        np.testing.assert_array_equal(y.numpy(), np.expand_dims(x.numpy(), dim))
+    x.unsqueeze(1)[1, 0, 2] = 50.0  # writes through, as in torch
+    assert x[1, 2].item() == 50.0
+    assert lamina.tensor(3.0).unsqueeze(0).shape == (1,) and lamina.tensor(3.0).unsqueeze(-1).shape == (1,)
+    with pytest.raises(IndexError, match=r"unsqueeze: dimension out of range \(expected to be in range of \[-3, 2\]"):
+        x.unsqueeze(3)
+
+
+@pytest.mark.parametrize("dim", [1.0, "a", None, [0, 1.5]])
+def test_a_dim_that_is_not_an_integer_is_a_type_error_naming_the_op(dim):
+    x = lamina.zeros(2, 3)
+    if not isinstance(dim, list):
+        with pytest.raises(TypeError, match="unsqueeze: dim must be an int"):
+            x.unsqueeze(dim)
+    if dim is not None:  # (sum(None) is the sum of all)
+        with pytest.raises(TypeError, match="sum: dim must be an int"):
+            x.sum(dim)
+    assert x.sum(np.int64(1)).shape == (2,) and x.unsqueeze(np.int64(1)).shape == (2, 1, 3)
+
+
+def test_a_0d_tensor_checks_its_dim_too():
+    with pytest.raises(IndexError, match="sum: dimension out of range"):
+        lamina.tensor(1.0).sum(1)
+    assert lamina.tensor(1.0).sum(-1).item() == 1.0
