@@ -23,7 +23,7 @@ class detect_anomaly:
 
     def __enter__(self):
         self.previous = state.anomaly_enabled
-        state.anomaly_enabled = self.enabled
+        _switch(self.enabled)
         return self
 
     def __exit__(self, *exc_info):
@@ -31,7 +31,16 @@ class detect_anomaly:
 
 
 def set_detect_anomaly(enabled: bool) -> None:
-    state.anomaly_enabled = bool(enabled)
+    _switch(bool(enabled))
+
+
+def _switch(enabled: bool) -> None:
+    """Anomaly mode on or off in this thread. Once on anywhere, apply.c reads the switch per op from then on."""
+    state.anomaly_enabled = enabled
+    if enabled:
+        from lamina.autograd import function  # (here: function.py imports this module)
+
+        function.anomaly_turned_on()
 
 
 def creation_trace() -> str:

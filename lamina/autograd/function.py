@@ -253,6 +253,13 @@ def _load_native_apply():
     return _apply
 
 
+def anomaly_turned_on():
+    """Anomaly mode was turned on in some thread (anomaly.py): apply.c reads the per-thread switch from now on.
+    Until then it skips that read; this file's apply always reads it."""
+    if native_apply is not None:
+        native_apply.anomaly_turned_on()
+
+
 python_apply = Function.__dict__["apply"]  # this file's classmethod: the reference, for tests when the C one runs
 native_apply = _load_native_apply()
 if native_apply is not None:

@@ -197,6 +197,43 @@ def test_anomaly_mode_names_the_op(apply_impl):
         assert (x + 1).grad_fn.extras.forward_trace  # the creation trace is kept for backward's report
 
 
+@pytest.mark.parametrize("switch", ["with detect_anomaly()", "set_detect_anomaly(True)"])
+def test_anomaly_mode_turned_on_for_the_first_time_in_a_process(switch):
+    """The ops skip the per-thread switch until anomaly mode is first turned on: a fresh process must
+    catch the first NaN all the same, and another thread (whose switch is off) must not."""
+    import subprocess
+    import textwrap
+
+    code = textwrap.dedent(f"""
+        import threading, numpy as np, lamina
+        x = lamina.tensor([0.0, 1.0], requires_grad=True)
+        np.seterr(divide="ignore")
+        other = []
+        def elsewhere():
+            other.append(x.log())  # anomaly mode off in this thread: no error
+        if "{switch}".startswith("with"):
+            try:
+                with lamina.autograd.detect_anomaly():
+                    threading.Thread(target=elsewhere).start()
+                    x.log()
+                print("not caught")
+            except lamina.AnomalyError as error:
+                print("caught", "Log" in str(error))
+        else:
+            lamina.autograd.set_detect_anomaly(True)
+            threading.Thread(target=elsewhere).start()
+            try:
+                x.log()
+                print("not caught")
+            except lamina.AnomalyError as error:
+                print("caught", "Log" in str(error))
+        import time; time.sleep(0.2)
+        print(len(other))
+    """)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["caught", "True", "1"], result.stdout + result.stderr
+
+
 def test_no_references_leak(apply_impl):
     a = lamina.ones(4, 4, requires_grad=True)
     b = lamina.ones(4, 4)

@@ -7,8 +7,9 @@ BLAS). PyTorch's whole op costs 0.7-1.2 us, so NumPy's call alone decides whethe
 small op keeps up. Here one call checks its arguments, makes the output array and
 runs a plain loop.
 
-Each function answers None when it is not the right tool (an array too large, not
-float32/float64, not an ndarray); the caller then runs NumPy, which stays the
+Where they are not the right tool (an array too large, not float32/float64, not an
+ndarray), the reductions call NumPy's method themselves (x.sum(...), as reference.py),
+and relu and product answer None, so that the caller runs NumPy. NumPy stays the
 reference these are tested against (tests/backend/test_small_kernels.py). Built at
 install time as an optional extension (setup.py): without it, NumPy serves.
 
@@ -20,7 +21,9 @@ product adds in the arrays' own precision, as the BLAS does.
 #define NPY_NO_DEPRECATED_API NPY_1_23_API_VERSION
 #include <numpy/arrayobject.h>
 
-/* Up to these sizes the loop beats NumPy's call (measured, float32; see the tests' module for where) */
+/* Up to these sizes the loop beats NumPy's call, measured with timeit against NumPy on float32 arrays:
+ * the whole-array sum 0.62 vs 0.84 us at 1024 elements, products of 512 multiply-adds 0.1-0.29 vs
+ * 0.26-0.46 in any layout (at 1024 a first version lost on narrow outputs: 32x16 @ 16x2 1.57 vs 0.40). */
 #define SMALL_REDUCTION_ELEMENTS 1024
 #define SMALL_PRODUCT_MULTIPLY_ADDS 512
 #define SMALL_RELU_ELEMENTS 4096 /* (from here on the compiled set's threaded loop) */
