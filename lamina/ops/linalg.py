@@ -76,13 +76,28 @@ class Linear(Function):
     @staticmethod
     def backward(ctx, grad_out):
         x, weight = ctx.saved
-        rows = grad_out.reshape(-1, grad_out.shape[-1])  # (rows, out)
         needs = ctx.needs_input_grad
+        if not state.grad_enabled:  # a plain backward records nothing: the same products on the arrays directly
+            return _linear_backward_arrays(ctx.device, needs, grad_out.data, x.data, weight.data)
+        rows = grad_out.reshape(-1, grad_out.shape[-1])  # (rows, out)
         grad_x = _backward_matmul(grad_out, weight) if needs[0] else None
         grad_w = _backward_matmul(_transposed(rows), x.reshape(-1, x.shape[-1])) if needs[1] else None
         if len(needs) == 2:
             return grad_x, grad_w
         return grad_x, grad_w, (rows.sum(0) if needs[2] else None)
+
+
+def _linear_backward_arrays(device, needs, grad, x, weight):
+    """Linear's backward on arrays (no graph to record): five small ops less than through Tensor ops, ~3 us
+    of a small layer's backward, measured."""
+    backend, rows = device.backend, grad.reshape(-1, grad.shape[-1])
+    grads = [
+        _matmul_arrays(backend, grad, weight) if needs[0] else None,
+        _product(backend, rows.T, x.reshape(-1, x.shape[-1])) if needs[1] else None,  # in W's own layout
+    ]
+    if len(needs) == 3:
+        grads.append(backend.kernels.sum_dims(rows, (0,), False) if needs[2] else None)
+    return tuple([None if g is None else Tensor._make(g, device) for g in grads])
 
 
 # Multiply-adds per product below which OpenBLAS itself runs one thread (its SMP threshold):
