@@ -181,3 +181,60 @@ def test_product_matches_numpy(dtype, m, k, n):
 )
 def test_product_leaves_the_rest_to_numpy(a, b):
     assert small.product(a, b) is None
+
+
+# --- optimizer updates (in place) ---
+
+OPTIONS = [(0.0, 0.0, False), (0.01, 0.0, True), (0.01, 0.1, False)]  # weight_decay, dampening, nesterov
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("weight_decay, dampening, nesterov", OPTIONS)
+def test_sgd_momentum_step_is_the_reference_update(dtype, weight_decay, dampening, nesterov):
+    from lamina.backend.kernels import reference
+
+    rng = np.random.default_rng(3)
+    p, grad, buffer = (rng.standard_normal((7, 5)).astype(dtype) for _ in range(3))
+    p_ref, buffer_ref = p.copy(), buffer.copy()
+    assert small.sgd_momentum_step(p, grad, buffer, 0.1, 0.9, dampening, weight_decay, nesterov) is True
+    reference.sgd_momentum_step(p_ref, grad, buffer_ref, 0.1, 0.9, dampening, weight_decay, nesterov)
+    np.testing.assert_allclose(p, p_ref, **TOLERANCE[dtype])
+    np.testing.assert_allclose(buffer, buffer_ref, **TOLERANCE[dtype])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("weight_decay, decoupled", [(0.0, False), (0.01, False), (0.01, True)])
+@pytest.mark.parametrize("step", [1, 10])
+def test_adam_step_is_the_reference_update(dtype, weight_decay, decoupled, step):
+    from lamina.backend.kernels import reference
+
+    rng = np.random.default_rng(4)
+    p, grad, exp_avg, exp_avg_sq = (rng.standard_normal(33).astype(dtype) for _ in range(4))
+    exp_avg_sq = np.abs(exp_avg_sq)
+    mine, theirs = [p, exp_avg, exp_avg_sq], [p.copy(), exp_avg.copy(), exp_avg_sq.copy()]
+    assert small.adam_step(p, grad, exp_avg, exp_avg_sq, 1e-3, 0.9, 0.999, 1e-8, weight_decay, decoupled, step)
+    reference.adam_step(theirs[0], grad, theirs[1], theirs[2], 1e-3, 0.9, 0.999, 1e-8, weight_decay, decoupled, step)
+    for a, b in zip(mine, theirs):
+        np.testing.assert_allclose(a, b, **TOLERANCE[dtype])
+
+
+def test_optimizer_updates_leave_other_layouts_to_the_caller():
+    ones = np.ones((4, 4), np.float32)
+    untouched = ones.copy()
+    readonly = ones.copy()
+    readonly.flags.writeable = False
+    cases = [
+        (ones.T, ones, ones),  # not C-contiguous
+        (ones, ones.astype(np.float64), ones),  # two dtypes
+        (ones, ones, np.ones(15, np.float32)),  # two sizes
+        (np.ones((4, 4), np.int64), np.ones((4, 4), np.int64), np.ones((4, 4), np.int64)),
+        (readonly, ones, ones),
+    ]
+    for p, grad, buffer in cases:
+        assert small.sgd_momentum_step(p, grad, buffer, 0.1, 0.9, 0.0, 0.0, False) is False
+        assert small.adam_step(p, grad, buffer, buffer, 0.1, 0.9, 0.999, 1e-8, 0.0, False, 1) is False
+        np.testing.assert_array_equal(np.asarray(p, np.float32), untouched)
+    with pytest.raises(TypeError):
+        small.sgd_momentum_step(ones, ones, ones, 0.1)
+    with pytest.raises(TypeError):
+        small.sgd_momentum_step(ones.copy(), ones, ones.copy(), "fast", 0.9, 0.0, 0.0, False)
