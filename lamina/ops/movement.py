@@ -35,7 +35,7 @@ class Reshape(Function):
                 f"{shape_str(x.shape)}, not contiguous), so no view exists. Use .reshape(...) instead, "
                 "which copies when it must."
             ) from None
-        if out.shape != shape and min(shape) < -1:  # NumPy takes any negative size as -1; PyTorch refuses it
+        if out.shape != shape and shape and min(shape) < -1:  # NumPy takes any negative size as -1; PyTorch refuses it
             infer_shape("view" if must_view else "reshape", shape, x.size, x.shape)  # raises the ShapeError
         return out
 

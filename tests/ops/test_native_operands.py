@@ -21,7 +21,9 @@ def test_native_operands_were_built_where_they_can_be():
     assert elementwise._operands is not elementwise._python_operands, "operands.c was not built at install"
 
 
-native = pytest.importorskip("lamina.ops._operands", reason="operands.c was not built").operands
+_operands = pytest.importorskip("lamina.ops._operands", reason="operands.c was not built")
+_operands.configure(lamina.Tensor, elementwise._python_operands)  # (done at import, unless LAMINA_NATIVE_APPLY=0)
+native = _operands.operands
 
 
 def t(shape, dtype="float32"):

@@ -1540,7 +1540,7 @@ if _small is not None:
     sum_all, sum_dims = _small.sum_all, _small.sum_dims  # NumPy's beyond small float arrays
     max_all, min_all = _small.max_all, _small.min_all
     small_product, small_relu = _small.product, _small.relu  # None where they are not for the arrays
-else:
+else:  # NumPy's (the reference's) for all
     sum_all, sum_dims, max_all, min_all = reference.sum_all, reference.sum_dims, reference.max_all, reference.min_all
     small_product = reference.small_product
 
@@ -1548,7 +1548,7 @@ else:
         return None
 
 
-# --- ReLU's backward: one pass instead of compare, cast and multiply ---
+# --- ReLU: a vectorised loop for large arrays, and a backward in one pass instead of compare, cast, multiply ---
 
 
 # NumPy's maximum against a scalar is not vectorised in this build: np.maximum(x, 0) over 0.5M float32
