@@ -53,7 +53,10 @@ def _train_step(seed=0):
     return loss.item(), w1.grad.numpy(), w2.grad.numpy()
 
 
-@pytest.mark.skipif(function_module.native_apply is None, reason="apply.c was not built: nothing to compare")
+@pytest.mark.skipif(
+    function_module.native_apply is None,
+    reason="apply.c not built, or turned off by LAMINA_NATIVE_APPLY=0: nothing to compare",
+)
 def test_same_results_as_the_reference(monkeypatch):
     results = {}
     for name in IMPLEMENTATIONS:
