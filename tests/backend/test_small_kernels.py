@@ -6,22 +6,13 @@ NumPy). The product must give ndarray.dot's result to rounding for every layout,
 caller's NumPy product) for anything else.
 """
 
-import shutil
-
 import numpy as np
 import pytest
 
-small = pytest.importorskip("lamina.backend.kernels._small", reason="small.c was not built (no C compiler)")
+small = pytest.importorskip("lamina.backend.kernels._small", reason="small.c was not built (tests/test_native_builds.py)")
 
 REDUCTIONS = {"sum_all": np.sum, "max_all": np.max, "min_all": np.min}
 TOLERANCE = {np.float64: dict(rtol=1e-12, atol=1e-12), np.float32: dict(rtol=1e-6, atol=1e-5)}
-
-
-@pytest.mark.skipif(shutil.which("cc") is None, reason="needs a C compiler, with which the install builds small.c")
-def test_small_kernels_are_used_by_the_compiled_set():
-    compiled = pytest.importorskip("lamina.backend.kernels.compiled", reason="numba is not installed")
-    assert compiled.sum_all is small.sum_all and compiled.sum_dims is small.sum_dims
-    assert compiled.max_all is small.max_all and compiled.small_product is small.product
 
 
 def layouts(x):
