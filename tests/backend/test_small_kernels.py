@@ -9,7 +9,9 @@ caller's NumPy product) for anything else.
 import numpy as np
 import pytest
 
-small = pytest.importorskip("lamina.backend.kernels._small", reason="small.c was not built (tests/test_native_builds.py)")
+small = pytest.importorskip(
+    "lamina.backend.kernels._small", reason="small.c was not built (tests/test_native_builds.py)"
+)
 
 REDUCTIONS = {"sum_all": np.sum, "max_all": np.max, "min_all": np.min}
 TOLERANCE = {np.float64: dict(rtol=1e-12, atol=1e-12), np.float32: dict(rtol=1e-6, atol=1e-5)}
@@ -129,6 +131,26 @@ def test_relu_leaves_the_rest_to_numpy():
     x = np.ones((8, 8), np.float32)
     for other in (x.T[::2], np.ones((3, 3), np.int64), np.ones(small.SMALL_RELU_ELEMENTS + 1, np.float32), [1.0]):
         assert small.relu(other) is None
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32])
+@pytest.mark.parametrize(
+    "labels",
+    [[0, 1, 2, 1], [0, -100, 2, -100], [0, 3, 1, -1], [-100, -100], [], [[0, 5], [-2, 1]], 7, -100],
+    ids=["valid", "ignored", "bad", "all-ignored", "empty", "2-d", "0-d", "0-d-ignored"],
+)
+def test_class_targets_count_and_find_as_numpy(dtype, labels):
+    from lamina.backend.kernels import reference
+
+    labels = np.asarray(labels, dtype)
+    got = small.class_targets(labels, 3, -100)
+    assert got == reference.class_targets(labels, 3, -100)
+    assert type(got[0]) is int and type(got[1]) is int
+
+
+def test_class_targets_leave_other_labels_to_numpy():
+    for labels in (np.arange(6)[::2], np.arange(3, dtype=np.uint8), np.ones(3, np.float32), [0, 1]):
+        assert small.class_targets(labels, 3, -100) is None
 
 
 # --- product ---

@@ -115,6 +115,10 @@ def test_row_09_label_out_of_range_names_value_classes_and_position():
     with pytest.raises(IndexError, match=r"Target -5 is out of bounds"):
         F(lamina).nll_loss(lamina.zeros(2, 3), lamina.tensor([-5, 0]))
     assert F(lamina).cross_entropy(lamina.zeros(2, 3), lamina.tensor([-100, 0])).item() == pytest.approx(np.log(3))
+    with pytest.raises(IndexError, match=r"Target 7 is out of bounds.* batch position \(1, 0\)"):  # (N, d) labels
+        F(lamina).cross_entropy(lamina.zeros(2, 3, 2), lamina.tensor([[0, 1], [7, 2]], dtype="int32"))
+    with pytest.raises(IndexError, match=r"Target 5 is out of bounds.* the \(unbatched\) target"):
+        F(lamina).cross_entropy(lamina.zeros(3), lamina.tensor(5))
 
 
 def test_row_10_batch_size_mismatch():

@@ -213,6 +213,14 @@ def min_all(x, keepdim):
     return x.min(keepdims=keepdim)
 
 
+def class_targets(labels, classes, ignore_index):
+    """A classification loss's labels: (how many are not ignore_index, the flat index of the first that is
+    neither ignore_index nor in [0, classes), or -1)."""
+    kept = labels != ignore_index
+    bad = np.flatnonzero(kept & ((labels < 0) | (labels >= classes)))
+    return int(kept.sum()), (int(bad[0]) if bad.size else -1)
+
+
 def small_product(a, b):
     """a @ b for 2-D arrays where a kernel set has a faster way for small ones, or None: the caller's NumPy
     product (ops/linalg.py), which is the definition. The compiled set's is small.c's."""

@@ -345,6 +345,48 @@ static PyObject *adam_step(PyObject *module, PyObject *const *args, Py_ssize_t n
     Py_RETURN_TRUE;
 }
 
+/* --- class_targets(labels, classes, ignore_index) -> (kept, first_bad) ---
+ * A classification loss's labels checked in one pass (NumPy makes five: !=, <, >=, |, &, then any and a
+ * count; 4.6 us on 32 labels): how many are not ignore_index, and the flat index (in C order) of the
+ * first that is neither ignore_index nor in [0, classes), or -1. None where labels is not a C-contiguous
+ * int64 or int32 array (then NumPy's). */
+
+#define CLASS_TARGETS(T)                                                                                  \
+    static void class_targets_##T(const T *labels, npy_intp size, long long classes, long long ignore,  \
+                                  npy_intp *kept, npy_intp *first_bad) {                                \
+        *kept = 0;                                                                                       \
+        *first_bad = -1;                                                                                 \
+        for (npy_intp i = 0; i < size; i++) {                                                            \
+            long long label = labels[i];                                                                 \
+            if (label == ignore) continue;                                                               \
+            if ((label < 0 || label >= classes) && *first_bad < 0) *first_bad = i;                       \
+            (*kept)++;                                                                                   \
+        }                                                                                                \
+    }
+CLASS_TARGETS(npy_int64)
+CLASS_TARGETS(npy_int32)
+
+static PyObject *class_targets(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "expected (labels, classes, ignore_index)");
+        return NULL;
+    }
+    if (!PyArray_CheckExact(args[0])) Py_RETURN_NONE;
+    PyArrayObject *labels = (PyArrayObject *)args[0];
+    int type = PyArray_TYPE(labels);
+    if ((type != NPY_INT64 && type != NPY_INT32) || !PyArray_IS_C_CONTIGUOUS(labels) || !PyArray_ISALIGNED(labels) ||
+        PyArray_ISBYTESWAPPED(labels))
+        Py_RETURN_NONE;
+    long long classes = PyLong_AsLongLong(args[1]), ignore = PyLong_AsLongLong(args[2]);
+    if (PyErr_Occurred()) return NULL;
+    npy_intp kept, first_bad;
+    if (type == NPY_INT64)
+        class_targets_npy_int64(PyArray_DATA(labels), PyArray_SIZE(labels), classes, ignore, &kept, &first_bad);
+    else
+        class_targets_npy_int32(PyArray_DATA(labels), PyArray_SIZE(labels), classes, ignore, &kept, &first_bad);
+    return Py_BuildValue("(nn)", kept, first_bad);
+}
+
 /* --- product(a, b): a (m, k) @ b (k, n), any strides; a new C-contiguous (m, n) array ---
  * Where b's columns are contiguous (a transposed view, as W.T in a linear layer and y^T in a backward),
  * each output element is a dot product along them; otherwise row i of the output gathers a[i, p] * row
@@ -424,6 +466,8 @@ static PyMethodDef methods[] = {
     {"adam_step", (PyCFunction)(void (*)(void))adam_step, METH_FASTCALL,
      "adam_step(p, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, step): True where "
      "it ran"},
+    {"class_targets", (PyCFunction)(void (*)(void))class_targets, METH_FASTCALL,
+     "class_targets(labels, classes, ignore_index): (kept, first bad flat index or -1), or None (then NumPy's)"},
     {"product", (PyCFunction)(void (*)(void))product, METH_FASTCALL,
      "product(a, b): a @ b of small 2-D float arrays of one dtype, or None (then use NumPy)"},
     {NULL, NULL, 0, NULL},

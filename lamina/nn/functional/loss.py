@@ -11,8 +11,9 @@ from lamina.ops.elementwise import maximum, where
 from lamina.ops.softmax import CrossEntropyRows
 
 
-def _check_class_targets(op, input, target, ignore_index):
-    """Class-index targets: int dtype, matching batch, every label in range (checked before indexing)."""
+def _check_class_targets(op, input, target, ignore_index) -> int:
+    """Class-index targets: int dtype, matching batch, every label in range (checked before indexing).
+    Returns how many labels are not ignore_index (the mean's denominator)."""
     if target.data.dtype.kind not in "iu":
         raise DTypeError(
             f"{op}: expected target dtype to be int64 (class indices), but got {target.dtype.name} of shape "
@@ -31,15 +32,20 @@ def _check_class_targets(op, input, target, ignore_index):
         )
     classes = input.shape[1] if input.ndim > 1 else input.shape[0]
     labels = target.data
-    valid = labels != ignore_index
-    bad = valid & ((labels < 0) | (labels >= classes))
-    if bad.any():
-        position = tuple(int(i) for i in target.device.backend.xp.argwhere(bad)[0])
+    kept, first_bad = target.device.backend.kernels.class_targets(labels, classes, ignore_index)  # one pass
+    if first_bad >= 0:
+        position = tuple(int(i) for i in target.device.backend.xp.unravel_index(first_bad, labels.shape))
         value = int(labels[position])
+        where = (
+            "the (unbatched) target"
+            if not position
+            else f"batch position {position[0] if len(position) == 1 else position}"
+        )
         raise IndexError(
             f"{op}: Target {value} is out of bounds: the input has {classes} classes (valid labels "
-            f"0..{classes - 1}); found at batch position {position if len(position) > 1 else position[0]}."
+            f"0..{classes - 1}); found at {where}."
         )
+    return kept
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
@@ -90,7 +96,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
             return losses.sum() / (input.numel() // classes)
         return reduce(losses, reduction)
 
-    _check_class_targets("cross_entropy", input, target, ignore_index)
+    kept = _check_class_targets("cross_entropy", input, target, ignore_index)
     if input.ndim == 2 and weight is None and label_smoothing == 0 and input.is_floating_point:
         # the fused primitive (for speed): logsumexp and the pick in one pass, softmax - onehot back
         losses = CrossEntropyRows.apply(input, target=target.data, ignore_index=ignore_index)
@@ -98,7 +104,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
             return losses
         if reduction == "sum":
             return losses.sum()
-        return losses.sum() / int((target.data != ignore_index).sum())  # the mean over the kept rows
+        return losses.sum() / kept  # the mean over the kept rows
     log_probs = input.log_softmax(class_dim)
     nll = _nll(log_probs, target, weight, ignore_index, reduction)
     if label_smoothing == 0:
