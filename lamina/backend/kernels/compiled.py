@@ -1539,13 +1539,10 @@ except ImportError:
 if _small is not None:
     sum_all, sum_dims = _small.sum_all, _small.sum_dims  # NumPy's beyond small float arrays
     max_all, min_all = _small.max_all, _small.min_all
-    small_product, small_relu = _small.product, _small.relu  # None where they are not for the arrays
+    small_product = _small.product  # None beyond small 2-D float arrays: the caller's NumPy product
 else:  # NumPy's (the reference's) for all
     sum_all, sum_dims, max_all, min_all = reference.sum_all, reference.sum_dims, reference.max_all, reference.min_all
     small_product = reference.small_product
-
-    def small_relu(x):
-        return None
 
 
 def class_targets(labels, classes, ignore_index):
@@ -1574,7 +1571,7 @@ def _relu_slice(x, out, start, stop):
 
 def relu(x):
     if x.size < RELU_MIN_ELEMENTS or not _floats(x):
-        out = small_relu(x)  # (small.c's, for small C-contiguous float arrays: NumPy's call costs 0.25 us)
+        out = _small.relu(x) if _small is not None else None  # (small C-contiguous floats: NumPy's call 0.25 us)
         return reference.relu(x) if out is None else out
     flat = np.ascontiguousarray(x).reshape(-1)
     out = np.empty_like(flat)

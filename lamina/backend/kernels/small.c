@@ -43,6 +43,13 @@ static int small_float_array(PyObject *object, npy_intp limit) {
     return size > 0 && size <= limit;
 }
 
+/* A TypeError naming the expected arguments unless exactly `expected` were passed (0: passed). */
+static int wrong_arguments(Py_ssize_t nargs, Py_ssize_t expected, const char *usage) {
+    if (nargs == expected) return 0;
+    PyErr_Format(PyExc_TypeError, "expected %s", usage);
+    return 1;
+}
+
 /* --- whole-array reductions: sum_all, max_all, min_all (x, keepdim) ---
  * The elements are visited in memory order of a C-contiguous array, or row by row (the last dim) of
  * any other layout: a transposed or sliced view needs no copy first. */
@@ -96,10 +103,7 @@ static PyObject *s_sum, *s_max, *s_min, *keepdims_name, *axis_keepdims_names; /*
                                                                                 for what these are not for */
 
 static PyObject *reduce_all(PyObject *const *args, Py_ssize_t nargs, enum reduction kind) {
-    if (nargs != 2) {
-        PyErr_SetString(PyExc_TypeError, "expected (x, keepdim)");
-        return NULL;
-    }
+    if (wrong_arguments(nargs, 2, "(x, keepdim)")) return NULL;
     if (!small_float_array(args[0], SMALL_REDUCTION_ELEMENTS)) { /* x.sum(keepdims=keepdim), and so on */
         PyObject *call[2] = {args[0], args[1]};
         PyObject *method = kind == SUM ? s_sum : kind == MAX ? s_max : s_min;
@@ -160,10 +164,7 @@ SUM_DIMS(float)
 SUM_DIMS(double)
 
 static PyObject *sum_dims(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "expected (x, dims, keepdim)");
-        return NULL;
-    }
+    if (wrong_arguments(nargs, 3, "(x, dims, keepdim)")) return NULL;
     PyObject *x_object = args[0], *dims = args[1];
     int keepdim = PyObject_IsTrue(args[2]);
     if (keepdim < 0) return NULL;
@@ -258,10 +259,7 @@ static int same_float_layout(PyObject *object, int type, npy_intp size) {
 }
 
 static PyObject *sgd_momentum_step(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 8) {
-        PyErr_SetString(PyExc_TypeError, "expected (p, grad, buffer, lr, momentum, dampening, weight_decay, nesterov)");
-        return NULL;
-    }
+    if (wrong_arguments(nargs, 8, "(p, grad, buffer, lr, momentum, dampening, weight_decay, nesterov)")) return NULL;
     if (!PyArray_CheckExact(args[0])) Py_RETURN_FALSE;
     PyArrayObject *p = (PyArrayObject *)args[0];
     int type = PyArray_TYPE(p);
@@ -311,12 +309,9 @@ ADAM(float, sqrtf)
 ADAM(double, sqrt)
 
 static PyObject *adam_step(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 11) {
-        PyErr_SetString(PyExc_TypeError,
-                        "expected (p, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, "
-                        "step)");
+    if (wrong_arguments(nargs, 11, "(p, grad, exp_avg, exp_avg_sq,"
+                                     " lr, beta1, beta2, eps, weight_decay, decoupled, step)"))
         return NULL;
-    }
     if (!PyArray_CheckExact(args[0])) Py_RETURN_FALSE;
     PyArrayObject *p = (PyArrayObject *)args[0];
     int type = PyArray_TYPE(p);
@@ -367,10 +362,7 @@ CLASS_TARGETS(npy_int64)
 CLASS_TARGETS(npy_int32)
 
 static PyObject *class_targets(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "expected (labels, classes, ignore_index)");
-        return NULL;
-    }
+    if (wrong_arguments(nargs, 3, "(labels, classes, ignore_index)")) return NULL;
     if (!PyArray_CheckExact(args[0])) Py_RETURN_NONE;
     PyArrayObject *labels = (PyArrayObject *)args[0];
     int type = PyArray_TYPE(labels);
@@ -426,10 +418,7 @@ PRODUCT(float)
 PRODUCT(double)
 
 static PyObject *product(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 2) {
-        PyErr_SetString(PyExc_TypeError, "expected (a, b)");
-        return NULL;
-    }
+    if (wrong_arguments(nargs, 2, "(a, b)")) return NULL;
     PyObject *a_object = args[0], *b_object = args[1];
     if (!small_float_array(a_object, SMALL_PRODUCT_MULTIPLY_ADDS) ||
         !small_float_array(b_object, SMALL_PRODUCT_MULTIPLY_ADDS))
