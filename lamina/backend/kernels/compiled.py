@@ -11,7 +11,7 @@ Why each exists, measured on the benchmark workloads (benchmarks/README.md):
   a fused loop instead of 4-10 NumPy passes with temporaries (exp and tanh from NumPy's SIMD
   ufuncs, see the NOTE below);
 - the embedding's backward and the optimizer updates: one loop instead of np.add.at or 8 passes.
-Every loop is compiled on first use (about a second each) and cached on disk (`cache=True`),
+Every loop is compiled on first use (about a second each) and cached in the user's cache folder (jit.py),
 never at import. Inputs the kernels were not written for go to the reference, and so does any
 kernel not defined here (the module's __getattr__ at the end).
 """
@@ -22,6 +22,7 @@ import numba
 import numpy as np
 
 from lamina.backend.kernels import products, reference, threads
+from lamina.backend.kernels.jit import njit
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 _CACHE_BYTES = 512 * 1024  # target size of one im2col slice: fits in L2 beside the BLAS panels
@@ -82,11 +83,11 @@ def _floats(*arrays) -> bool:
 # error_model="numpy": a float division by zero gives inf or NaN, as in the NumPy reference. numba's
 # default (Python's model) tests every division and raises ZeroDivisionError, and that test per element
 # kept loops with a division from vectorising: the Adam update 156 -> 12 us over 65k elements (measured).
-jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+jit = njit(nogil=True, error_model="numpy")
 # For loops that sum: allow the compiler to reorder the additions, so a sum over a row becomes
 # SIMD partial sums (strict IEEE order forbids it; measured 2-4x on layer norm). No other fast-math
 # flags: NaN and inf must still propagate as in the reference.
-jit_sum = numba.njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc", "contract"})
+jit_sum = njit(nogil=True, error_model="numpy", fastmath={"reassoc", "contract"})
 
 
 @jit
