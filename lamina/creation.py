@@ -22,7 +22,7 @@ def as_backend_array(data, dtype, device):
     a NumPy array keeps its dtype unless one is given.
     """
     if isinstance(data, Tensor):
-        data = data.device.backend.to_numpy(data.data)
+        data = data.device.backend.to_numpy(data.array)
     if dtype is not None:
         dtype = dtypes.to_dtype(dtype)
         return device.backend.asarray(np.asarray(data), dtype.numpy).copy()

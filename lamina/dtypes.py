@@ -55,10 +55,10 @@ def from_numpy_dtype(numpy_dtype) -> DType:
     try:
         return _BY_NUMPY[numpy_dtype]
     except KeyError:
-        if isinstance(numpy_dtype, DType):  # a Tensor where its .data array belongs: `p.data = tensor`
+        if isinstance(numpy_dtype, DType):  # a Tensor where its backend array belongs: `p.array = tensor`
             raise DTypeError(
-                "lamina: a tensor's .data holds a Tensor, not an array (was it set with `p.data = other`?). "
-                "Assign the array: `p.data = other.data`, or copy in place: `p.data[...] = other.data`."
+                "lamina: a tensor's .array holds a Tensor, not a backend array (was it set with `p.array = other`?). "
+                "Assign the tensor with `p.data = other` (as in PyTorch), or the array with `p.array = other.array`."
             ) from None
         supported = ", ".join(d.name for d in ALL)
         raise DTypeError(

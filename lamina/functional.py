@@ -23,9 +23,9 @@ ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 def sum(x: Tensor, dim=None, keepdim=False, dtype=None) -> Tensor:
     if dtype is not None:
         x = elementwise.cast(x, dtype)
-    elif x.data.dtype.kind in "biu":
+    elif x.array.dtype.kind in "biu":
         x = elementwise.cast(x, dtypes.int64)  # integer sums widen to int64 (as PyTorch)
-    dims = ALL_DIMS[x.data.ndim] if dim is None else normalize_dims("sum", dim, x.data.ndim)
+    dims = ALL_DIMS[x.array.ndim] if dim is None else normalize_dims("sum", dim, x.array.ndim)
     return reduce.Sum.apply(x, dims=dims, keepdim=keepdim)
 
 
@@ -39,7 +39,7 @@ def _require_float(op: str, x: Tensor):
 
 def mean(x: Tensor, dim=None, keepdim=False) -> Tensor:
     _require_float("mean", x)
-    dims = ALL_DIMS[x.data.ndim] if dim is None else normalize_dims("mean", dim, x.data.ndim)
+    dims = ALL_DIMS[x.array.ndim] if dim is None else normalize_dims("mean", dim, x.array.ndim)
     return reduce.Mean.apply(x, dims=dims, keepdim=keepdim)
 
 
@@ -59,7 +59,7 @@ def std(x: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None) -
 
 
 def prod(x: Tensor, dim=None, keepdim=False) -> Tensor:
-    if x.data.dtype.kind in "biu":
+    if x.array.dtype.kind in "biu":
         x = elementwise.cast(x, dtypes.int64)
     return reduce.Prod.apply(x, dims=normalize_dims("prod", dim, x.ndim), keepdim=keepdim)
 
@@ -78,11 +78,11 @@ def _arg_extremum(op: str, x: Tensor, dim, keepdim) -> Tensor:
     xp = x.device.backend.xp
     function = xp.argmax if op == "argmax" else xp.argmin
     if dim is None:
-        index = function(x.data.reshape(-1))
+        index = function(x.array.reshape(-1))
         result = index.reshape((1,) * x.ndim) if keepdim else index
     else:
         dim = normalize_dim(op, dim, x.ndim)
-        result = function(x.data, axis=dim, keepdims=keepdim) if x.ndim else function(x.data)
+        result = function(x.array, axis=dim, keepdims=keepdim) if x.ndim else function(x.array)
     return Tensor._make(xp.asarray(result, dtype=dtypes.int64.numpy), x.device)
 
 
@@ -98,7 +98,7 @@ def max(x: Tensor, dim=None, keepdim=False):
     """Without dim: the largest value (ties share the gradient). With dim: (values, indices),
     the gradient going to the returned index, as in PyTorch."""
     if dim is None:  # straight to the primitive: the whole-tensor max is a per-op cost on small tensors
-        return reduce.Amax.apply(x, dims=ALL_DIMS[x.data.ndim], keepdim=False)
+        return reduce.Amax.apply(x, dims=ALL_DIMS[x.array.ndim], keepdim=False)
     if isinstance(dim, Tensor):
         return elementwise.maximum(x, dim)
     return _extremum_along("max", x, dim, keepdim)
@@ -106,7 +106,7 @@ def max(x: Tensor, dim=None, keepdim=False):
 
 def min(x: Tensor, dim=None, keepdim=False):
     if dim is None:
-        return reduce.Amin.apply(x, dims=ALL_DIMS[x.data.ndim], keepdim=False)
+        return reduce.Amin.apply(x, dims=ALL_DIMS[x.array.ndim], keepdim=False)
     if isinstance(dim, Tensor):
         return elementwise.minimum(x, dim)
     return _extremum_along("min", x, dim, keepdim)
@@ -134,7 +134,7 @@ def logsumexp(x: Tensor, dim, keepdim=False) -> Tensor:
 
 def softmax(x: Tensor, dim: int) -> Tensor:
     """exp(x) / sum(exp(x)) along dim, with the max subtracted so exp cannot overflow."""
-    array = x.data
+    array = x.array
     dim = normalize_dim("softmax", dim, array.ndim)
     if dim == array.ndim - 1 and array.size > 0 and array.dtype.kind == "f":  # the fused primitive (for speed)
         if array.ndim == 2:
@@ -152,12 +152,12 @@ def log_softmax(x: Tensor, dim: int) -> Tensor:
 
 def all(x: Tensor, dim=None, keepdim=False) -> Tensor:
     dims = normalize_dims("all", dim, x.ndim)
-    return Tensor._make(x.device.backend.xp.asarray(x.data.astype(bool).all(axis=dims, keepdims=keepdim)), x.device)
+    return Tensor._make(x.device.backend.xp.asarray(x.array.astype(bool).all(axis=dims, keepdims=keepdim)), x.device)
 
 
 def any(x: Tensor, dim=None, keepdim=False) -> Tensor:
     dims = normalize_dims("any", dim, x.ndim)
-    return Tensor._make(x.device.backend.xp.asarray(x.data.astype(bool).any(axis=dims, keepdims=keepdim)), x.device)
+    return Tensor._make(x.device.backend.xp.asarray(x.array.astype(bool).any(axis=dims, keepdims=keepdim)), x.device)
 
 
 # --- function forms of the elementwise primitives: lamina.exp(x) is x.exp() ---
@@ -222,7 +222,7 @@ def clamp(x: Tensor, min=None, max=None) -> Tensor:
 
 
 def masked_fill(x: Tensor, mask: Tensor, value) -> Tensor:
-    if mask.data.dtype.kind != "b":
+    if mask.array.dtype.kind != "b":
         raise DTypeError(f"masked_fill: the mask must be a bool tensor; got {mask.dtype.name}.")
     if isinstance(value, Tensor):
         value = elementwise.cast(value, x.dtype)
@@ -241,7 +241,7 @@ def flatten(x: Tensor, start_dim=0, end_dim=-1) -> Tensor:
 
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
-    ndim = x.data.ndim
+    ndim = x.array.ndim
     dim0, dim1 = normalize_dim("transpose", dim0, ndim), normalize_dim("transpose", dim1, ndim)
     if not ndim:
         return x
@@ -264,7 +264,7 @@ def squeeze(x: Tensor, dim=None) -> Tensor:
 
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
-    ndim = x.data.ndim
+    ndim = x.array.ndim
     if type(dim) is not int or not 0 <= dim <= ndim:  # (a dim in range is common: no call then)
         dim = normalize_dim("unsqueeze", dim, ndim + 1)
     return movement.Unsqueeze.apply(x, dim=dim)
@@ -316,12 +316,12 @@ def chunk(x: Tensor, chunks: int, dim=0) -> tuple:
 
 def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
     dim = normalize_dim("index_select", dim, x.ndim)
-    if index.ndim > 1 or index.data.dtype.kind not in "iu":
+    if index.ndim > 1 or index.array.dtype.kind not in "iu":
         raise DTypeError(
             f"index_select: index must be a 1-D integer tensor; got {index.dtype.name} "
             f"of shape {shape_str(index.shape)}."
         )
-    if index.numel() and (int(index.data.min()) < 0 or int(index.data.max()) >= x.shape[dim]):
+    if index.numel() and (int(index.array.min()) < 0 or int(index.array.max()) >= x.shape[dim]):
         raise IndexError(f"index_select: index out of range for dimension {dim} with size {x.shape[dim]}.")
     return getitem(x, (slice(None),) * dim + (index.reshape(-1),))
 

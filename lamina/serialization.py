@@ -108,7 +108,7 @@ def _encode(value, prefix, tensors):
         if name in tensors:
             raise ValueError(f"lamina.save: two tensors would be stored under the name {name!r}.")
         tensors[name] = (
-            value.detach().numpy().copy() if value.data.flags.c_contiguous else value.numpy().copy(order="C")
+            value.detach().numpy().copy() if value.array.flags.c_contiguous else value.numpy().copy(order="C")
         )
         return {"tensor": name}
     if isinstance(value, dict):

@@ -1,6 +1,6 @@
 """Tensor: a backend array, its gradient, and its link to the graph.
 
-A Tensor holds `data` (a NumPy or CuPy array), the `device` it lives on, and,
+A Tensor holds `array` (a NumPy or CuPy array), the `device` it lives on, and,
 when it was made by a recorded op, `grad_fn`: the node that made it. Every
 method here is a thin door to an op in `lamina.ops` (primitives, with a
 backward) or `lamina.functional` (composites built from them).
@@ -25,14 +25,14 @@ class Tensor:
     Create tensors with `lamina.tensor`, `lamina.zeros`, `lamina.randn`, ...
     """
 
-    __slots__ = ("data", "device", "requires_grad", "grad", "grad_fn", "_version", "_base", "_hooks", "__weakref__")
+    __slots__ = ("array", "device", "requires_grad", "grad", "grad_fn", "_version", "_base", "_hooks", "__weakref__")
     __array_ufunc__ = None  # numpy scalars defer to Tensor's reflected operators (np.float32(2) * t)
 
     def __init__(self, data, dtype=None, device=None, requires_grad=False):
         from lamina.creation import as_backend_array
 
         device = get_device(device)
-        self.data = as_backend_array(data, dtype, device)
+        self.array = as_backend_array(data, dtype, device)
         self.device = device
         self.grad = None
         self.grad_fn = None
@@ -47,7 +47,7 @@ class Tensor:
     def _make(cls, array, device):
         """Wrap a backend array without checks: the fast path every op uses."""
         tensor = object.__new__(cls)
-        tensor.data = array
+        tensor.array = array
         tensor.device = device
         tensor.requires_grad = False
         tensor.grad = None
@@ -59,16 +59,34 @@ class Tensor:
 
     # --- attributes ---
     @property
+    def data(self) -> "Tensor":
+        """PyTorch's `.data`: the same memory as a tensor outside the graph.
+
+        NOTE: unlike `detach()`, changes made through `.data` are invisible to autograd (its own version
+        counter), as in PyTorch; prefer `detach()` or `with no_grad():`. The backend array is `.array`.
+        """
+        return Tensor._make(self.array, self.device)
+
+    @data.setter
+    def data(self, value: "Tensor"):
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"Tensor.data: assign a Tensor; got {type(value).__name__}. "
+                "Wrap arrays with lamina.tensor(...) or lamina.from_numpy(...)."
+            )
+        self.array, self.device = value.array, value.device
+
+    @property
     def shape(self) -> tuple:
-        return self.data.shape
+        return self.array.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
     @property
     def dtype(self) -> dtypes.DType:
-        return dtypes.from_numpy_dtype(self.data.dtype)
+        return dtypes.from_numpy_dtype(self.array.dtype)
 
     @property
     def is_leaf(self) -> bool:
@@ -76,39 +94,39 @@ class Tensor:
 
     @property
     def is_floating_point(self) -> bool:
-        return self.data.dtype.kind == "f"
+        return self.array.dtype.kind == "f"
 
     @property
     def T(self) -> "Tensor":
         # every dim once, reversed: a permutation by construction, so permute's checks are skipped (per-op cost)
-        return movement.Permute.apply(self, dims=REVERSED_DIMS[self.data.ndim])
+        return movement.Permute.apply(self, dims=REVERSED_DIMS[self.array.ndim])
 
     @property
     def mT(self) -> "Tensor":
         return F.transpose(self, -2, -1)
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
     def size(self, dim=None):
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self.array.shape if dim is None else self.array.shape[dim]
 
     def numel(self) -> int:
-        return int(self.data.size)
+        return int(self.array.size)
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self.array.shape[0]
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self.array.shape[0]))
 
     # --- conversions ---
     def item(self):
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ShapeError(
                 f"item: only a tensor with one element can be converted to a Python number; got shape "
                 f"{tuple(self.shape)}. Index it first or use .tolist()."
@@ -117,7 +135,7 @@ class Tensor:
 
     def numpy(self) -> np.ndarray:
         """The data as a NumPy array; on the CPU it shares memory with the tensor (as in PyTorch)."""
-        return self.device.backend.to_numpy(self.data)
+        return self.device.backend.to_numpy(self.array)
 
     def tolist(self):
         return self.numpy().tolist()
@@ -133,14 +151,14 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ShapeError(
-                f"bool: the truth value of a tensor with {self.data.size} elements is ambiguous; use .any() or .all()."
+                f"bool: the truth value of a tensor with {self.array.size} elements is ambiguous; use .any() or .all()."
             )
         return bool(self.item())
 
     def __index__(self):
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+        if self.array.dtype.kind not in "iu" or self.array.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 
@@ -153,7 +171,7 @@ class Tensor:
                 "deepcopy: only tensors created explicitly by the user (graph leaves) support copying; "
                 "call .detach() first."
             )
-        result = type(self)._make(self.data.copy(), self.device)
+        result = type(self)._make(self.array.copy(), self.device)
         result.requires_grad = self.requires_grad
         memo[id(self)] = result
         if self.grad is not None:
@@ -199,7 +217,7 @@ class Tensor:
 
     # --- autograd ---
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
-        if requires_grad and self.data.dtype.kind != "f":
+        if requires_grad and self.array.dtype.kind != "f":
             raise DTypeError(
                 f"requires_grad: only tensors of floating point dtype can require gradients; got "
                 f"{self.dtype.name}. Convert first, e.g. x.float().requires_grad_()."
@@ -214,7 +232,7 @@ class Tensor:
 
     def detach(self) -> "Tensor":
         """The same data, cut from the graph (shares memory and the version counter)."""
-        tensor = Tensor._make(self.data, self.device)
+        tensor = Tensor._make(self.array, self.device)
         tensor._version = self._version
         return tensor
 
@@ -227,7 +245,7 @@ class Tensor:
         return elementwise.Clone.apply(self)
 
     def contiguous(self) -> "Tensor":
-        if self.data.flags.c_contiguous:
+        if self.array.flags.c_contiguous:
             return self
         return self.clone()
 
@@ -516,7 +534,7 @@ class Tensor:
         extras = []
         if self.device.type != "cpu":
             extras.append(f"device='{self.device}'")
-        if self.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool_) or self.data.size == 0:
+        if self.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool_) or self.array.size == 0:
             extras.append(f"dtype={self.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn!r}")

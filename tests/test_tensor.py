@@ -122,7 +122,7 @@ def test_device_mismatch_is_named(fake_device):
 def test_to_device_copies_and_is_differentiable(fake_device):
     x = lamina.tensor([1.0, 2.0], requires_grad=True)
     y = x.to("fake")
-    assert y.device == "fake" and y.data is not x.data
+    assert y.device == "fake" and y.array is not x.array
     (y * y).sum().backward()
     assert x.grad.device == "cpu" and x.grad.tolist() == [2.0, 4.0]
 
@@ -134,8 +134,21 @@ def test_dtypes_module():
         lamina.dtypes.to_dtype("floaty")
 
 
-def test_a_tensor_assigned_to_data_is_named_in_the_error():
+def test_data_is_a_tensor_sharing_memory_outside_the_graph_as_in_pytorch():
     parameter = lamina.nn.Linear(2, 2).weight
-    parameter.data = lamina.randn(2, 2)  # PyTorch's idiom; lamina's .data is the array itself
-    with pytest.raises(lamina.DTypeError, match=r"\.data holds a Tensor.*p\.data = other\.data"):
+    view = parameter.data
+    assert isinstance(view, lamina.Tensor) and not view.requires_grad and view.grad_fn is None
+    view.mul_(0)  # through .data: allowed on a leaf that requires grad, and seen by the parameter
+    assert parameter.abs().sum().item() == 0
+    replacement = lamina.randn(2, 2)
+    parameter.data = replacement  # PyTorch's idiom: the parameter now holds the other tensor's memory
+    assert parameter.array is replacement.array and parameter.requires_grad
+    with pytest.raises(TypeError, match="Tensor.data: assign a Tensor"):
+        parameter.data = [[1.0, 2.0]]
+
+
+def test_a_tensor_assigned_to_the_array_slot_is_named_in_the_error():
+    parameter = lamina.nn.Linear(2, 2).weight
+    parameter.array = lamina.randn(2, 2)
+    with pytest.raises(lamina.DTypeError, match=r"\.array holds a Tensor.*p\.data = other"):
         parameter + 1

@@ -6,13 +6,15 @@ and hand the walk over the graph to `engine.run_backward`.
 
 from lamina.autograd.anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from lamina.autograd.engine import run_backward
-from lamina.autograd.function import Function
+from lamina.autograd.custom import Function, FunctionCtx, once_differentiable
 from lamina.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from lamina.errors import AutogradError, ShapeError, shape_str
 from lamina.tensor import Tensor
 
 __all__ = [
     "Function",
+    "FunctionCtx",
+    "once_differentiable",
     "backward",
     "grad",
     "no_grad",
@@ -49,9 +51,9 @@ def _root_gradients(outputs, grad_outputs, create_graph):
                     f"backward: grad can be implicitly created only for scalar outputs; output {index} has shape "
                     f"{shape_str(output.shape)}. Pass a gradient of that shape, or reduce it first (e.g. .sum())."
                 )
-            xp, dtype = output.device.xp, output.data.dtype
+            xp, dtype = output.device.xp, output.array.dtype
             # (xp.array(1) for the usual 0-d loss: xp.ones is Python-level code, ~0.5 us more)
-            ones = xp.array(1, dtype) if output.data.ndim == 0 else xp.ones(output.shape, dtype)
+            ones = xp.array(1, dtype) if output.array.ndim == 0 else xp.ones(output.shape, dtype)
             given = Tensor._make(ones, output.device)
             grads.append(given)  # fresh, in no graph: nothing to detach
             continue
@@ -62,7 +64,7 @@ def _root_gradients(outputs, grad_outputs, create_graph):
                 f"backward: mismatch in shape: grad_output[{index}] has a shape of {shape_str(given.shape)} and "
                 f"output[{index}] has a shape of {shape_str(output.shape)}."
             )
-        if given.data.dtype != output.data.dtype:
+        if given.array.dtype != output.array.dtype:
             given = given.to(output.dtype)
         grads.append(given if create_graph else given.detach())
     return grads
@@ -84,12 +86,23 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     run_backward(tensors, grads, retain_graph, create_graph)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph=None,
+    create_graph=False,
+    only_inputs=True,
+    allow_unused=None,
+    materialize_grads=False,
+):
     """The gradients of `outputs` with respect to `inputs`, returned (no `.grad` is touched).
 
     With create_graph=True the result is itself differentiable: Hessian-vector
     products and gradient penalties are a second `grad` or `backward` away.
     """
+    # only_inputs is accepted and ignored, as in PyTorch (deprecated there: only the inputs ever get gradients)
+    allow_unused = materialize_grads if allow_unused is None else allow_unused
     outputs = _as_tuple(outputs)
     inputs_tuple = _as_tuple(inputs)
     for index, tensor in enumerate(inputs_tuple):
@@ -104,6 +117,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 f"grad: input {index} (shape {shape_str(inputs_tuple[index].shape)}) appears to not have been used "
                 "in the graph. Set allow_unused=True if this is the desired behavior."
             )
+    if materialize_grads:
+        found = [value if value is not None else t.new_zeros(*t.shape) for value, t in zip(found, inputs_tuple)]
     return tuple(found)
 
 

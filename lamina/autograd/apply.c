@@ -298,7 +298,7 @@ static PyObject *configure(PyObject *module, PyObject *args) {
     Py_INCREF(record_graph);
     Py_INCREF(check_forward);
     Py_INCREF(device_mismatch);
-    if ((tensor_data = slot_offset(tensor, "data")) < 0 || (tensor_device = slot_offset(tensor, "device")) < 0 ||
+    if ((tensor_data = slot_offset(tensor, "array")) < 0 || (tensor_device = slot_offset(tensor, "device")) < 0 ||
         (tensor_requires_grad = slot_offset(tensor, "requires_grad")) < 0 ||
         (tensor_grad = slot_offset(tensor, "grad")) < 0 || (tensor_grad_fn = slot_offset(tensor, "grad_fn")) < 0 ||
         (tensor_version = slot_offset(tensor, "_version")) < 0 || (tensor_base = slot_offset(tensor, "_base")) < 0 ||
@@ -327,7 +327,7 @@ PyMODINIT_FUNC PyInit__apply(void) {
     if ((variable = PyUnicode_InternFromString(text)) == NULL) return NULL
     INTERN(s_device, "device");
     INTERN(s_xp, "xp");
-    INTERN(s_data, "data");
+    INTERN(s_data, "array");
     INTERN(s_requires_grad, "requires_grad");
     INTERN(s_forward, "forward");
     INTERN(s_array_type, "array_type");

@@ -24,7 +24,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     pending = {}  # node -> sum of the gradients received so far
     leaf_grads = {}  # id(leaf) -> (leaf, summed gradient)
     start_nodes = []
-    external = {id(grad.data) for grad in root_grads}  # arrays the caller still holds
+    external = {id(grad.array) for grad in root_grads}  # arrays the caller still holds
     for root, grad in zip(roots, root_grads):
         if root.grad_fn is None:
             _add_leaf_grad(leaf_grads, root, grad)
@@ -104,7 +104,7 @@ def _run_tensor_hooks(node, grad_out, external):
         tensor = extras.retained()
         if tensor is not None:
             tensor.grad = grad_out if state.grad_enabled else grad_out.detach()
-            external.add(id(grad_out.data))
+            external.add(id(grad_out.array))
     return grad_out
 
 
@@ -121,21 +121,21 @@ def _call_backward(node, grad_out, anomaly):
         grad_inputs = (grad_inputs,)
     if len(grad_inputs) != len(node.next_nodes):
         raise AutogradError(
-            f"{node.name} backward: returned {len(grad_inputs)} gradients for {len(node.next_nodes)} "
+            f"{node.op_name} backward: returned {len(grad_inputs)} gradients for {len(node.next_nodes)} "
             "inputs; a backward must return one gradient (or None) per input."
         )
     for index, grad in enumerate(grad_inputs):
         if grad is None or node.next_nodes[index] is None:
             continue
         shape, dtype = node.input_meta[index]
-        if grad.data.shape != shape:
+        if grad.array.shape != shape:
             raise ShapeError(
-                f"{node.name} backward: returned a gradient of shape {shape_str(grad.data.shape)} for input "
+                f"{node.op_name} backward: returned a gradient of shape {shape_str(grad.array.shape)} for input "
                 f"{index}, expected {shape_str(shape)} (the input's shape). This is a bug in the op."
             )
-        if grad.data.dtype != dtype:
+        if grad.array.dtype != dtype:
             raise AutogradError(
-                f"{node.name} backward: returned a gradient of dtype {grad.data.dtype} for input {index}, "
+                f"{node.op_name} backward: returned a gradient of dtype {grad.array.dtype} for input {index}, "
                 f"expected {dtype} (the input's dtype). This is a bug in the op."
             )
         if anomaly:
@@ -144,13 +144,13 @@ def _call_backward(node, grad_out, anomaly):
 
 
 def _check_gradient(node, index, grad):
-    bad = first_bad_value(node.xp, grad.data)
+    bad = first_bad_value(node.xp, grad.array)
     if bad is not None:
         trace = (
             node.extras and node.extras.forward_trace
         ) or "(unknown: the op was created before anomaly detection was on)\n"
         raise AnomalyError(
-            f"Function '{node.name}Backward' returned {bad} values in its {index}th output. "
+            f"Function '{node.op_name}Backward' returned {bad} values in its {index}th output. "
             f"The forward call that created it:\n{trace}"
         )
 
@@ -178,7 +178,7 @@ def _accumulate_all(leaf_grads, external, create_graph):
     """
     deliveries = {}
     for _, grad in leaf_grads.values():
-        deliveries[id(grad.data)] = deliveries.get(id(grad.data), 0) + 1
+        deliveries[id(grad.array)] = deliveries.get(id(grad.array), 0) + 1
     for leaf, grad in leaf_grads.values():
         for hook in leaf._hooks:
             replaced = hook(grad)
@@ -188,7 +188,7 @@ def _accumulate_all(leaf_grads, external, create_graph):
             leaf.grad = leaf.grad + grad if create_graph else (leaf.grad + grad).detach()
             continue
         if not create_graph:
-            data = grad.data
+            data = grad.array
             shared = deliveries.get(id(data), 0) > 1 or id(data) in external
             grad = Tensor._make(data.copy(), grad.device) if shared or not data.flags.owndata else grad.detach()
         leaf.grad = grad

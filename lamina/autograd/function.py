@@ -83,11 +83,11 @@ class Function:
         record = requires_grad and modes.grad_enabled
         ctx.needs_input_grad = tuple([tensor.requires_grad for tensor in inputs]) if record else ()
         if count == 1:
-            output_array = cls.forward(ctx, first.data, **options) if options else cls.forward(ctx, first.data)
+            output_array = cls.forward(ctx, first.array, **options) if options else cls.forward(ctx, first.array)
         elif count == 2 and not options:
-            output_array = cls.forward(ctx, first.data, second.data)
+            output_array = cls.forward(ctx, first.array, second.array)
         else:
-            output_array = cls.forward(ctx, *[tensor.data for tensor in inputs], **options)
+            output_array = cls.forward(ctx, *[tensor.array for tensor in inputs], **options)
         if type(output_array) is not device.array_type:
             output_array = device.xp.asarray(output_array)  # NumPy reductions return scalars, not arrays
         output = Tensor._make(output_array, ctx.device)  # ToDevice changes ctx.device
@@ -96,7 +96,7 @@ class Function:
             output._base = first._base if first._base is not None else first
         anomaly = modes.anomaly_enabled
         if anomaly and not modes.in_backward:
-            _check_forward(cls, [tensor.data for tensor in inputs], output_array, device.xp)
+            _check_forward(cls, [tensor.array for tensor in inputs], output_array, device.xp)
         if record:
             _record(ctx, inputs, output, anomaly)
         return output
@@ -110,11 +110,22 @@ class Function:
         raise NotImplementedError
 
     @property
-    def name(self) -> str:
+    def op_name(self) -> str:
+        """The primitive's name, as errors and lamina.viz show it: 'Mul'."""
         return type(self).__name__
 
+    def name(self) -> str:
+        """PyTorch's name for the node: 'MulBackward0'."""
+        return f"{type(self).__name__}Backward0"
+
+    @property
+    def next_functions(self) -> tuple:
+        """PyTorch's view of the graph: one (node, 0) pair per input; a leaf shows as its AccumulateGrad."""
+        nodes = self.next_nodes if hasattr(self, "next_nodes") else ()
+        return tuple((AccumulateGrad(n) if isinstance(n, Tensor) else n, 0) for n in nodes)
+
     def __repr__(self) -> str:
-        return f"<{self.name}Backward>"
+        return f"<{self.op_name}Backward>"
 
     def node_extras(self) -> "NodeExtras":
         """The rarely used parts of a node (hooks, retain_grad, anomaly trace), made on first use."""
@@ -130,13 +141,13 @@ class Function:
         packed = []
         for value in self._saved:
             for tensor in inputs:
-                if value is tensor.data:
-                    producer = f"output 0 of {tensor.grad_fn.name}" if tensor.grad_fn is not None else "a leaf tensor"
+                if value is tensor.array:
+                    producer = f"output 0 of {tensor.grad_fn.op_name}" if tensor.grad_fn is not None else "a leaf tensor"
                     packed.append((_INPUT, tensor, tensor._version[0], producer))
                     break
             else:
-                if value is output.data:
-                    packed.append((_OUTPUT, output.data, output._version, output._version[0]))
+                if value is output.array:
+                    packed.append((_OUTPUT, output.array, output._version, output._version[0]))
                 else:
                     packed.append((_CONSTANT, value))
         self._saved = packed
@@ -146,7 +157,7 @@ class Function:
         """The saved values as Tensors, checked against in-place changes since saving."""
         if self._saved is _FREED:
             raise AutogradError(
-                f"{self.name} backward: trying to backward through the graph a second time (or directly "
+                f"{self.op_name} backward: trying to backward through the graph a second time (or directly "
                 "access saved tensors after they have already been freed). Saved intermediate values of "
                 "the graph are freed when you call .backward() or autograd.grad(). Specify "
                 "retain_graph=True if you need to backward through the graph a second time or if you "
@@ -181,11 +192,11 @@ class Function:
             self._saved = _FREED
 
     def _raise_modified_output(self, data, now, expected):
-        self._raise_version(str(data.dtype), data.shape, f"output 0 of {self.name}", now, expected)
+        self._raise_version(str(data.dtype), data.shape, f"output 0 of {self.op_name}", now, expected)
 
     def _raise_version(self, dtype_name, shape, producer, now, expected):
         raise AutogradError(
-            f"{self.name} backward: one of the variables needed for gradient computation has been "
+            f"{self.op_name} backward: one of the variables needed for gradient computation has been "
             f"modified by an inplace operation: [{dtype_name} tensor of shape {tuple(shape)}], which is "
             f"{producer}, is at version {now}; expected version {expected} instead. Hint: do the "
             "in-place operation out of place (e.g. `x = x + 1` instead of `x += 1`), or clone the "
@@ -201,13 +212,27 @@ def _record(ctx, inputs, output, anomaly):
     for tensor in inputs:
         node = tensor.grad_fn
         next_nodes.append(node if node is not None else (tensor if tensor.requires_grad else None))
-        input_meta.append((tensor.data.shape, tensor.data.dtype))
+        input_meta.append((tensor.array.shape, tensor.array.dtype))
     ctx.next_nodes, ctx.input_meta = next_nodes, input_meta
     ctx.extras = None
     if ctx._saved:
         ctx._pack_saved(inputs, output)
     if anomaly:
         ctx.node_extras().forward_trace = creation_trace()
+
+
+class AccumulateGrad:
+    """Where a leaf's gradient goes, as `grad_fn.next_functions` shows it (`.variable` is the leaf)."""
+
+    def __init__(self, variable):
+        self.variable = variable
+        self.next_functions = ()
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad>"
 
 
 class NodeExtras:
@@ -264,3 +289,4 @@ python_apply = Function.__dict__["apply"]  # this file's classmethod: the refere
 native_apply = _load_native_apply()
 if native_apply is not None:
     Function.apply = classmethod(native_apply.apply)
+

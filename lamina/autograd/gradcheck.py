@@ -28,7 +28,7 @@ def _analytical_jacobian(outputs, inputs):
                     column.append([0.0] * x.numel())
                 continue
             seed = output.new_zeros(output.shape)
-            seed.data.reshape(-1)[j] = 1
+            seed.array.reshape(-1)[j] = 1
             grads = grad(output, inputs, grad_outputs=seed, retain_graph=True, allow_unused=True)
             for column, x, g in zip(columns, inputs, grads):
                 column.append([0.0] * x.numel() if g is None else g.numpy().reshape(-1).tolist())
@@ -42,13 +42,13 @@ def _numerical_jacobian(function, inputs, checked, eps):
         rows = []
         for k in range(x.numel()):
             position = _unravel(k, x.shape)  # works for non-contiguous inputs too
-            original = x.data[position].item()
+            original = x.array[position].item()
             with no_grad():
-                x.data[position] = original + eps
+                x.array[position] = original + eps
                 plus = [o.numpy().reshape(-1).tolist() for o in _outputs(function, inputs)]
-                x.data[position] = original - eps
+                x.array[position] = original - eps
                 minus = [o.numpy().reshape(-1).tolist() for o in _outputs(function, inputs)]
-                x.data[position] = original
+                x.array[position] = original
             rows.append([(p - m) / (2 * eps) for po, mo in zip(plus, minus) for p, m in zip(po, mo)])
         jacobians.append(rows)
     return jacobians

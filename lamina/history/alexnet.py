@@ -69,7 +69,7 @@ def four_layer_cnn(activation, seed=0):
     )
     generator = np.random.default_rng(seed)
     for parameter in model.parameters():
-        parameter.data[...] = generator.normal(0, 0.01, parameter.shape) if parameter.ndim > 1 else 0
+        parameter.array[...] = generator.normal(0, 0.01, parameter.shape) if parameter.ndim > 1 else 0
     return model
 
 

@@ -48,19 +48,19 @@ def _fan(tensor, mode):
 
 def _fill(tensor, values):
     with no_grad():
-        tensor.data[...] = values
+        tensor.array[...] = values
         tensor._version[0] += 1
     return tensor
 
 
 def uniform_(tensor, a=0.0, b=1.0):
     backend = tensor.device.backend
-    return _fill(tensor, backend.uniform(tensor.shape, tensor.data.dtype) * (b - a) + a)
+    return _fill(tensor, backend.uniform(tensor.shape, tensor.array.dtype) * (b - a) + a)
 
 
 def normal_(tensor, mean=0.0, std=1.0):
     backend = tensor.device.backend
-    return _fill(tensor, backend.normal(tensor.shape, tensor.data.dtype) * std + mean)
+    return _fill(tensor, backend.normal(tensor.shape, tensor.array.dtype) * std + mean)
 
 
 def constant_(tensor, value):
@@ -100,10 +100,10 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0):
     """Normal(mean, std) restricted to [a, b]: out-of-range draws are drawn again."""
     backend = tensor.device.backend
     xp = backend.xp
-    values = backend.normal(tensor.shape, tensor.data.dtype) * std + mean
+    values = backend.normal(tensor.shape, tensor.array.dtype) * std + mean
     outside = (values < a) | (values > b)
     while outside.any():
-        values[outside] = backend.normal((int(outside.sum()),), tensor.data.dtype) * std + mean
+        values[outside] = backend.normal((int(outside.sum()),), tensor.array.dtype) * std + mean
         outside = (values < a) | (values > b)
     return _fill(tensor, xp.clip(values, a, b))
 
@@ -122,10 +122,10 @@ def orthogonal_(tensor, gain=1.0):
     q = q * xp.sign(xp.diag(r))  # makes the decomposition unique, so the result is uniformly distributed
     if rows < cols:
         q = q.T
-    return _fill(tensor, (q * gain).reshape(tensor.shape).astype(tensor.data.dtype))
+    return _fill(tensor, (q * gain).reshape(tensor.shape).astype(tensor.array.dtype))
 
 
 def eye_(tensor):
     if tensor.ndim != 2:
         raise ShapeError("eye_: only 2-D tensors are supported.")
-    return _fill(tensor, tensor.device.backend.xp.eye(*tensor.shape, dtype=tensor.data.dtype))
+    return _fill(tensor, tensor.device.backend.xp.eye(*tensor.shape, dtype=tensor.array.dtype))

@@ -192,7 +192,7 @@ class Module:
                 if dtype is not None and moved.is_floating_point:
                     moved = moved.to(dtype)
                 if moved is not tensor:
-                    tensor.data, tensor.device = moved.data, moved.device
+                    tensor.array, tensor.device = moved.array, moved.device
                     if tensor.grad is not None:
                         tensor.grad = tensor.grad.to(moved.device).to(moved.dtype)
         return self

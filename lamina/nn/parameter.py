@@ -17,12 +17,12 @@ class Parameter(Tensor):
         if data is None:
             data = Tensor._make(get_device(None).backend.xp.empty((0,), dtype="float32"), get_device(None))
         if isinstance(data, Tensor):
-            device, array = data.device, data.data
+            device, array = data.device, data.array
         else:
             device = get_device(None)
             array = as_backend_array(data, None, device)
         # not Tensor.__init__: it copies, and a Parameter made from a tensor must share its memory
-        self.data = array
+        self.array = array
         self.device = device
         self.grad = None
         self.grad_fn = None

@@ -28,5 +28,5 @@ class GeluTanh(Function):
             t = ((x + x * x * x * 0.044715) * _SQRT_2_OVER_PI).tanh()
             slope = (t + 1) * 0.5 + x * 0.5 * (1 - t * t) * ((x * x * (3 * 0.044715) + 1) * _SQRT_2_OVER_PI)
             return grad_out * slope
-        grad = ctx.device.backend.kernels.gelu_tanh_backward(grad_out.data, x.data, ctx.tanh)
+        grad = ctx.device.backend.kernels.gelu_tanh_backward(grad_out.array, x.array, ctx.tanh)
         return Tensor._make(grad, ctx.device)

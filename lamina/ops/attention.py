@@ -42,16 +42,16 @@ class ScaledDotProductAttention(Function):
             grad_weights = grad_out @ v.transpose(-2, -1)
             grad_scores = weights * (grad_weights - (grad_weights * weights).sum(-1, keepdim=True)) * ctx.scale
             return grad_scores @ k, grad_scores.transpose(-2, -1) @ q, weights.transpose(-2, -1) @ grad_out
-        xp, kernels, g = ctx.xp, ctx.device.backend.kernels, grad_out.data
+        xp, kernels, g = ctx.xp, ctx.device.backend.kernels, grad_out.array
         weights = ctx.weights
         grad_v = xp.matmul(_swap(weights), g)
-        grad_weights = xp.matmul(g, _swap(v.data))  # (*, L, S)
+        grad_weights = xp.matmul(g, _swap(v.array))  # (*, L, S)
         shape = grad_weights.shape
         grad_scores = kernels.softmax_backward(grad_weights.reshape(-1, shape[-1]), weights.reshape(-1, shape[-1]))
         grad_scores = grad_scores.reshape(shape)
         grad_scores *= grad_scores.dtype.type(ctx.scale)
-        grad_q = xp.matmul(grad_scores, k.data)
-        grad_k = xp.matmul(_swap(grad_scores), q.data)
+        grad_q = xp.matmul(grad_scores, k.array)
+        grad_k = xp.matmul(_swap(grad_scores), q.array)
         return tuple(Tensor._make(a, ctx.device) for a in (grad_q, grad_k, grad_v))
 
 

@@ -89,7 +89,7 @@ def _backward_mul(a: Tensor, b: Tensor) -> Tensor:
     multiplies the arrays directly (4x4: ~1 us less than through the op); with create_graph it is recorded."""
     if state.grad_enabled:
         return Mul.apply(a, b)
-    return Tensor._make(a.data * b.data, a.device)
+    return Tensor._make(a.array * b.array, a.device)
 
 
 class Div(Function):
@@ -352,7 +352,7 @@ class Relu(Function):
         (z,) = ctx.saved
         if state.grad_enabled:  # create_graph: in Tensor ops, so it can be differentiated again
             return grad_out * (z > 0).to(grad_out.dtype)  # NOTE: gradient 0 at x = 0 (as PyTorch)
-        return Tensor._make(ctx.device.backend.kernels.relu_backward(grad_out.data, z.data), ctx.device)
+        return Tensor._make(ctx.device.backend.kernels.relu_backward(grad_out.array, z.array), ctx.device)
 
 
 class Clamp(Function):
@@ -492,24 +492,24 @@ def _python_operands(op: str, a, b):
     promoted by PyTorch's rule through a differentiable cast.
     """
     if type(a) is Tensor and type(b) is Tensor:  # the common case, fast (NumPy's builtin dtypes are singletons)
-        array_a, array_b = a.data, b.data
+        array_a, array_b = a.array, b.array
         if array_a.dtype is array_b.dtype or array_a.dtype == array_b.dtype:
             if array_a.shape != array_b.shape and not _broadcastable(array_a.shape, array_b.shape):
                 broadcast_shape(op, array_a.shape, array_b.shape)  # raises the ShapeError
             return a, b
     # a float tensor and a Python float or int: the scalar takes the tensor's dtype (fast path of the rule below)
-    if type(a) is Tensor and (type(b) is float or type(b) is int) and a.data.dtype.kind == "f":
-        return a, Tensor._make(a.device.backend.asarray(b, a.data.dtype), a.device)
-    if type(b) is Tensor and (type(a) is float or type(a) is int) and b.data.dtype.kind == "f":
-        return Tensor._make(b.device.backend.asarray(a, b.data.dtype), b.device), b
+    if type(a) is Tensor and (type(b) is float or type(b) is int) and a.array.dtype.kind == "f":
+        return a, Tensor._make(a.device.backend.asarray(b, a.array.dtype), a.device)
+    if type(b) is Tensor and (type(a) is float or type(a) is int) and b.array.dtype.kind == "f":
+        return Tensor._make(b.device.backend.asarray(a, b.array.dtype), b.device), b
     like = a if isinstance(a, Tensor) else b
     dtype_a = a.dtype if isinstance(a, Tensor) else dtypes.scalar_dtype(a, like.dtype)
     dtype_b = b.dtype if isinstance(b, Tensor) else dtypes.scalar_dtype(b, like.dtype)
     common = dtypes.promote_types(dtype_a, dtype_b)
     a = cast(a, common) if isinstance(a, Tensor) else _scalar_tensor(a, common, like.device)
     b = cast(b, common) if isinstance(b, Tensor) else _scalar_tensor(b, common, like.device)
-    if a.data.shape != b.data.shape and not _broadcastable(a.data.shape, b.data.shape):
-        broadcast_shape(op, a.data.shape, b.data.shape)  # raises the ShapeError
+    if a.array.shape != b.array.shape and not _broadcastable(a.array.shape, b.array.shape):
+        broadcast_shape(op, a.array.shape, b.array.shape)  # raises the ShapeError
     return a, b
 
 
@@ -563,7 +563,7 @@ def mul(a, b):
 
 def div(a, b):
     a, b = _operands("div", a, b)
-    if a.data.dtype.kind not in "fc":  # true division of integers gives floats (as PyTorch)
+    if a.array.dtype.kind not in "fc":  # true division of integers gives floats (as PyTorch)
         a, b = cast(a, dtypes.default_float), cast(b, dtypes.default_float)
     return Div.apply(a, b)
 
@@ -584,7 +584,7 @@ def floor_divide(a, b) -> Tensor:
     """floor(a / b); piecewise constant, so it records no graph (as PyTorch)."""
     with no_grad():
         a, b = _operands("floor_divide", a, b)
-    return Tensor._make(a.device.backend.xp.floor_divide(a.data, b.data), a.device)
+    return Tensor._make(a.device.backend.xp.floor_divide(a.array, b.array), a.device)
 
 
 def maximum(a, b):
@@ -599,7 +599,7 @@ def where(condition, x, y):
     """x where condition is true, else y (x or y may be a Python number)."""
     if not isinstance(condition, Tensor):
         raise DTypeError(f"where: the condition must be a bool tensor; got {type(condition).__name__}.")
-    if condition.data.dtype.kind != "b":
+    if condition.array.dtype.kind != "b":
         condition = condition != 0
     if not isinstance(x, Tensor) and not isinstance(y, Tensor):
         x = _scalar_tensor(x, dtypes.scalar_dtype(x, dtypes.bool_), condition.device)
@@ -610,7 +610,7 @@ def where(condition, x, y):
 
 def cast(x: Tensor, dtype) -> Tensor:
     dtype = dtypes.to_dtype(dtype)
-    if x.data.dtype == dtype.numpy:
+    if x.array.dtype == dtype.numpy:
         return x
     return Cast.apply(x, dtype=dtype)
 
@@ -634,11 +634,11 @@ def compare(op: str, a, b) -> Tensor:
         a, b = _operands(op, a, b)
     if a.device is not b.device:
         raise_device_mismatch(op, (a, b))
-    return Tensor._make(_COMPARISONS[op](a.device.backend.xp, a.data, b.data), a.device)
+    return Tensor._make(_COMPARISONS[op](a.device.backend.xp, a.array, b.array), a.device)
 
 
 def _unary_constant(x: Tensor, compute) -> Tensor:
-    return Tensor._make(compute(x.device.backend.xp, x.data), x.device)
+    return Tensor._make(compute(x.device.backend.xp, x.array), x.device)
 
 
 def sign(x: Tensor) -> Tensor:

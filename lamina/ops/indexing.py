@@ -108,9 +108,9 @@ def _index_part(x, part):
                 f"index: the index tensor is on {part.device} but the indexed tensor is on {x.device}; "
                 "move the index with .to(device)."
             )
-        if part.data.dtype.kind not in "iub":
+        if part.array.dtype.kind not in "iub":
             raise DTypeError(f"index: tensors used as indices must be integer or bool tensors; got {part.dtype.name}.")
-        return part.data
+        return part.array
     if isinstance(part, (list, tuple)):
         return x.device.backend.asarray(part)
     return part
@@ -128,7 +128,7 @@ def getitem(x, index):
 
 
 def _check_index_tensor(op, x, dim, index):
-    if not isinstance(index, Tensor) or index.data.dtype.kind not in "iu":
+    if not isinstance(index, Tensor) or index.array.dtype.kind not in "iu":
         got = index.dtype.name if isinstance(index, Tensor) else type(index).__name__
         raise DTypeError(f"{op}: index must be an integer tensor (int64); got {got}.")
     if index.ndim != x.ndim:
@@ -143,7 +143,7 @@ def _check_index_tensor(op, x, dim, index):
                 f"dimension {axis}; it may only be larger along dim {dim}."
             )
     if index.numel():
-        low, high = int(index.data.min()), int(index.data.max())
+        low, high = int(index.array.min()), int(index.array.max())
         size = x.shape[dim]
         if low < 0 or high >= size:  # checked before indexing: NumPy would wrap negatives silently
             bad = high if high >= size else low
@@ -172,7 +172,7 @@ def scatter_add(x, dim, index, src):
         src = src[tuple(slice(0, n) for n in index.shape)]  # only the corner the index covers is used
     from lamina.ops.elementwise import cast
 
-    return ScatterAdd.apply(x, cast(src, x.dtype), index=index.data, dim=dim)
+    return ScatterAdd.apply(x, cast(src, x.dtype), index=index.array, dim=dim)
 
 
 class IndexPut(Function):

@@ -49,7 +49,7 @@ def _recording(target: Tensor, *others) -> bool:
 
 def _snapshot(target: Tensor, copy: bool) -> Tensor:
     """The target as it is now, as a separate graph input (its data copied if the op saves it)."""
-    snapshot = Tensor._make(target.data.copy() if copy else target.data, target.device)
+    snapshot = Tensor._make(target.array.copy() if copy else target.array, target.device)
     snapshot.grad_fn = target.grad_fn
     snapshot.requires_grad = target.requires_grad
     if not copy:
@@ -68,7 +68,7 @@ def _commit(op: str, target: Tensor, result: Tensor) -> Tensor:
     if result.dtype is not target.dtype:
         _check_cast(op, result.dtype, target.dtype)
         result = elementwise.cast(result, target.dtype)
-    target.data[...] = result.data
+    target.array[...] = result.array
     target.grad_fn = result.grad_fn
     target.requires_grad = result.requires_grad
     target._version[0] += 1
@@ -92,10 +92,10 @@ def _binary_inplace(op: str, function, ufunc_name: str, target: Tensor, other, s
         if other.device is not target.device:
             elementwise.raise_device_mismatch(op, (target, other))
         _check_cast(op, other.dtype, target.dtype)
-        other = other.data
+        other = other.array
     elif isinstance(other, float) and not target.is_floating_point:
         _check_cast(op, dtypes.default_float, target.dtype)
-    getattr(xp, ufunc_name)(target.data, other, out=target.data, casting="unsafe")
+    getattr(xp, ufunc_name)(target.array, other, out=target.array, casting="unsafe")
     target._version[0] += 1
     return target
 
@@ -124,7 +124,7 @@ def clamp_(target, low=None, high=None):
         from lamina.functional import clamp
 
         return _commit("clamp_", target, clamp(_snapshot(target, copy=True), low, high))
-    target.device.backend.xp.clip(target.data, low, high, out=target.data)
+    target.device.backend.xp.clip(target.array, low, high, out=target.array)
     target._version[0] += 1
     return target
 
@@ -134,7 +134,7 @@ def fill_(target, value):
     if _recording(target, value):
         value = value if isinstance(value, Tensor) else target.new_tensor(value)
         return _commit("fill_", target, elementwise.cast(value, target.dtype).expand(target.shape))
-    target.data[...] = value.data if isinstance(value, Tensor) else value
+    target.array[...] = value.array if isinstance(value, Tensor) else value
     target._version[0] += 1
     return target
 
@@ -143,8 +143,8 @@ def masked_fill_(target, mask, value):
     _check_target("masked_fill_", target)
     if _recording(target, value):
         return _commit("masked_fill_", target, elementwise.where(mask, value, _snapshot(target, copy=False)))
-    target.data[...] = target.device.backend.xp.where(
-        mask.data, value.data if isinstance(value, Tensor) else value, target.data
+    target.array[...] = target.device.backend.xp.where(
+        mask.array, value.array if isinstance(value, Tensor) else value, target.array
     )
     target._version[0] += 1
     return target
@@ -159,7 +159,7 @@ def copy_(target, source):
         return _commit("copy_", target, elementwise.cast(source, target.dtype).expand(target.shape))
     if source.device is not target.device:
         source = source.to(target.device)
-    target.data[...] = source.data
+    target.array[...] = source.array
     target._version[0] += 1
     return target
 
@@ -178,7 +178,7 @@ def setitem(target, index, value):
     if isinstance(value, Tensor):
         if value.device is not target.device:
             elementwise.raise_device_mismatch("__setitem__", (target, value))
-        value = value.data
-    target.data[index] = value
+        value = value.array
+    target.array[index] = value
     target._version[0] += 1
     return target

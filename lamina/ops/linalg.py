@@ -50,7 +50,7 @@ def _backward_matmul(a, b):
     (4x4: ~1 us less than through the op); with create_graph the product is recorded, differentiable again."""
     if state.grad_enabled:
         return MatMul.apply(a, b)
-    return Tensor._make(_matmul_arrays(a.device.backend, a.data, b.data), a.device)
+    return Tensor._make(_matmul_arrays(a.device.backend, a.array, b.array), a.device)
 
 
 class Linear(Function):
@@ -78,7 +78,7 @@ class Linear(Function):
         x, weight = ctx.saved
         needs = ctx.needs_input_grad
         if not state.grad_enabled:  # a plain backward records nothing: the same products on the arrays directly
-            return _linear_backward_arrays(ctx.device, needs, grad_out.data, x.data, weight.data)
+            return _linear_backward_arrays(ctx.device, needs, grad_out.array, x.array, weight.array)
         rows = grad_out.reshape(-1, grad_out.shape[-1])  # (rows, out)
         grad_x = _backward_matmul(grad_out, weight) if needs[0] else None
         grad_w = _backward_matmul(_transposed(rows), x.reshape(-1, x.shape[-1])) if needs[1] else None
@@ -120,7 +120,7 @@ def _product(backend, a, b):
 def _transposed(x):
     """x with its last two dims swapped, as a view (the shapes are known valid inside a backward)."""
     if not state.grad_enabled:  # a plain backward records nothing: the view directly (per-op cost)
-        view = Tensor._make(x.data.swapaxes(-2, -1), x.device)
+        view = Tensor._make(x.array.swapaxes(-2, -1), x.device)
         view._version, view._base = x._version, (x._base if x._base is not None else x)
         return view
     dims = list(range(x.ndim))
@@ -130,7 +130,7 @@ def _transposed(x):
 
 def matmul(x, y):
     """PyTorch's matmul: 1-D operands act as row/column vectors and their dim is dropped after."""
-    a, b = x.data, y.data
+    a, b = x.array, y.array
     if a.ndim == 2 and b.ndim == 2 and a.shape[1] == b.shape[0] and a.dtype == b.dtype:
         return MatMul.apply(x, y)  # the common case, checked in three comparisons
     if x.ndim == 0 or y.ndim == 0:
@@ -148,7 +148,7 @@ def matmul(x, y):
         )
     if x.ndim > 2 or y.ndim > 2:
         broadcast_shape("matmul (batch dims)", x.shape[:-2], y.shape[:-2] if y.ndim > 1 else ())
-    if x.data.dtype != y.data.dtype:
+    if x.array.dtype != y.array.dtype:
         common = dtypes.promote_types(x.dtype, y.dtype)
         x, y = cast(x, common), cast(y, common)
     if x.ndim == 1 and y.ndim == 1:

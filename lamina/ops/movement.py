@@ -228,7 +228,7 @@ def expand(x, shape):
     if any(s < 0 for s in target[:leading]):
         raise ShapeError(f"expand: -1 is not allowed for a new leading dimension; got sizes {list(shape)}.")
     target = tuple(target)
-    return x if target == x.data.shape else Expand.apply(x, shape=target)
+    return x if target == x.array.shape else Expand.apply(x, shape=target)
 
 
 def repeat(x, repeats):

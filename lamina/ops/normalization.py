@@ -28,7 +28,7 @@ def _backward(ctx, grad_out, kernel, dims, parameter_dims, parameter_shape):
         grad_x = (g - g.mean(dims, keepdim=True) - x_hat * (g * x_hat).mean(dims, keepdim=True)) * invstd
         grads = (grad_x, (grad_out * x_hat).sum(parameter_dims), grad_out.sum(parameter_dims))
     else:
-        arrays = kernel(grad_out.data, x.data, None if weight is None else weight.data, ctx.mean, ctx.invstd)
+        arrays = kernel(grad_out.array, x.array, None if weight is None else weight.array, ctx.mean, ctx.invstd)
         grads = tuple(Tensor._make(a, ctx.device) for a in arrays)
     return grads if affine else grads[:1]
 

@@ -54,7 +54,7 @@ static PyObject *operands(PyObject *module, PyObject *const *args, Py_ssize_t na
 static PyObject *configure(PyObject *module, PyObject *args) {
     PyObject *tensor, *fallback;
     if (!PyArg_ParseTuple(args, "O!O", &PyType_Type, &tensor, &fallback)) return NULL;
-    PyObject *descriptor = PyObject_GetAttrString(tensor, "data");
+    PyObject *descriptor = PyObject_GetAttrString(tensor, "array");
     if (descriptor == NULL) return NULL;
     Py_ssize_t offset = -1;
     if (Py_IS_TYPE(descriptor, &PyMemberDescr_Type)) {
@@ -63,7 +63,7 @@ static PyObject *configure(PyObject *module, PyObject *args) {
     }
     Py_DECREF(descriptor);
     if (offset < 0) {
-        PyErr_SetString(PyExc_TypeError, "operands.c: Tensor.data is not a __slots__ entry");
+        PyErr_SetString(PyExc_TypeError, "operands.c: Tensor.array is not a __slots__ entry");
         return NULL;
     }
     Py_XSETREF(tensor_type, (PyTypeObject *)Py_NewRef(tensor));

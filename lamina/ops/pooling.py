@@ -32,9 +32,9 @@ class MaxPool2d(Function):
         kernels = ctx.device.backend.kernels
         if grad_out.requires_grad:  # create_graph: a differentiable scatter (the gradient is linear in grad_out)
             n, c, height, width = x_padded.shape
-            _, positions = kernels.max_pool2d(x_padded.data, *ctx.geometry, values.shape[2:])
+            _, positions = kernels.max_pool2d(x_padded.array, *ctx.geometry, values.shape[2:])
             zeros = grad_out.new_zeros((n, c, height * width))
             index = positions.reshape(n, c, -1)
             return ScatterAdd.apply(zeros, grad_out.reshape(n, c, -1), index=index, dim=2).reshape(x_padded.shape)
-        grad = kernels.max_pool2d_grad(grad_out.data, x_padded.data, values.data, *ctx.geometry)
+        grad = kernels.max_pool2d_grad(grad_out.array, x_padded.array, values.array, *ctx.geometry)
         return Tensor._make(grad, ctx.device)

@@ -35,7 +35,7 @@ class Sum(Function):
         # every input element contributed once: broadcast the gradient back over the summed dims
         kept = keepdim_shape(ctx.input_shape, ctx.dims)
         if not state.grad_enabled:  # a plain backward records nothing: the broadcast view directly (per-op cost)
-            grad = grad_out.data.reshape(kept)
+            grad = grad_out.array.reshape(kept)
             return Tensor._make(ctx.device.backend.broadcast_to(grad, ctx.input_shape), ctx.device)
         grad = Reshape.apply(grad_out, shape=kept)
         return Expand.apply(grad, shape=ctx.input_shape) if grad.shape != ctx.input_shape else grad

@@ -27,7 +27,7 @@ class Softmax(Function):
         (y,) = ctx.saved
         if state.grad_enabled:  # create_graph
             return y * (grad_out - (grad_out * y).sum(1, keepdim=True))
-        return Tensor._make(ctx.device.backend.kernels.softmax_backward(grad_out.data, y.data), ctx.device)
+        return Tensor._make(ctx.device.backend.kernels.softmax_backward(grad_out.array, y.array), ctx.device)
 
 
 class CrossEntropyRows(Function):
@@ -49,12 +49,12 @@ class CrossEntropyRows(Function):
         if state.grad_enabled:  # create_graph
             xp = ctx.xp
             keep = ctx.target != ctx.ignore_index
-            dtype = logits.data.dtype
+            dtype = logits.array.dtype
             onehot = xp.zeros(logits.shape, dtype=dtype)
             rows = xp.nonzero(keep)[0]
             onehot[rows, ctx.target[rows]] = 1
             weights = grad_out * Tensor._make(keep.astype(dtype), ctx.device)
             return (logits.softmax(1) - Tensor._make(onehot, ctx.device)) * weights.reshape(-1, 1)
         kernels = ctx.device.backend.kernels
-        grad = kernels.cross_entropy_backward(grad_out.data, logits.data, ctx.target, ctx.ignore_index, ctx.lse)
+        grad = kernels.cross_entropy_backward(grad_out.array, logits.array, ctx.target, ctx.ignore_index, ctx.lse)
         return Tensor._make(grad, ctx.device)

@@ -28,7 +28,7 @@ class Adam(Optimizer):
 
     def update(self, param, grad, group, state):
         xp = param.device.backend.xp
-        p, lr = param.data, group["lr"]
+        p, lr = param.array, group["lr"]
         beta1, beta2 = group["betas"]
         state["step"] = step = state.get("step", 0) + 1
         if not group["amsgrad"]:  # the common case: one fused kernel (lamina/backend/kernels)

@@ -37,7 +37,7 @@ class RMSprop(Optimizer):
 
     def update(self, param, grad, group, state):
         xp = param.device.backend.xp
-        p, alpha = param.data, group["alpha"]
+        p, alpha = param.array, group["alpha"]
         state["step"] = state.get("step", 0) + 1
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * p
@@ -92,7 +92,7 @@ class Adagrad(Optimizer):
 
     def update(self, param, grad, group, state):
         xp = param.device.backend.xp
-        p = param.data
+        p = param.array
         state["step"] = step = state.get("step", 0) + 1
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * p
@@ -120,7 +120,7 @@ class Adadelta(Optimizer):
 
     def update(self, param, grad, group, state):
         xp = param.device.backend.xp
-        p, rho, eps = param.data, group["rho"], group["eps"]
+        p, rho, eps = param.array, group["rho"], group["eps"]
         state["step"] = state.get("step", 0) + 1
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * p

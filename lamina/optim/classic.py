@@ -28,15 +28,15 @@ class _SingleLayerRule(Optimizer):
             raise ShapeError(
                 f"{type(self).__name__}: inputs must be (N, {self.weight.shape[1]}); got {shape_str(inputs.shape)}."
             )
-        out = inputs.data @ self.weight.data.T
-        return out + self.bias.data if self.bias is not None else out
+        out = inputs.array @ self.weight.array.T
+        return out + self.bias.array if self.bias is not None else out
 
     def _apply(self, weight_delta, bias_delta):
         with no_grad():
-            self.weight.data += weight_delta
+            self.weight.array += weight_delta
             self.weight._version[0] += 1
             if self.bias is not None:
-                self.bias.data += bias_delta
+                self.bias.array += bias_delta
                 self.bias._version[0] += 1
 
 
@@ -52,9 +52,9 @@ class PerceptronRule(_SingleLayerRule):
 
     def step(self, inputs, targets):
         lr = self.param_groups[0]["lr"]
-        predictions = (self._net_input(inputs) > 0).astype(inputs.data.dtype)
-        errors = targets.data.reshape(predictions.shape).astype(inputs.data.dtype) - predictions  # (N, out)
-        self._apply(lr * errors.T @ inputs.data, lr * errors.sum(0))
+        predictions = (self._net_input(inputs) > 0).astype(inputs.array.dtype)
+        errors = targets.array.reshape(predictions.shape).astype(inputs.array.dtype) - predictions  # (N, out)
+        self._apply(lr * errors.T @ inputs.array, lr * errors.sum(0))
         return int((errors != 0).sum())
 
 
@@ -73,11 +73,11 @@ class HebbianRule(_SingleLayerRule):
 
     def step(self, inputs):
         group = self.param_groups[0]
-        x = inputs.data
+        x = inputs.array
         y = self._net_input(inputs)  # (N, out)
         delta = y.T @ x  # sum over the batch of y_i x_j
         if group["rule"] == "oja":
-            delta = delta - (y.T @ y) @ self.weight.data  # Oja's subspace rule: decay by what is already explained
+            delta = delta - (y.T @ y) @ self.weight.array  # Oja's subspace rule: decay by what is already explained
         self._apply(group["lr"] * delta / len(x), 0.0)
         return y
 
@@ -92,6 +92,6 @@ class WidrowHoff(_SingleLayerRule):
     def step(self, inputs, targets):
         lr = self.param_groups[0]["lr"]
         outputs = self._net_input(inputs)
-        errors = targets.data.reshape(outputs.shape).astype(outputs.dtype) - outputs
-        self._apply(lr * errors.T @ inputs.data / len(outputs), lr * errors.mean(0))
+        errors = targets.array.reshape(outputs.shape).astype(outputs.dtype) - outputs
+        self._apply(lr * errors.T @ inputs.array / len(outputs), lr * errors.mean(0))
         return float((errors * errors).mean())

@@ -56,7 +56,7 @@ class Optimizer:
                     param.grad = None
                 elif param.grad is not None:
                     param.grad = param.grad.detach()
-                    param.grad.data[...] = 0
+                    param.grad.array[...] = 0
 
     def step(self, closure=None):
         """One update of every parameter with a gradient; `closure` re-evaluates and returns the loss."""
@@ -69,8 +69,8 @@ class Optimizer:
                 for param in group["params"]:
                     if param.grad is None:
                         continue
-                    grad = param.grad.data
-                    if grad.shape != param.data.shape:  # a .grad set by hand: never broadcast it into the update
+                    grad = param.grad.array
+                    if grad.shape != param.array.shape:  # a .grad set by hand: never broadcast it into the update
                         raise ShapeError(
                             f"{type(self).__name__}.step: a parameter of shape {shape_str(param.shape)} has a .grad "
                             f"of shape {shape_str(grad.shape)}; a gradient must have its parameter's shape."
@@ -89,9 +89,9 @@ class Optimizer:
         """A state array of the parameter's shape and dtype, created (filled) on first use."""
         if name not in state:
             state[name] = Tensor._make(
-                like.device.backend.xp.full(like.shape, fill, dtype=like.data.dtype), like.device
+                like.device.backend.xp.full(like.shape, fill, dtype=like.array.dtype), like.device
             )
-        return state[name].data
+        return state[name].array
 
     # --- state ---
     def state_dict(self) -> dict:
@@ -138,7 +138,7 @@ class Optimizer:
                         )
                     value = value.to(param.device)
                     value = value.to(param.dtype) if value.is_floating_point else value
-                    value = Tensor._make(value.data.copy(), param.device)
+                    value = Tensor._make(value.array.copy(), param.device)
                 restored[name] = value
             self.state[param] = restored
         for saved, group in zip(saved_groups, self.param_groups):

@@ -30,12 +30,12 @@ class SGD(Optimizer):
         )
 
     def update(self, param, grad, group, state):
-        p, momentum = param.data, group["momentum"]
+        p, momentum = param.array, group["momentum"]
         if momentum and "momentum_buffer" in state:  # after the first step: one fused kernel (backend/kernels)
             param.device.backend.kernels.sgd_momentum_step(
                 p,
                 grad,
-                state["momentum_buffer"].data,
+                state["momentum_buffer"].array,
                 group["lr"],
                 momentum,
                 group["dampening"],

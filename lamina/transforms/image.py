@@ -96,8 +96,8 @@ class Normalize:
         if self.mean.size not in (1, channels):
             raise ShapeError(f"Normalize: {self.mean.size} means for {channels} channels.")
         shape = (-1, 1, 1)
-        mean = Tensor._make(self.mean.reshape(shape).astype(tensor.data.dtype), tensor.device)
-        std = Tensor._make(self.std.reshape(shape).astype(tensor.data.dtype), tensor.device)
+        mean = Tensor._make(self.mean.reshape(shape).astype(tensor.array.dtype), tensor.device)
+        std = Tensor._make(self.std.reshape(shape).astype(tensor.array.dtype), tensor.device)
         return (tensor - mean) / std
 
     def __repr__(self):

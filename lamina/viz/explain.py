@@ -25,10 +25,10 @@ def explain_backward(loss: Tensor, names=None, print_steps=True) -> str:
             grad_out = pending.pop(id(node), None)
             if grad_out is None:
                 continue
-            lines.append(f"step {step}: {node.name} (output shape {tuple(shapes[id(node)][0])})")
+            lines.append(f"step {step}: {node.op_name} (output shape {tuple(shapes[id(node)][0])})")
             lines.append(f"  upstream gradient dL/d(out) = {_show(grad_out)}")
             lines.append(
-                f"  local derivative: {node.derivative or f'see {type(node).__module__}.{node.name}.backward'}"
+                f"  local derivative: {node.derivative or f'see {type(node).__module__}.{node.op_name}.backward'}"
             )
             grads = type(node).backward(node, grad_out)
             grads = grads if isinstance(grads, tuple) else (grads,)
@@ -49,7 +49,7 @@ def explain_backward(loss: Tensor, names=None, print_steps=True) -> str:
 def _describe(next_node, leaf_names) -> str:
     if isinstance(next_node, Tensor):
         return f"leaf {leaf_names.get(id(next_node), '')}".rstrip()
-    return f"from {next_node.name}"
+    return f"from {next_node.op_name}"
 
 
 def _show(tensor: Tensor) -> str:

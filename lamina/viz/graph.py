@@ -25,7 +25,7 @@ def graph(root: Tensor, names=None, show_values=True) -> str:
         shape, dtype = shapes[id(node)]
         lines.append(
             f'  n{id(node)} [shape=box, style=filled, fillcolor="#dbe8f6", '
-            f'label="{_label(node.name, f"shape {tuple(shape)}", dtype)}"];'
+            f'label="{_label(node.op_name, f"shape {tuple(shape)}", dtype)}"];'
         )
         for next_node in node.next_nodes:
             if next_node is None:

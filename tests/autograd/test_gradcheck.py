@@ -16,7 +16,7 @@ class WrongSquare(Function):
 
     @staticmethod
     def backward(ctx, grad_out):
-        (x,) = ctx.saved
+        (x,) = ctx.saved_tensors
         return grad_out * x
 
 
@@ -30,7 +30,7 @@ class FirstOrderOnlySquare(Function):
 
     @staticmethod
     def backward(ctx, grad_out):
-        (x,) = ctx.saved
+        (x,) = ctx.saved_tensors
         return grad_out * x.detach() * 2
 
 

@@ -154,6 +154,6 @@ def test_deepcopy_gives_independent_parameters():
 def test_parameter():
     data = lamina.ones(2)
     p = nn.Parameter(data)
-    assert p.requires_grad and p.is_leaf and p.data is data.data  # shares memory, as torch
+    assert p.requires_grad and p.is_leaf and p.array is data.array  # shares memory, as torch
     assert repr(p).startswith("Parameter containing:\ntensor([1., 1.], requires_grad=True)")
     assert type(p * 2) is lamina.Tensor

@@ -193,7 +193,7 @@ def test_cast_clone_and_contiguous_are_differentiable():
     check_op(lambda lib, x: x.clone() * x.t().contiguous().t(), [(2, 3)], gradgrad=True)
     x = lamina.ones(2, requires_grad=True)
     y = x.clone()
-    assert y.data is not x.data and y.grad_fn is not None
+    assert y.array is not x.array and y.grad_fn is not None
 
 
 def test_remainder_and_floor_divide():

@@ -40,7 +40,7 @@ def scaled_dot_product_attention(
         and key.shape[:-2] == batch
         and value.shape[:-2] == batch
         and query.is_floating_point
-        and query.data.dtype == key.data.dtype == value.data.dtype
+        and query.array.dtype == key.array.dtype == value.array.dtype
     ):  # the fused primitive (for speed)
         offset = 0 if is_causal else None  # upper-left alignment, as causal_mask
         return ScaledDotProductAttention.apply(query, key, value, scale=scale, causal_offset=offset)

@@ -57,7 +57,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, _lay
             )
     check_parameter_shape(_layer, "bias", bias, (weight.shape[0],))
     geometry = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
-    if bias is not None and bias.data.dtype == weight.data.dtype:
+    if bias is not None and bias.array.dtype == weight.array.dtype:
         out = Conv.apply(x, weight, bias, **geometry)  # the bias added inside the primitive, in place
     else:
         out = Conv.apply(x, weight, **geometry)

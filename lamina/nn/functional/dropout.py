@@ -5,8 +5,8 @@ from lamina.tensor import Tensor
 
 def _keep_mask(x, shape, p):
     backend = x.device.backend
-    keep = backend.uniform(shape, x.data.dtype) >= p  # drawn from lamina's seeded generator
-    return Tensor._make((keep / (1 - p)).astype(x.data.dtype), x.device)
+    keep = backend.uniform(shape, x.array.dtype) >= p  # drawn from lamina's seeded generator
+    return Tensor._make((keep / (1 - p)).astype(x.array.dtype), x.device)
 
 
 def _check_p(p):

@@ -7,7 +7,7 @@ from lamina.ops.linalg import Linear, einsum
 
 def check_input_dtype(layer: str, x, weight):
     """Layers refuse an input whose dtype differs from their parameters (BAD_INPUTS row 6)."""
-    if x.data.dtype != weight.data.dtype:
+    if x.array.dtype != weight.array.dtype:
         raise DTypeError(
             f"{layer}: input dtype {x.dtype.name} does not match the parameters' dtype {weight.dtype.name}. "
             f"Convert the input (x.to({weight.dtype})) or the layer (layer.to({x.dtype}))."
@@ -24,7 +24,7 @@ def linear(x, weight, bias=None):
     check_input_dtype("linear", x, weight)
     if bias is not None and bias.ndim != 0:  # a 0-d bias broadcasts, as in PyTorch
         check_parameter_shape("linear", "bias", bias, (weight.shape[0],))
-    if bias is not None and (bias.ndim != 1 or bias.data.dtype != weight.data.dtype):
+    if bias is not None and (bias.ndim != 1 or bias.array.dtype != weight.array.dtype):
         return x @ weight.t() + bias  # an unusual bias: broadcasting and promotion by the general ops
     return Linear.apply(x, weight, *(() if bias is None else (bias,)))
 

@@ -14,7 +14,7 @@ from lamina.ops.softmax import CrossEntropyRows
 def _check_class_targets(op, input, target, ignore_index) -> int:
     """Class-index targets: int dtype, matching batch, every label in range (checked before indexing).
     Returns how many labels are not ignore_index (the mean's denominator)."""
-    if target.data.dtype.kind not in "iu":
+    if target.array.dtype.kind not in "iu":
         raise DTypeError(
             f"{op}: expected target dtype to be int64 (class indices), but got {target.dtype.name} of shape "
             f"{shape_str(target.shape)}. For class probabilities pass a float target of the input's shape "
@@ -31,7 +31,7 @@ def _check_class_targets(op, input, target, ignore_index) -> int:
             f"expected {shape_str(expected)}."
         )
     classes = input.shape[1] if input.ndim > 1 else input.shape[0]
-    labels = target.data
+    labels = target.array
     kept, first_bad = target.device.backend.kernels.class_targets(labels, classes, ignore_index)  # one pass
     if first_bad >= 0:
         position = tuple(int(i) for i in target.device.backend.xp.unravel_index(first_bad, labels.shape))
@@ -99,7 +99,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     kept = _check_class_targets("cross_entropy", input, target, ignore_index)
     if input.ndim == 2 and weight is None and label_smoothing == 0 and input.is_floating_point:
         # the fused primitive (for speed): logsumexp and the pick in one pass, softmax - onehot back
-        losses = CrossEntropyRows.apply(input, target=target.data, ignore_index=ignore_index)
+        losses = CrossEntropyRows.apply(input, target=target.array, ignore_index=ignore_index)
         if reduction == "none":
             return losses
         if reduction == "sum":
@@ -164,7 +164,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     check_reduction("binary_cross_entropy", reduction)
     check_same_shape("binary_cross_entropy", input, target)
     check_not_empty("binary_cross_entropy", input, reduction)
-    data = input.data
+    data = input.array
     if data.size and (data.min() < 0 or data.max() > 1):
         raise ValueError(
             "binary_cross_entropy: all elements of input should be between 0 and 1 (probabilities); "

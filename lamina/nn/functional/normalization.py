@@ -46,7 +46,7 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
             )
         if (weight is None) == (bias is None) and (running_mean is None) == (running_var is None):
             affine = (weight, bias) if weight is not None else ()
-            running = (running_mean.data, running_var.data) if running_mean is not None else (None, None)
+            running = (running_mean.array, running_var.array) if running_mean is not None else (None, None)
             return fused.BatchNormTrain.apply(
                 x, *affine, eps=eps, momentum=momentum, running_mean=running[0], running_var=running[1]
             )

@@ -72,7 +72,7 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
         return values.squeeze(0) if unbatched else values
     # with indices: find the maxima on the arrays, then gather the values there (differentiable)
     kernels = x.device.backend.kernels
-    _, positions = kernels.max_pool2d(padded.data, kernel, stride, dilation, out)
+    _, positions = kernels.max_pool2d(padded.array, kernel, stride, dilation, out)
     n, c, width = x.shape[0], x.shape[1], padded.shape[3]
     flat = Tensor._make(positions.reshape(n, c, -1), x.device)
     values = padded.reshape(n, c, -1).gather(2, flat).reshape(n, c, *out)
@@ -120,7 +120,7 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
         # the divisor counts the window's cells inside the input (plus its padding if count_include_pad);
         # cells added only for ceil_mode never count (PyTorch's rule)
         xp = x.device.backend.xp
-        mask = xp.zeros((1, 1, x.shape[2] + 2 * ph + eh, x.shape[3] + 2 * pw + ew), dtype=x.data.dtype)
+        mask = xp.zeros((1, 1, x.shape[2] + 2 * ph + eh, x.shape[3] + 2 * pw + ew), dtype=x.array.dtype)
         if count_include_pad:
             mask[:, :, : x.shape[2] + 2 * ph, : x.shape[3] + 2 * pw] = 1
         else:

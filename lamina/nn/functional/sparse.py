@@ -9,14 +9,14 @@ def embedding(indices, weight, padding_idx=None):
 
     The padding_idx row is returned as it is but gets no gradient (as PyTorch).
     """
-    if indices.data.dtype.kind not in "iu":
+    if indices.array.dtype.kind not in "iu":
         raise DTypeError(
             f"embedding: indices must be an integer tensor; got {indices.dtype.name} of shape "
             f"{shape_str(indices.shape)}."
         )
     count = weight.shape[0]
     if indices.numel():
-        low, high = int(indices.data.min()), int(indices.data.max())
+        low, high = int(indices.array.min()), int(indices.array.max())
         if low < 0 or high >= count:  # checked first: NumPy would wrap a negative index silently
             bad = high if high >= count else low
             raise IndexError(
