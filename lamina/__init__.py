@@ -40,6 +40,8 @@ from lamina.errors import (
 from lamina.tensor import Tensor
 from lamina.creation import (
     arange,
+    as_tensor,
+    from_numpy,
     empty,
     empty_like,
     eye,
@@ -116,7 +118,62 @@ from lamina.ops.elementwise import (
     isfinite,
     logical_not,
 )
-from lamina.ops.indexing import gather, scatter_add
+from lamina.functional import (
+    addcdiv,
+    addcmul,
+    allclose,
+    argsort,
+    argwhere,
+    bincount,
+    bmm,
+    bucketize,
+    ceil,
+    cumsum,
+    diag,
+    diagonal,
+    dot,
+    equal,
+    exp2,
+    expm1,
+    floor,
+    frac,
+    isclose,
+    kthvalue,
+    lerp,
+    log1p,
+    log2,
+    log10,
+    logical_and,
+    logical_or,
+    logical_xor,
+    masked_select,
+    median,
+    meshgrid,
+    mm,
+    mv,
+    narrow,
+    nonzero,
+    norm,
+    outer,
+    reciprocal,
+    repeat_interleave,
+    round,
+    searchsorted,
+    select,
+    sort,
+    square,
+    topk,
+    trace,
+    tril,
+    triu,
+    trunc,
+    unbind,
+    unflatten,
+    unique,
+)
+from lamina.dtypes import finfo, get_default_dtype, iinfo, set_default_dtype
+from lamina.ops.indexing import gather, index_add, index_fill, scatter, scatter_add
+from lamina.random import Generator, bernoulli, multinomial, normal
 from lamina.ops.linalg import einsum, matmul
 from lamina.ops.movement import cat, expand, flip, permute, repeat, reshape, roll
 from lamina import data, datasets, nn, optim, transforms, viz

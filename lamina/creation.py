@@ -130,16 +130,24 @@ def _require_float_dtype(op, dtype):
         raise DTypeError(f"{op}: dtype must be a floating point dtype; got {dtype.name}.")
 
 
-def rand(*shape, dtype=None, device=None, requires_grad=False) -> Tensor:
+def _draws(generator, device):
+    from lamina.random import source
+
+    return source(generator, get_device(device))
+
+
+def rand(*shape, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Uniform on [0, 1)."""
     _require_float_dtype("rand", dtypes.to_dtype(dtype or dtypes.default_float))
-    return _filled(lambda b, s, d: _random(b.uniform, s, d), shape, dtype, device, requires_grad)
+    draws = _draws(generator, device)
+    return _filled(lambda b, s, d: _random(draws.uniform, s, d), shape, dtype, device, requires_grad)
 
 
-def randn(*shape, dtype=None, device=None, requires_grad=False) -> Tensor:
+def randn(*shape, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Standard normal."""
     _require_float_dtype("randn", dtypes.to_dtype(dtype or dtypes.default_float))
-    return _filled(lambda b, s, d: _random(b.normal, s, d), shape, dtype, device, requires_grad)
+    draws = _draws(generator, device)
+    return _filled(lambda b, s, d: _random(draws.normal, s, d), shape, dtype, device, requires_grad)
 
 
 def _random(draw, shape, dtype):
@@ -149,7 +157,7 @@ def _random(draw, shape, dtype):
     return draw(shape, dtype)
 
 
-def randint(low, high=None, size=None, dtype=None, device=None) -> Tensor:
+def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Integers uniform on [low, high); `randint(high, size)` as in PyTorch."""
     if high is None or (size is None and isinstance(high, (tuple, list))):
         low, high, size = 0, low, high
@@ -158,9 +166,34 @@ def randint(low, high=None, size=None, dtype=None, device=None) -> Tensor:
     if high <= low:
         raise ValueError(f"randint: high ({high}) must be greater than low ({low}).")
     dtype = dtypes.to_dtype(dtype or dtypes.int64)
-    return _filled(lambda b, s, d: b.integers(low, high, s, d), (size,), dtype, device, False)
+    draws = _draws(generator, device)
+    return _filled(lambda b, s, d: draws.integers(low, high, s, d), (size,), dtype, device, requires_grad)
 
 
-def randperm(n: int, device=None) -> Tensor:
+def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     device = get_device(device)
-    return Tensor._make(device.backend.xp.asarray(device.backend.permutation(n), dtype=np.int64), device)
+    dtype = dtypes.to_dtype(dtype or dtypes.int64)
+    order = device.backend.xp.asarray(_draws(generator, device).permutation(n), dtype=dtype.numpy)
+    return Tensor._make(order, device)
+
+
+# --- NumPy arrays and data as tensors, sharing memory where they can ---
+def from_numpy(array) -> Tensor:
+    """A CPU tensor sharing the NumPy array's memory (writes show in both), as torch.from_numpy."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray; got {type(array).__name__}.")
+    dtypes.from_numpy_dtype(array.dtype)  # refuse unsupported dtypes (complex, strings, objects)
+    return Tensor._make(array, get_device("cpu"))
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """`data` as a tensor, without a copy when it already is one (or a NumPy array) of that dtype and device."""
+    device = get_device(device) if device is not None else (data.device if isinstance(data, Tensor) else None)
+    if isinstance(data, Tensor):
+        result = data if device is None or data.device is device else data.to(device)
+        return result if dtype is None else result.to(dtype)
+    wanted = dtypes.to_dtype(dtype) if dtype is not None else None
+    if isinstance(data, np.ndarray) and (device is None or device.type == "cpu"):
+        if wanted is None or data.dtype == wanted.numpy:
+            return from_numpy(data)
+    return tensor(data, dtype=dtype, device=device)

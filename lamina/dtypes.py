@@ -121,3 +121,69 @@ def scalar_dtype(value, tensor_dtype: DType) -> DType:
     raise DTypeError(
         f"lamina: cannot combine a tensor with {type(value).__name__} {value!r}; use a Python number or a tensor."
     )
+
+
+# --- PyTorch's dtype queries: the default float dtype, finfo/iinfo, legacy type names ---
+def get_default_dtype() -> DType:
+    return default_float
+
+
+def set_default_dtype(dtype) -> None:
+    """The dtype of Python floats turned into tensors, and of zeros()/randn() without a dtype: float32 or float64."""
+    global default_float
+    dtype = to_dtype(dtype)
+    if dtype not in (float32, float64):
+        raise DTypeError(f"set_default_dtype: only float32 and float64 are supported; got {dtype.name}.")
+    default_float = dtype
+
+
+class finfo:
+    """Limits of a float dtype (eps, max, min, tiny, resolution, bits), as torch.finfo."""
+
+    def __init__(self, dtype=None):
+        dtype = to_dtype(dtype) if dtype is not None else default_float
+        if not dtype.is_floating_point:
+            raise DTypeError(f"finfo: expects a floating point dtype; got {dtype.name}. Use iinfo for integers.")
+        info = np.finfo(dtype.numpy)
+        self.dtype, self.bits = dtype.name, info.bits
+        self.eps, self.max, self.min = float(info.eps), float(info.max), float(info.min)
+        self.tiny = self.smallest_normal = float(info.tiny)
+        self.resolution = float(info.resolution)
+
+    def __repr__(self) -> str:
+        return f"finfo(resolution={self.resolution}, min={self.min}, max={self.max}, eps={self.eps}, dtype={self.dtype})"
+
+
+class iinfo:
+    """Limits of an integer dtype (min, max, bits), as torch.iinfo."""
+
+    def __init__(self, dtype):
+        dtype = to_dtype(dtype)
+        if dtype.is_floating_point or dtype is bool_:
+            raise DTypeError(f"iinfo: expects an integer dtype; got {dtype.name}. Use finfo for floats.")
+        info = np.iinfo(dtype.numpy)
+        self.dtype, self.bits, self.min, self.max = dtype.name, info.bits, int(info.min), int(info.max)
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"
+
+
+_LEGACY = {
+    bool_: "BoolTensor", uint8: "ByteTensor", int8: "CharTensor", int16: "ShortTensor", int32: "IntTensor",
+    int64: "LongTensor", float16: "HalfTensor", float32: "FloatTensor", float64: "DoubleTensor",
+}  # fmt: skip
+
+
+def legacy_type_name(dtype: DType, device) -> str:
+    """PyTorch's `x.type()`: 'torch.FloatTensor' on the CPU, 'torch.cuda.FloatTensor' on a GPU."""
+    prefix = "torch." if str(device) == "cpu" else "torch.cuda."
+    return prefix + _LEGACY[dtype]
+
+
+def from_legacy_type_name(name: str) -> DType:
+    """'torch.FloatTensor' (or 'torch.cuda.LongTensor', or a dtype name) -> the dtype."""
+    short = name.rsplit(".", 1)[-1]
+    for dtype, legacy in _LEGACY.items():
+        if legacy == short:
+            return dtype
+    return to_dtype(short)

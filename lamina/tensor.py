@@ -92,7 +92,6 @@ class Tensor:
     def is_leaf(self) -> bool:
         return self.grad_fn is None
 
-    @property
     def is_floating_point(self) -> bool:
         return self.array.dtype.kind == "f"
 
@@ -527,6 +526,308 @@ class Tensor:
     def new_tensor(self, data, dtype=None):
         return creation.tensor(data, dtype=dtype or self.dtype, device=self.device)
 
+    # --- PyTorch's wider method surface (lamina.functional's matrices, shaping, sorting, pointwise; lamina.random) ---
+    def mm(self, other):
+        return matrices.mm(self, other)
+
+    def bmm(self, other):
+        return matrices.bmm(self, other)
+
+    def mv(self, vec):
+        return matrices.mv(self, vec)
+
+    def dot(self, other):
+        return matrices.dot(self, other)
+
+    def outer(self, other):
+        return matrices.outer(self, other)
+
+    def tril(self, diagonal=0):
+        return matrices.tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        return matrices.triu(self, diagonal)
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        return matrices.diagonal(self, offset, dim1, dim2)
+
+    def diag(self, diagonal=0):
+        return matrices.diag(self, diagonal)
+
+    def trace(self):
+        return matrices.trace(self)
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        return matrices.norm(self, p, dim, keepdim, dtype)
+
+    def narrow(self, dim, start, length):
+        return shaping.narrow(self, dim, start, length)
+
+    def select(self, dim, index):
+        return shaping.select(self, dim, index)
+
+    def unbind(self, dim=0):
+        return shaping.unbind(self, dim)
+
+    def unflatten(self, dim, sizes):
+        return shaping.unflatten(self, dim, sizes)
+
+    def repeat_interleave(self, repeats, dim=None, *, output_size=None):
+        return shaping.repeat_interleave(self, repeats, dim)
+
+    def masked_select(self, mask):
+        return shaping.masked_select(self, mask)
+
+    def ravel(self):
+        return movement.reshape(self, (-1,))
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        return sorting.sort(self, dim, descending, stable)
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        return sorting.argsort(self, dim, descending, stable)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        return sorting.topk(self, k, dim, largest, sorted)
+
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        return sorting.kthvalue(self, k, dim, keepdim)
+
+    def median(self, dim=None, keepdim=False):
+        return sorting.median(self, dim, keepdim)
+
+    def nonzero(self, *, as_tuple=False):
+        return sorting.nonzero(self, as_tuple=as_tuple)
+
+    def argwhere(self):
+        return sorting.argwhere(self)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        return sorting.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def bincount(self, weights=None, minlength=0):
+        return sorting.bincount(self, weights, minlength)
+
+    def cumsum(self, dim, dtype=None):
+        return pointwise.cumsum(self, dim, dtype)
+
+    def log1p(self):
+        return pointwise.log1p(self)
+
+    def expm1(self):
+        return pointwise.expm1(self)
+
+    def log2(self):
+        return pointwise.log2(self)
+
+    def log10(self):
+        return pointwise.log10(self)
+
+    def floor(self):
+        return pointwise.floor(self)
+
+    def ceil(self):
+        return pointwise.ceil(self)
+
+    def round(self, decimals=0):
+        return pointwise.round(self, decimals)
+
+    def trunc(self):
+        return pointwise.trunc(self)
+
+    def frac(self):
+        return pointwise.frac(self)
+
+    def square(self):
+        return pointwise.square(self)
+
+    def reciprocal(self):
+        return pointwise.reciprocal(self)
+
+    def addcmul(self, tensor1, tensor2, *, value=1):
+        return pointwise.addcmul(self, tensor1, tensor2, value=value)
+
+    def addcdiv(self, tensor1, tensor2, *, value=1):
+        return pointwise.addcdiv(self, tensor1, tensor2, value=value)
+
+    def lerp(self, end, weight):
+        return pointwise.lerp(self, end, weight)
+
+    def equal(self, other):
+        return pointwise.equal(self, other)
+
+    def allclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
+        return pointwise.allclose(self, other, rtol, atol, equal_nan)
+
+    def isclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
+        return pointwise.isclose(self, other, rtol, atol, equal_nan)
+
+    def logical_and(self, other):
+        return pointwise.logical_and(self, other)
+
+    def logical_or(self, other):
+        return pointwise.logical_or(self, other)
+
+    def logical_xor(self, other):
+        return pointwise.logical_xor(self, other)
+
+    def scatter(self, dim, index, src=None, *, value=None, reduce=None):
+        return indexing.scatter(self, dim, index, src if src is not None else value, reduce)
+
+    # in place, through the out-of-place op and copy_ (the version counter and leaf checks as every in-place op)
+    def addcmul_(self, tensor1, tensor2, *, value=1):
+        return inplace.add_(self, tensor1 * tensor2 * value)
+
+    def addcdiv_(self, tensor1, tensor2, *, value=1):
+        return inplace.add_(self, tensor1 / tensor2 * value)
+
+    def lerp_(self, end, weight):
+        return inplace.add_(self, (end - self) * weight)
+
+    def pow_(self, exponent):
+        return inplace.copy_(self, self**exponent)
+
+    def exp_(self):
+        return inplace.copy_(self, self.exp())
+
+    def sqrt_(self):
+        return inplace.copy_(self, self.sqrt())
+
+    def neg_(self):
+        return inplace.mul_(self, -1)
+
+    def abs_(self):
+        return inplace.copy_(self, self.abs())
+
+    def relu_(self):
+        return inplace.copy_(self, self.relu())
+
+    def sigmoid_(self):
+        return inplace.copy_(self, self.sigmoid())
+
+    def tanh_(self):
+        return inplace.copy_(self, self.tanh())
+
+    def floor_(self):
+        return inplace.copy_(self, self.floor())
+
+    def round_(self, decimals=0):
+        return inplace.copy_(self, self.round(decimals))
+
+    def clamp_min_(self, min):
+        return inplace.clamp_(self, min, None)
+
+    def clamp_max_(self, max):
+        return inplace.clamp_(self, None, max)
+
+    def clamp_min(self, min):
+        return F.clamp(self, min, None)
+
+    def clamp_max(self, max):
+        return F.clamp(self, None, max)
+
+    def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+        return inplace.copy_(self, indexing.scatter(self, dim, index, src if src is not None else value, reduce))
+
+    def scatter_add_(self, dim, index, src):
+        return inplace.copy_(self, indexing.scatter_add(self, dim, index, src))
+
+    def index_add(self, dim, index, source, *, alpha=1):
+        return indexing.index_add(self, dim, index, source if alpha == 1 else source * alpha)
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        return inplace.copy_(self, self.index_add(dim, index, source, alpha=alpha))
+
+    def index_fill_(self, dim, index, value):
+        return inplace.copy_(self, indexing.index_fill(self, dim, index, value))
+
+    def index_fill(self, dim, index, value):
+        return indexing.index_fill(self, dim, index, value)
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        return random.normal_(self, mean, std, generator=generator)
+
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        return random.uniform_(self, a, b, generator=generator)
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        return random.bernoulli_(self, p, generator=generator)
+
+    def exponential_(self, lambd=1.0, *, generator=None):
+        return random.exponential_(self, lambd, generator=generator)
+
+    def random_(self, from_=0, to=None, *, generator=None):
+        return random.random_(self, from_, to, generator=generator)
+
+    def bernoulli(self, p=None, *, generator=None):
+        return random.bernoulli(self, p, generator=generator)
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        return random.multinomial(self, num_samples, replacement, generator=generator)
+
+    # --- PyTorch's type and device queries ---
+    def type(self, dtype=None, non_blocking=False):
+        """Without an argument the legacy type name ('torch.FloatTensor'); with one, a cast (as PyTorch)."""
+        if dtype is None:
+            return dtypes.legacy_type_name(self.dtype, self.device)
+        return self.to(dtypes.from_legacy_type_name(dtype) if isinstance(dtype, str) else dtype)
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+    @property
+    def is_cpu(self) -> bool:
+        return self.device.type == "cpu"
+
+    def get_device(self) -> int:
+        """-1 on the CPU, the device index on a GPU (as PyTorch)."""
+        return -1 if self.device.type == "cpu" else 0
+
+    def element_size(self) -> int:
+        return self.array.dtype.itemsize
+
+    def nelement(self) -> int:
+        return int(self.array.size)
+
+    @property
+    def itemsize(self) -> int:
+        return self.array.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.array.nbytes)
+
+    def is_contiguous(self) -> bool:
+        return bool(self.array.flags.c_contiguous)
+
+    def stride(self, dim=None):
+        strides = tuple(s // self.array.dtype.itemsize for s in self.array.strides)
+        return strides if dim is None else strides[dim]
+
+    def data_ptr(self) -> int:
+        return int(self.device.backend.xp.asarray(self.array).__array_interface__["data"][0]) if self.is_cpu else 0
+
+    def new_empty(self, *shape, dtype=None):
+        return creation.empty(*shape, dtype=dtype or self.dtype, device=self.device)
+
+    def apply_(self, function):
+        """PyTorch's CPU-only elementwise Python call, in place."""
+        flat = self.numpy().reshape(-1)
+        for i, value in enumerate(flat.tolist()):
+            flat[i] = function(value)
+        self._version[0] += 1
+        return self
+
+    def share_memory_(self):
+        return self  # thread workers share memory already; process workers copy through their queue
+
+    def pin_memory(self):
+        return self
+
+    def is_pinned(self) -> bool:
+        return False
+
     # --- printing ---
     def __repr__(self) -> str:
         prefix = "tensor("
@@ -687,5 +988,7 @@ class _HookHandle:
 
 from lamina import creation  # noqa: E402  (see the NOTE at the top)
 from lamina import functional as F  # noqa: E402
+from lamina import random  # noqa: E402
+from lamina.functional import matrices, pointwise, shaping, sorting  # noqa: E402
 from lamina.ops import elementwise, indexing, inplace, linalg, movement  # noqa: E402
 from lamina.ops.shapes import REVERSED_DIMS  # noqa: E402

@@ -123,7 +123,7 @@ def _uses_setup_context(cls) -> bool:
 
 
 def _differentiable(ctx, output) -> bool:
-    return output is not None and output.is_floating_point and id(output) not in ctx._non_differentiable
+    return output is not None and output.is_floating_point() and id(output) not in ctx._non_differentiable
 
 
 def _link(cls, ctx, args, tensors, outputs):

@@ -87,6 +87,10 @@ class NumpyBackend:
     def seed(self, seed: int):
         self.generator = np.random.default_rng(seed)
 
+    def new_stream(self, seed: int) -> "RandomStream":
+        """An independent seeded stream of draws, for a lamina.Generator on this device."""
+        return RandomStream(seed)
+
     def get_state(self):
         return self.generator.bit_generator.state
 
@@ -106,3 +110,18 @@ class NumpyBackend:
 
     def permutation(self, n):
         return self.generator.permutation(n)
+
+
+class RandomStream:
+    """The backend's draws (uniform, normal, integers, permutation) from a generator of its own."""
+
+    seed = NumpyBackend.seed
+    get_state = NumpyBackend.get_state
+    set_state = NumpyBackend.set_state
+    uniform = NumpyBackend.uniform
+    normal = NumpyBackend.normal
+    integers = NumpyBackend.integers
+    permutation = NumpyBackend.permutation
+
+    def __init__(self, seed: int):
+        self.generator = np.random.default_rng(seed)

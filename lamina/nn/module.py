@@ -12,6 +12,7 @@ from collections import OrderedDict, namedtuple
 from lamina import dtypes
 from lamina.autograd.grad_mode import no_grad
 from lamina.errors import ShapeError
+from lamina.nn.backward_hooks import call_with_backward_hooks
 from lamina.nn.parameter import Parameter
 from lamina.tensor import Tensor, parse_to_arguments
 
@@ -29,6 +30,7 @@ class Module:
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_forward_hooks", OrderedDict())
         object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_backward_hooks", OrderedDict())
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
@@ -38,7 +40,10 @@ class Module:
             replaced = hook(self, args)
             if replaced is not None:
                 args = replaced if isinstance(replaced, tuple) else (replaced,)
-        output = self.forward(*args, **kwargs)
+        if self._backward_hooks:
+            output = call_with_backward_hooks(self, list(self._backward_hooks.values()), args, kwargs)
+        else:
+            output = self.forward(*args, **kwargs)
         for hook in list(self._forward_hooks.values()):
             replaced = hook(self, args, output)
             if replaced is not None:
@@ -189,7 +194,7 @@ class Module:
         with no_grad():
             for tensor in list(self.parameters()) + list(self.buffers()):
                 moved = tensor.to(device) if device is not None else tensor
-                if dtype is not None and moved.is_floating_point:
+                if dtype is not None and moved.is_floating_point():
                     moved = moved.to(dtype)
                 if moved is not tensor:
                     tensor.array, tensor.device = moved.array, moved.device
@@ -217,6 +222,13 @@ class Module:
     def register_forward_pre_hook(self, hook):
         """hook(module, inputs) before forward; a returned value replaces the inputs."""
         return _HookHandle(self._forward_pre_hooks, hook)
+
+    def register_full_backward_hook(self, hook):
+        """hook(module, grad_input, grad_output) once the gradients of the module's inputs are computed;
+        a returned tuple replaces grad_input (see backward_hooks.py)."""
+        return _HookHandle(self._backward_hooks, hook)
+
+    register_backward_hook = register_full_backward_hook  # PyTorch's older name (same contract here)
 
     # --- state ---
     def state_dict(self, destination=None, prefix: str = "", keep_vars: bool = False):

@@ -570,7 +570,7 @@ def div(a, b):
 
 def pow(base, exponent):
     if isinstance(base, Tensor) and isinstance(exponent, (int, float)) and not isinstance(exponent, bool):
-        if isinstance(exponent, float) and not base.is_floating_point:
+        if isinstance(exponent, float) and not base.is_floating_point():
             base = cast(base, dtypes.default_float)
         return PowScalar.apply(base, exponent=exponent)
     return _binary(Pow, "pow", base, exponent)

@@ -175,6 +175,60 @@ def scatter_add(x, dim, index, src):
     return ScatterAdd.apply(x, cast(src, x.dtype), index=index.array, dim=dim)
 
 
+def scatter(x, dim, index, src, reduce=None):
+    """out = x with out[i][index[i][j]] = src[i][j] for dim=1 (src may be a number); reduce='add' adds."""
+    from lamina.ops.elementwise import cast
+
+    dim = normalize_dim("scatter", dim, x.ndim)
+    _check_index_tensor("scatter", x, dim, index)
+    if isinstance(src, Tensor):
+        if src.ndim != index.ndim or any(s < i for s, i in zip(src.shape, index.shape)):
+            raise ShapeError(
+                f"scatter: src shape {shape_str(src.shape)} must be at least the index shape "
+                f"{shape_str(index.shape)} in every dimension."
+            )
+        src = cast(src[tuple(slice(0, n) for n in index.shape)], x.dtype)
+    else:
+        src = x.new_full(index.shape, src)
+    if reduce == "add":
+        return ScatterAdd.apply(x, src, index=index.array, dim=dim)
+    if reduce is not None:
+        raise ValueError(
+            f"scatter: reduce must be None or 'add'; got {reduce!r} (PyTorch deprecates reduce= here; "
+            "for a product, multiply by a scatter of the factors)."
+        )
+    position = _full_index(x.device.xp, index.array, dim)
+    return IndexPut.apply(x, src, index=position)
+
+
+def index_add(x, dim, index, source):
+    """out = x, then out[..., index[i], ...] += source[..., i, ...] along dim (repeats add up)."""
+    from lamina.ops.elementwise import cast
+
+    dim = normalize_dim("index_add", dim, x.ndim)
+    if not isinstance(index, Tensor) or index.ndim != 1 or index.array.dtype.kind not in "iu":
+        raise DTypeError("index_add: index must be a 1-D integer tensor.")
+    expected = x.shape[:dim] + (index.shape[0],) + x.shape[dim + 1 :]
+    if source.shape != expected:
+        raise ShapeError(
+            f"index_add: source shape {shape_str(source.shape)} must be {shape_str(expected)} (input "
+            f"{shape_str(x.shape)} with dimension {dim} of the index's length {index.shape[0]})."
+        )
+    if index.numel() and (int(index.array.min()) < 0 or int(index.array.max()) >= x.shape[dim]):
+        raise IndexError(f"index_add: index out of range for dimension {dim} with size {x.shape[dim]}.")
+    position = (slice(None),) * dim + (index.array,)
+    return x + IndexAdd.apply(cast(source, x.dtype), shape=x.shape, index=position)
+
+
+def index_fill(x, dim, index, value):
+    """x with the slices at `index` along dim set to value."""
+    dim = normalize_dim("index_fill", dim, x.ndim)
+    if index.numel() and (int(index.array.min()) < -x.shape[dim] or int(index.array.max()) >= x.shape[dim]):
+        raise IndexError(f"index_fill: index out of range for dimension {dim} with size {x.shape[dim]}.")
+    position = (slice(None),) * dim + (index.array.reshape(-1),)
+    return IndexPut.apply(x, x.new_full((), value), index=position)
+
+
 class IndexPut(Function):
     """out = x with out[index] = value (the recorded form of `x[index] = value`)."""
 

@@ -93,7 +93,7 @@ def _binary_inplace(op: str, function, ufunc_name: str, target: Tensor, other, s
             elementwise.raise_device_mismatch(op, (target, other))
         _check_cast(op, other.dtype, target.dtype)
         other = other.array
-    elif isinstance(other, float) and not target.is_floating_point:
+    elif isinstance(other, float) and not target.is_floating_point():
         _check_cast(op, dtypes.default_float, target.dtype)
     getattr(xp, ufunc_name)(target.array, other, out=target.array, casting="unsafe")
     target._version[0] += 1
@@ -113,7 +113,7 @@ def mul_(target, other):
 
 
 def div_(target, other):
-    if not target.is_floating_point:
+    if not target.is_floating_point():
         raise DTypeError(f"div_: true division of the integer tensor ({target.dtype.name}) cannot be done in place.")
     return _binary_inplace("div_", elementwise.div, "true_divide", target, other, saves_self=True)
 

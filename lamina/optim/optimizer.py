@@ -137,7 +137,7 @@ class Optimizer:
                             f"parameter has shape {param.shape}; the state is from another model."
                         )
                     value = value.to(param.device)
-                    value = value.to(param.dtype) if value.is_floating_point else value
+                    value = value.to(param.dtype) if value.is_floating_point() else value
                     value = Tensor._make(value.array.copy(), param.device)
                 restored[name] = value
             self.state[param] = restored

@@ -41,7 +41,7 @@ def compare_layer(make_ours, make_theirs, inputs, modes=("train", "eval"), atol=
         our_loss, their_loss = 0, 0
         for o, t in zip(our_out, their_out):
             np.testing.assert_allclose(o.numpy(), t.detach().numpy(), atol=atol, rtol=rtol, err_msg=f"{mode} output")
-            if o.is_floating_point and t.requires_grad:
+            if o.is_floating_point() and t.requires_grad:
                 upstream = rng.standard_normal(tuple(t.shape))
                 our_loss = our_loss + (o * lamina.tensor(upstream)).sum()
                 their_loss = their_loss + (t * torch.from_numpy(upstream)).sum()

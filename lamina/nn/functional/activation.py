@@ -23,7 +23,7 @@ def elu(x, alpha=1.0, inplace=False):
 def gelu(x, approximate="none"):
     """x * Phi(x): exact with erf, or the tanh approximation of Hendrycks & Gimpel (2016)."""
     if approximate == "tanh":
-        if x.is_floating_point:
+        if x.is_floating_point():
             return GeluTanh.apply(x)  # fused (for speed): one pass each way instead of ten
         inner = (x + x * x * x * 0.044715) * math.sqrt(2 / math.pi)
         return x * 0.5 * (inner.tanh() + 1)

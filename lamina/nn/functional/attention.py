@@ -39,7 +39,7 @@ def scaled_dot_product_attention(
         and query.ndim >= 2
         and key.shape[:-2] == batch
         and value.shape[:-2] == batch
-        and query.is_floating_point
+        and query.is_floating_point()
         and query.array.dtype == key.array.dtype == value.array.dtype
     ):  # the fused primitive (for speed)
         offset = 0 if is_causal else None  # upper-left alignment, as causal_mask

@@ -83,7 +83,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     class_dim = 1 if input.ndim > 1 else 0
     classes = input.shape[class_dim]
     weight_shape = (1, classes) + (1,) * (input.ndim - 2) if input.ndim > 1 else (classes,)
-    if target.is_floating_point:
+    if target.is_floating_point():
         if tuple(target.shape) != tuple(input.shape):
             _check_class_targets("cross_entropy", input, target, ignore_index)  # raises the dtype error
         if label_smoothing > 0:
@@ -97,7 +97,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         return reduce(losses, reduction)
 
     kept = _check_class_targets("cross_entropy", input, target, ignore_index)
-    if input.ndim == 2 and weight is None and label_smoothing == 0 and input.is_floating_point:
+    if input.ndim == 2 and weight is None and label_smoothing == 0 and input.is_floating_point():
         # the fused primitive (for speed): logsumexp and the pick in one pass, softmax - onehot back
         losses = CrossEntropyRows.apply(input, target=target.array, ignore_index=ignore_index)
         if reduction == "none":

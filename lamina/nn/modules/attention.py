@@ -19,7 +19,7 @@ def _as_additive(mask, dtype, name):
         return None
     if mask.dtype.name == "bool":
         return where(mask, -math.inf, 0.0).to(dtype)
-    if not mask.is_floating_point:
+    if not mask.is_floating_point():
         raise ShapeError(f"MultiheadAttention: {name} must be a bool or float tensor; got {mask.dtype.name}.")
     return mask.to(dtype)
 

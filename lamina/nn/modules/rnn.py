@@ -14,6 +14,8 @@ from lamina.nn import functional as F
 from lamina.nn import init
 from lamina.nn.module import Module
 from lamina.nn.parameter import Parameter
+from lamina.nn.utils import rnn as rnn_utils
+from lamina.ops.elementwise import where
 from lamina.ops.movement import cat
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
@@ -42,6 +44,12 @@ def _gru_step(x, h, w_ih, w_hh, b_ih, b_hh):
     z = (x_z + h_z).sigmoid()
     n = (x_n + r * h_n).tanh()
     return (1 - z) * n + z * h
+
+
+def _where_running(running, new, old):
+    if isinstance(new, tuple):
+        return tuple(where(running, n, o) for n, o in zip(new, old))
+    return where(running, new, old)
 
 
 class _RNNBase(Module):
@@ -112,11 +120,17 @@ class _RNNBase(Module):
             )
 
     def forward(self, x, hx=None):
+        packed = isinstance(x, rnn_utils.PackedSequence)
+        running = None  # with a packed input: (L, N, 1) bool, whether sequence n is still running at step t
+        if packed:
+            x, lengths = rnn_utils.pad_packed_sequence(x)  # (L, N, H_in), in the original batch order
+            steps = creation.arange(x.shape[0], device=x.device).reshape(-1, 1, 1)
+            running = steps < lengths.to(x.device).reshape(1, -1, 1)
         self._check_input(x)
         unbatched = x.ndim == 2
         if unbatched:
             x = x.unsqueeze(1)
-        elif self.batch_first:
+        elif self.batch_first and not packed:
             x = x.transpose(0, 1)  # (L, N, H_in) inside
         directions = 2 if self.bidirectional else 1
         batch = x.shape[1]
@@ -131,8 +145,13 @@ class _RNNBase(Module):
                 steps = range(x.shape[0] - 1, -1, -1) if direction == 1 else range(x.shape[0])
                 per_step = [None] * x.shape[0]
                 for t in steps:
-                    state = self._step(layer_input[t], state, self._weights(layer, direction))
-                    per_step[t] = state[0] if self.mode == "LSTM" else state
+                    new = self._step(layer_input[t], state, self._weights(layer, direction))
+                    if running is not None:  # a finished (or, backwards, not yet started) sequence keeps its state
+                        new = _where_running(running[t], new, state)
+                    state = new
+                    output_t = state[0] if self.mode == "LSTM" else state
+                    per_step[t] = output_t if running is None else output_t * running[t]
+
                 outputs.append(core.stack(per_step, 0))
                 finals.append(state)
             layer_input = outputs[0] if directions == 1 else cat(outputs, -1)
@@ -146,6 +165,8 @@ class _RNNBase(Module):
         else:
             h_n = core.stack(finals, 0)
             hidden = h_n.squeeze(1) if unbatched else h_n
+        if packed:
+            return rnn_utils.pack_padded_sequence(output, lengths, enforce_sorted=False), hidden
         if unbatched:
             output = output.squeeze(1)
         elif self.batch_first:

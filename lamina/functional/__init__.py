@@ -30,7 +30,7 @@ def sum(x: Tensor, dim=None, keepdim=False, dtype=None) -> Tensor:
 
 
 def _require_float(op: str, x: Tensor):
-    if not x.is_floating_point:
+    if not x.is_floating_point():
         raise DTypeError(
             f"{op}: could not infer output dtype; input dtype must be a floating point dtype, got "
             f"{x.dtype.name}. Convert first, e.g. x.float()."
@@ -358,3 +358,54 @@ def pad(x: Tensor, pad, mode="constant", value=0.0) -> Tensor:
             positions = xp.pad(positions, (before, after), mode=_PAD_MODES[mode])
         index.append(positions)
     return getitem(x, tuple(xp.ix_(*index)))
+
+
+# PyTorch's wider surface, by family (each module's docstring says what it holds)
+from lamina.functional.matrices import bmm, diag, diagonal, dot, mm, mv, norm, outer, trace, tril, triu  # noqa: E402
+from lamina.functional.pointwise import (  # noqa: E402
+    addcdiv,
+    addcmul,
+    allclose,
+    ceil,
+    cumsum,
+    equal,
+    exp2,
+    expm1,
+    floor,
+    frac,
+    isclose,
+    lerp,
+    log1p,
+    log2,
+    log10,
+    logical_and,
+    logical_or,
+    logical_xor,
+    reciprocal,
+    round,
+    square,
+    trunc,
+)
+from lamina.functional.shaping import (  # noqa: E402
+    masked_select,
+    meshgrid,
+    narrow,
+    one_hot,
+    repeat_interleave,
+    select,
+    unbind,
+    unflatten,
+)
+from lamina.functional.sorting import (  # noqa: E402
+    argsort,
+    argwhere,
+    bincount,
+    bucketize,
+    kthvalue,
+    median,
+    nonzero,
+    searchsorted,
+    sort,
+    topk,
+    unique,
+)

@@ -1,0 +1,133 @@
+"""Matrix composites at PyTorch's names: mm, bmm, mv, dot, outer, triangles, diagonals, trace, norms.
+
+Each checks its operands' ranks (the point of mm/bmm over matmul is that they refuse the wrong rank)
+and is built from primitives, so gradients, and second derivatives, come from those.
+"""
+
+import builtins
+
+from lamina.errors import ShapeError, shape_str
+from lamina.ops import elementwise, linalg, reduce, scan
+from lamina.ops.indexing import getitem
+from lamina.ops.movement import ConstantPad, permute
+from lamina.ops.shapes import normalize_dim, normalize_dims
+from lamina.tensor import Tensor
+
+
+def _require_ndim(op: str, ndim: int, **operands):
+    for name, tensor in operands.items():
+        if tensor.ndim != ndim:
+            raise ShapeError(f"{op}: {name} must be a {ndim}-D tensor; got shape {shape_str(tensor.shape)}.")
+
+
+def mm(input: Tensor, mat2: Tensor) -> Tensor:
+    """(n, m) @ (m, p) -> (n, p)."""
+    _require_ndim("mm", 2, input=input, mat2=mat2)
+    return linalg.matmul(input, mat2)
+
+
+def bmm(input: Tensor, mat2: Tensor) -> Tensor:
+    """(b, n, m) @ (b, m, p) -> (b, n, p); the batch sizes must match (no broadcasting, as PyTorch)."""
+    _require_ndim("bmm", 3, input=input, mat2=mat2)
+    if input.shape[0] != mat2.shape[0]:
+        raise ShapeError(
+            f"bmm: batch sizes differ: input {shape_str(input.shape)} and mat2 {shape_str(mat2.shape)}. "
+            "Use matmul to broadcast the batch."
+        )
+    return linalg.matmul(input, mat2)
+
+
+def mv(input: Tensor, vec: Tensor) -> Tensor:
+    _require_ndim("mv", 2, input=input)
+    _require_ndim("mv", 1, vec=vec)
+    return linalg.matmul(input, vec)
+
+
+def dot(input: Tensor, other: Tensor) -> Tensor:
+    _require_ndim("dot", 1, input=input, other=other)
+    return linalg.matmul(input, other)
+
+
+def outer(input: Tensor, vec2: Tensor) -> Tensor:
+    """(n,) x (m,) -> (n, m) with out[i, j] = input[i] * vec2[j]."""
+    _require_ndim("outer", 1, input=input, vec2=vec2)
+    return input.reshape(-1, 1) * vec2.reshape(1, -1)
+
+
+def _triangle(op: str, x: Tensor, diagonal: int, lower: bool) -> Tensor:
+    if x.ndim < 2:
+        raise ShapeError(f"{op}: input must have at least 2 dimensions; got shape {shape_str(x.shape)}.")
+    xp = x.device.xp
+    rows, cols = x.shape[-2:]
+    keep = xp.tri(rows, cols, k=diagonal, dtype=bool) if lower else ~xp.tri(rows, cols, k=diagonal - 1, dtype=bool)
+    return elementwise.where(Tensor._make(keep, x.device), x, x.new_zeros(()))
+
+
+def tril(x: Tensor, diagonal: int = 0) -> Tensor:
+    """The lower triangle (on and below the `diagonal`-th diagonal) of the last two dims; zeros above."""
+    return _triangle("tril", x, diagonal, lower=True)
+
+
+def triu(x: Tensor, diagonal: int = 0) -> Tensor:
+    """The upper triangle (on and above the `diagonal`-th diagonal) of the last two dims; zeros below."""
+    return _triangle("triu", x, diagonal, lower=False)
+
+
+def diagonal(x: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """The `offset`-th diagonal of the (dim1, dim2) planes, as a last dim (PyTorch's layout)."""
+    if x.ndim < 2:
+        raise ShapeError(f"diagonal: input must have at least 2 dimensions; got shape {shape_str(x.shape)}.")
+    dim1, dim2 = normalize_dim("diagonal", dim1, x.ndim), normalize_dim("diagonal", dim2, x.ndim)
+    if dim1 == dim2:
+        raise ShapeError(f"diagonal: dim1 and dim2 must differ; both are {dim1}.")
+    others = [d for d in range(x.ndim) if d not in (dim1, dim2)]
+    planes = permute(x, (*others, dim1, dim2))  # (..., rows, cols)
+    rows, cols = planes.shape[-2:]
+    length = builtins.max(0, builtins.min(rows, cols - offset) if offset >= 0 else builtins.min(rows + offset, cols))
+    xp = x.device.xp
+    start_row, start_col = (0, offset) if offset >= 0 else (-offset, 0)
+    row_index = xp.arange(start_row, start_row + length)
+    col_index = xp.arange(start_col, start_col + length)
+    return getitem(planes, (Ellipsis, Tensor._make(row_index, x.device), Tensor._make(col_index, x.device)))
+
+
+_diagonal_of = diagonal  # diag's argument is named `diagonal` (PyTorch's signature)
+
+
+def diag(x: Tensor, diagonal: int = 0) -> Tensor:
+    """A 1-D tensor -> the square matrix with it on the `diagonal`-th diagonal; a 2-D one -> that diagonal."""
+    if x.ndim == 2:
+        return _diagonal_of(x, diagonal)
+    _require_ndim("diag", 1, input=x)
+    n = x.shape[0]
+    square = x.reshape(1, n) * x.new_tensor(x.device.xp.eye(n))  # column j holds x[j] on the diagonal
+    k = builtins.abs(diagonal)
+    widths = ((0, k), (k, 0)) if diagonal > 0 else ((k, 0), (0, k))
+    return ConstantPad.apply(square, widths=widths, value=0) if k else square
+
+
+def trace(x: Tensor) -> Tensor:
+    _require_ndim("trace", 2, input=x)
+    return reduce.Sum.apply(diagonal(x), dims=(0,), keepdim=False)
+
+
+def norm(x: Tensor, p="fro", dim=None, keepdim=False, dtype=None) -> Tensor:
+    """The vector p-norm over `dim` (all dims by default); 'fro' and 2 are the 2-norm, inf the max of |x|."""
+    if dtype is not None:
+        x = elementwise.cast(x, dtype)
+    if not x.is_floating_point():
+        raise ShapeError(f"norm: input must be a floating point tensor; got {x.dtype.name}. Convert with .float().")
+    dims = normalize_dims("norm", dim, x.ndim)
+    if p in ("fro", 2, 2.0, None):
+        return scan.Norm2.apply(x, dims=dims, keepdim=keepdim)
+    if p in (float("inf"), "inf"):
+        return reduce.Amax.apply(x.abs(), dims=dims, keepdim=keepdim)
+    if p in (float("-inf"), "-inf"):
+        return reduce.Amin.apply(x.abs(), dims=dims, keepdim=keepdim)
+    if p == 1:
+        return reduce.Sum.apply(x.abs(), dims=dims, keepdim=keepdim)
+    if p == 0:
+        return reduce.Sum.apply(elementwise.cast(x != 0, x.dtype), dims=dims, keepdim=keepdim)
+    if not isinstance(p, (int, float)) or isinstance(p, bool):
+        raise ValueError(f"norm: p must be a number, 'fro' or inf; got {p!r}.")
+    return reduce.Sum.apply(x.abs() ** p, dims=dims, keepdim=keepdim) ** (1.0 / p)

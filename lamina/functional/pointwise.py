@@ -1,0 +1,116 @@
+"""Pointwise composites and comparisons at PyTorch's names: cumsum, log1p, rounding, addcmul, lerp,
+equal/allclose/isclose, logical_and/or/xor, ..."""
+
+import math
+
+from lamina.ops import elementwise, scan
+from lamina.ops.shapes import normalize_dim
+from lamina.tensor import Tensor
+
+
+def cumsum(x: Tensor, dim: int, dtype=None) -> Tensor:
+    """The running sum along dim (integers and bools sum as int64, as PyTorch)."""
+    from lamina import dtypes
+
+    if dtype is not None:
+        x = elementwise.cast(x, dtype)
+    elif x.array.dtype.kind in "biu":
+        x = elementwise.cast(x, dtypes.int64)
+    if x.ndim == 0:
+        return x.clone()
+    return scan.Cumsum.apply(x, dim=normalize_dim("cumsum", dim, x.ndim))
+
+
+def log1p(x: Tensor) -> Tensor:
+    return scan.Log1p.apply(x)
+
+
+def expm1(x: Tensor) -> Tensor:
+    return scan.Expm1.apply(x)
+
+
+def log2(x: Tensor) -> Tensor:
+    return x.log() / math.log(2.0)
+
+
+def log10(x: Tensor) -> Tensor:
+    return x.log() / math.log(10.0)
+
+
+def exp2(x: Tensor) -> Tensor:
+    return (x * math.log(2.0)).exp()
+
+
+def _rounded(x: Tensor, mode: str, decimals: int = 0) -> Tensor:
+    if x.array.dtype.kind != "f":
+        return x.clone()  # integers are already whole
+    return scan.Round.apply(x, mode=mode, decimals=decimals)
+
+
+def floor(x: Tensor) -> Tensor:
+    return _rounded(x, "floor")
+
+
+def ceil(x: Tensor) -> Tensor:
+    return _rounded(x, "ceil")
+
+
+def round(x: Tensor, decimals: int = 0) -> Tensor:
+    """Half to even, as PyTorch (round(0.5) = 0, round(1.5) = 2)."""
+    return _rounded(x, "round", decimals)
+
+
+def trunc(x: Tensor) -> Tensor:
+    return _rounded(x, "trunc")
+
+
+def frac(x: Tensor) -> Tensor:
+    return x - trunc(x)
+
+
+def square(x: Tensor) -> Tensor:
+    return x * x
+
+
+def reciprocal(x: Tensor) -> Tensor:
+    return 1 / x
+
+
+def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
+    return input + tensor1 * tensor2 * value
+
+
+def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
+    return input + tensor1 / tensor2 * value
+
+
+def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
+    return input + (end - input) * weight
+
+
+def equal(a: Tensor, b: Tensor) -> bool:
+    """True when both have the same shape and the same values (PyTorch's torch.equal)."""
+    return a.shape == b.shape and bool((a == b).all())
+
+
+def isclose(a: Tensor, b, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> Tensor:
+    """|a - b| <= atol + rtol * |b|, elementwise (infinities equal only to themselves)."""
+    xp = a.device.xp
+    b_array = b.array if isinstance(b, Tensor) else b
+    return Tensor._make(xp.isclose(a.array, b_array, rtol=rtol, atol=atol, equal_nan=equal_nan), a.device)
+
+
+def allclose(a: Tensor, b, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> bool:
+    return bool(isclose(a, b, rtol, atol, equal_nan).all())
+
+
+def logical_and(a: Tensor, b: Tensor) -> Tensor:
+    return elementwise.compare("and", elementwise.cast(a, "bool"), elementwise.cast(b, "bool"))
+
+
+def logical_or(a: Tensor, b: Tensor) -> Tensor:
+    return elementwise.compare("or", elementwise.cast(a, "bool"), elementwise.cast(b, "bool"))
+
+
+def logical_xor(a: Tensor, b: Tensor) -> Tensor:
+    return elementwise.compare("xor", elementwise.cast(a, "bool"), elementwise.cast(b, "bool"))
