@@ -63,7 +63,14 @@ from lamina.creation import (
     zeros_like,
 )
 from lamina import autograd
-from lamina.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from lamina.autograd import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from lamina.functional import (
     abs,
     cos,
@@ -177,6 +184,7 @@ from lamina.random import Generator, bernoulli, multinomial, normal
 from lamina.ops.linalg import einsum, matmul
 from lamina.ops.movement import cat, expand, flip, permute, repeat, reshape, roll
 from lamina import data, datasets, nn, optim, transforms, viz
+from lamina import accelerator, backends, cuda, utils
 from lamina import train
 from lamina.serialization import load, save
 
@@ -190,6 +198,14 @@ def summary(model, input_shape, dtype=None, print_table=True):
 
 clip = clamp
 concat = concatenate = cat
+
+
+def is_floating_point(x) -> bool:
+    return x.is_floating_point()
+
+
+def numel(x) -> int:
+    return x.numel()
 
 
 def is_tensor(value) -> bool:

@@ -19,11 +19,14 @@ from lamina.tensor import Tensor
 _FORMAT = "lamina.state/1"
 
 
-def save(obj, path) -> Path:
+def save(obj, path, **torch_options) -> Path:
     """Write a dict of tensors (nested dicts, lists and plain values allowed) to `path` atomically.
 
     The file appears complete or not at all: it is written to a temporary file in the
-    same folder, flushed to disk (fsync) and renamed over the target.
+    same folder, flushed to disk (fsync) and renamed over the target. `path` may also be a binary
+    file object (io.BytesIO, an open file): the bytes are written to it as they are. Every key is
+    checked before anything is written, so a bad dict never replaces a good file. torch.save's
+    pickle options (pickle_protocol, ...) are accepted and have no effect: nothing is pickled.
     """
     from safetensors.numpy import save as serialize
 
@@ -33,18 +36,30 @@ def save(obj, path) -> Path:
     structure = _encode(obj, "", tensors)
     metadata = {"format": _FORMAT, "structure": json.dumps(structure)}
     payload = serialize(tensors, metadata=metadata)
+    if hasattr(path, "write"):
+        path.write(payload)
+        return path
     return write_atomically(Path(path), payload)
 
 
 def write_atomically(path: Path, payload: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as error:
+        raise CheckpointError(f"lamina.save: cannot write {path}: {error.strerror or error}.") from None
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(payload)
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, path)
+    except OSError as error:  # a full disk (ENOSPC), a quota, a vanished folder: the old file stays intact
+        Path(temporary).unlink(missing_ok=True)
+        raise CheckpointError(
+            f"lamina.save: writing {path} ({len(payload)} bytes) failed: {error.strerror or error}. "
+            "The previous file, if any, is unchanged; free space or choose another folder."
+        ) from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
@@ -66,37 +81,99 @@ def existing_file_size(path: Path, label: str) -> int:
     return size
 
 
-def load(path, device=None) -> dict:
-    """Read a file written by `lamina.save` (or any safetensors file) back into its dict of tensors."""
+def load(path, device=None, *, map_location=None, weights_only=None, mmap=None, **torch_options) -> dict:
+    """Read a file written by `lamina.save` (or any safetensors file) back into its dict of tensors.
+
+    `path` may be a binary file object. `map_location` (torch.load's name for `device`): a device, a
+    name, or a dict mapping saved devices to new ones. `weights_only` is accepted for torch.load's
+    callers; lamina's files never hold code, so loading is always weights-only.
+    """
     from safetensors import SafetensorError
     from safetensors.numpy import load as deserialize
 
-    path = Path(path)
-    size = existing_file_size(path, f"lamina.load: {path}")
-    data = path.read_bytes()
+    device = _mapped_device(device if device is not None else map_location)
+    if hasattr(path, "read"):
+        data = path.read()
+        path, size = getattr(path, "name", "<file object>"), len(data)
+        if size == 0:
+            raise CheckpointError(f"lamina.load: {path}: file is empty (0 bytes); it was never written completely.")
+    else:
+        path = Path(path)
+        size = existing_file_size(path, f"lamina.load: {path}")
+        data = path.read_bytes()
     try:
         arrays = deserialize(data)
+    except KeyError:  # a dtype NumPy lacks (safetensors.numpy knows no BF16 / F8): read those tensors ourselves
+        arrays = _read_with_wider_dtypes(path, data)
     except (SafetensorError, ValueError, OSError) as error:
         raise CheckpointError(
             f"lamina.load: {path} ({size} bytes) is not a valid safetensors file: {error}. It may be truncated, "
             "corrupt, or not a lamina checkpoint (lamina never reads pickle files)."
         ) from None
     metadata = _read_metadata(path, data)
-    device = get_device(device)
     tensors = {name: Tensor._make(device.backend.asarray(array.copy()), device) for name, array in arrays.items()}
     if metadata.get("format") != _FORMAT:
         return tensors  # a plain safetensors file (e.g. written by PyTorch): its flat dict
     try:
         return _decode(json.loads(metadata["structure"]), tensors)
-    except (KeyError, ValueError, TypeError) as error:
+    except (KeyError, ValueError, TypeError, RecursionError) as error:
         raise CheckpointError(f"lamina.load: {path}: the file's structure description is damaged ({error}).") from None
+
+
+def _read_with_wider_dtypes(path, data) -> dict:
+    """A safetensors file holding bfloat16 tensors, read as float32 (exact: bfloat16 is float32's top half).
+
+    NumPy has no bfloat16, so the values widen; float8 files are refused by name."""
+    import numpy as np
+
+    header = _read_metadata_header(path, data)
+    start = 8 + int.from_bytes(data[:8], "little")
+    plain = {"F64": np.float64, "F32": np.float32, "F16": np.float16, "I64": np.int64, "I32": np.int32,
+             "I16": np.int16, "I8": np.int8, "U8": np.uint8, "BOOL": np.bool_}  # fmt: skip
+    arrays = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        try:
+            dtype, shape, (begin, end) = entry["dtype"], tuple(entry["shape"]), entry["data_offsets"]
+        except (KeyError, TypeError, ValueError):
+            raise CheckpointError(f"lamina.load: {path}: the entry for {name!r} is malformed.") from None
+        raw = data[start + begin : start + end]
+        if dtype == "BF16":
+            halves = np.frombuffer(raw, dtype="<u2").astype(np.uint32) << 16
+            arrays[name] = halves.view(np.float32).reshape(shape)
+        elif dtype in plain:
+            arrays[name] = np.frombuffer(raw, dtype=np.dtype(plain[dtype]).newbyteorder("<")).reshape(shape)
+        else:
+            raise CheckpointError(
+                f"lamina.load: {path}: tensor {name!r} has dtype {dtype}, which lamina cannot hold (supported: "
+                f"{', '.join(sorted(plain))} and BF16, read as float32). Convert the file's tensors first."
+            )
+    return arrays
+
+
+def _read_metadata_header(path, data) -> dict:
+    header_size = int.from_bytes(data[:8], "little")
+    try:
+        return json.loads(data[8 : 8 + header_size])
+    except (ValueError, RecursionError) as error:
+        raise CheckpointError(f"lamina.load: {path}: unreadable header ({error}).") from None
+
+
+def _mapped_device(location):
+    """torch.load's map_location as a lamina device: None, a name or Device, or a {saved: new} dict."""
+    if isinstance(location, dict):  # files do not record a device: every tensor goes where 'cpu' maps
+        location = location.get("cpu", next(iter(location.values()), None))
+    if callable(location) and not isinstance(location, str):
+        raise TypeError("lamina.load: map_location as a function is not supported; pass a device such as 'cpu'.")
+    return get_device(location)
 
 
 def _read_metadata(path, data):
     header_size = int.from_bytes(data[:8], "little")
     try:
         header = json.loads(data[8 : 8 + header_size])
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
         raise CheckpointError(f"lamina.load: {path}: unreadable header ({error}).") from None
     return header.get("__metadata__") or {}
 
@@ -105,6 +182,11 @@ def _encode(value, prefix, tensors):
     """A JSON description of value; tensors are stored in `tensors` under dotted names."""
     if isinstance(value, Tensor):
         name = prefix or "tensor"
+        if name == "__metadata__":  # the safetensors header's own entry: the file could not be read back
+            raise ValueError(
+                "lamina.save: the key '__metadata__' is reserved by the safetensors format; rename that entry. "
+                "Nothing was written."
+            )
         if name in tensors:
             raise ValueError(f"lamina.save: two tensors would be stored under the name {name!r}.")
         tensors[name] = (

@@ -7,7 +7,14 @@ and hand the walk over the graph to `engine.run_backward`.
 from lamina.autograd.anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from lamina.autograd.engine import run_backward
 from lamina.autograd.custom import Function, FunctionCtx, once_differentiable
-from lamina.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from lamina.autograd.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from lamina.errors import AutogradError, ShapeError, shape_str
 from lamina.tensor import Tensor
 

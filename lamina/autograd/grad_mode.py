@@ -79,3 +79,14 @@ class enable_grad(_GradModeContext):
     """Record the graph again inside a `no_grad` block."""
 
     mode = True
+
+
+class inference_mode(_GradModeContext):
+    """PyTorch's faster no_grad; here exactly no_grad (lamina has no separate inference tensors)."""
+
+    def __init__(self, mode: bool = True):
+        self.mode = not mode
+
+
+def is_inference_mode_enabled() -> bool:
+    return not state.grad_enabled

@@ -67,6 +67,11 @@ class DataLoader:
         timeout=0,
         seed=None,
         worker_init_fn=None,
+        generator=None,
+        pin_memory=False,
+        pin_memory_device="",
+        multiprocessing_context=None,
+        in_order=True,
     ):
         if not isinstance(num_workers, int) or num_workers < 0:
             raise ValueError(f"DataLoader: num_workers must be a non-negative integer; got {num_workers!r}.")
@@ -79,6 +84,12 @@ class DataLoader:
         self.dataset, self.collate_fn = dataset, collate_fn or default_collate
         self.num_workers, self.worker_type, self.prefetch_factor = num_workers, worker_type, prefetch_factor
         self.persistent_workers, self.timeout, self.worker_init_fn = persistent_workers, timeout, worker_init_fn
+        # generator= (a lamina.Generator, PyTorch's argument) seeds the loader as seed= does; pin_memory and the
+        # multiprocessing options are accepted for PyTorch's callers (CPU tensors need no pinning here)
+        if seed is None and generator is not None:
+            from lamina.random import seed_from
+
+            seed = seed_from(generator)
         self.seed = int(seed) if seed is not None else int(generator_for(None, "loader").integers(2**62))
         self.is_stream = isinstance(dataset, IterableDataset)
         self.batch_size, self.drop_last = batch_size, drop_last

@@ -105,8 +105,13 @@ class ConcatDataset(Dataset):
         return self.datasets[which][index - start]
 
 
-def random_split(dataset, lengths, seed=None):
-    """Split into non-overlapping Subsets of the given lengths (or fractions that sum to 1), seeded."""
+def random_split(dataset, lengths, generator=None, seed=None):
+    """Split into non-overlapping Subsets of the given lengths (or fractions that sum to 1), seeded by a
+    lamina.Generator (PyTorch's argument) or a seed."""
+    if seed is None and generator is not None:
+        from lamina.random import seed_from
+
+        seed = seed_from(generator)
     total = len(dataset)
     if all(isinstance(n, float) for n in lengths) and abs(sum(lengths) - 1) < 1e-6:
         counts = [int(total * f) for f in lengths]

@@ -35,7 +35,11 @@ class SequentialSampler(Sampler):
 class RandomSampler(Sampler):
     """A fresh permutation each epoch (or num_samples draws with replacement), from (seed, epoch)."""
 
-    def __init__(self, data_source, replacement=False, num_samples=None, seed=None):
+    def __init__(self, data_source, replacement=False, num_samples=None, seed=None, generator=None):
+        if seed is None and generator is not None:  # PyTorch's argument: a lamina.Generator seeds the order
+            from lamina.random import seed_from
+
+            seed = seed_from(generator)
         self.size, self.replacement, self.seed = len(data_source), replacement, seed
         self.num_samples = num_samples if num_samples is not None else self.size
         if self.num_samples <= 0:
@@ -63,7 +67,11 @@ class RandomSampler(Sampler):
 class WeightedRandomSampler(Sampler):
     """Index i drawn with probability proportional to weights[i] (e.g. to balance classes)."""
 
-    def __init__(self, weights, num_samples, replacement=True, seed=None):
+    def __init__(self, weights, num_samples, replacement=True, seed=None, generator=None):
+        if seed is None and generator is not None:
+            from lamina.random import seed_from
+
+            seed = seed_from(generator)
         import numpy as np
 
         self.weights = np.asarray(weights.tolist() if hasattr(weights, "tolist") else weights, dtype=np.float64)

@@ -4,7 +4,7 @@ model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
 loss = nn.functional.cross_entropy(model(x), y)
 """
 
-from lamina.nn import functional, init, utils
+from lamina.nn import functional, init, parallel, utils
 from lamina.nn.containers import ModuleDict, ModuleList, Sequential
 from lamina.nn.module import IncompatibleKeys, Module
 from lamina.nn.modules.activation import (

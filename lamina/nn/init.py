@@ -129,3 +129,7 @@ def eye_(tensor):
     if tensor.ndim != 2:
         raise ShapeError("eye_: only 2-D tensors are supported.")
     return _fill(tensor, tensor.device.backend.xp.eye(*tensor.shape, dtype=tensor.array.dtype))
+
+
+# PyTorch's private name, used by layer code copied from torch (e.g. a Linear's reset_parameters)
+_calculate_fan_in_and_fan_out = fan_in_and_fan_out

@@ -4,6 +4,7 @@ from lamina.optim import lr_scheduler
 from lamina.optim.adam import Adam, AdamW
 from lamina.optim.adaptive import Adadelta, Adagrad, RMSprop
 from lamina.optim.classic import HebbianRule, PerceptronRule, WidrowHoff
+from lamina.optim.lbfgs import LBFGS
 from lamina.optim.optimizer import Optimizer
 from lamina.optim.sgd import SGD
 
@@ -16,6 +17,7 @@ __all__ = [
     "RMSprop",
     "Adagrad",
     "Adadelta",
+    "LBFGS",
     "PerceptronRule",
     "HebbianRule",
     "WidrowHoff",

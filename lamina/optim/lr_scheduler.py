@@ -92,6 +92,27 @@ class CosineAnnealingLR(LRScheduler):
         return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * epoch / self.T_max)) / 2
 
 
+class CosineAnnealingWarmRestarts(LRScheduler):
+    """Cosine annealing restarted every T_i epochs, T_0 first and T_i = T_0 T_mult^i (Loshchilov & Hutter 2017)."""
+
+    def __init__(self, optimizer, T_0, T_mult=1, eta_min=0.0, last_epoch=-1):  # noqa: N803 (PyTorch's names)
+        if not isinstance(T_0, int) or T_0 <= 0:
+            raise ValueError(f"CosineAnnealingWarmRestarts: T_0 must be a positive integer; got {T_0!r}.")
+        if not isinstance(T_mult, int) or T_mult < 1:
+            raise ValueError(f"CosineAnnealingWarmRestarts: T_mult must be an integer >= 1; got {T_mult!r}.")
+        self.T_0, self.T_mult, self.eta_min = T_0, T_mult, eta_min
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, base_lr, epoch):
+        if self.T_mult == 1:
+            t_cur, t_i = epoch % self.T_0, self.T_0
+        else:  # which restart the epoch falls in: the largest n with T_0 (T_mult^n - 1) / (T_mult - 1) <= epoch
+            n = int(math.log(epoch / self.T_0 * (self.T_mult - 1) + 1, self.T_mult))
+            t_cur = epoch - self.T_0 * (self.T_mult**n - 1) / (self.T_mult - 1)
+            t_i = self.T_0 * self.T_mult**n
+        return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * t_cur / t_i)) / 2
+
+
 class LinearLR(LRScheduler):
     """lr = base * factor, factor going linearly from start_factor to end_factor over total_iters."""
 

@@ -5,6 +5,7 @@ primitives); nn modules own the parameters and call these.
 """
 
 from lamina.functional import pad
+from lamina.functional.shaping import one_hot
 from lamina.nn.functional.activation import (
     elu,
     gelu,
@@ -46,6 +47,7 @@ from lamina.nn.functional.sparse import embedding
 
 __all__ = [
     "pad",
+    "one_hot",
     "elu",
     "gelu",
     "hardtanh",
