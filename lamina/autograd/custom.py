@@ -210,11 +210,14 @@ def _named_node(fn):
 
 
 def once_differentiable(backward):
-    """A backward that supports no double backward: it runs without recording, and says so if asked."""
+    """A backward that supports no double backward: it runs without recording, and says so if asked.
+
+    NOTE: stricter than PyTorch, which fails only when the double backward reaches the node: here a
+    backward with create_graph=True (the engine then records) is refused at once, naming the reason."""
 
     @functools.wraps(backward)
     def wrapper(ctx, *grad_outputs):
-        if state.grad_enabled and any(g is not None and g.requires_grad for g in grad_outputs):
+        if state.grad_enabled:
             raise AutogradError(
                 "once_differentiable: this Function's backward is not differentiable; create_graph=True "
                 "(a double backward) cannot go through it."

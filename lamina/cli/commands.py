@@ -241,6 +241,15 @@ def doctor(args) -> int:
     import os
     import tempfile
 
+    if getattr(args, "torch_coverage", False):
+        from lamina.cli import coverage
+
+        try:
+            print(coverage.report())
+        except ImportError:
+            raise CommandError("doctor --torch-coverage: torch is not installed (pip install -e '.[test]').") from None
+        return 0
+
     from lamina.datasets.download import cache_dir
 
     print(f"lamina {lamina.__version__}, Python {platform.python_version()} on {platform.platform()}")

@@ -65,7 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     datasets = commands.add_parser("datasets", help="list the datasets, or download one")
     datasets.add_argument("action", choices=["list", "get"])
     datasets.add_argument("name", nargs="?")
-    commands.add_parser("doctor", help="versions, BLAS and threads, GPU, MPI, data cache")
+    run = commands.add_parser("run", help="run an unchanged PyTorch script on lamina (torch resolves to lamina)")
+    run.add_argument("script", help="the Python script")
+    run.add_argument("arguments", nargs=argparse.REMAINDER, help="the script's own arguments")
+    doctor = commands.add_parser("doctor", help="versions, BLAS and threads, GPU, MPI, data cache")
+    doctor.add_argument("--torch-coverage", action="store_true", help="which of torch's public names lamina has")
     bench = commands.add_parser("bench", help="run the benchmarks against PyTorch (from a source checkout)")
     bench.add_argument("workloads", nargs="*", help="only these workloads (speed and memory), e.g. lenet resnet20")
     return parser
@@ -97,6 +101,10 @@ def main(argv=None) -> int:
         from lamina.cli.history import history_command
 
         return history_command(args, parser)
+    if args.command == "run":
+        from lamina.cli import torch_shim
+
+        return torch_shim.run(args.script, args.arguments)
     if args.command is not None:
         from lamina.cli import commands
 

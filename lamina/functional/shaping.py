@@ -75,8 +75,7 @@ def meshgrid(*tensors, indexing: str = "ij") -> tuple:
         view = [1] * len(flat)
         view[axis] = -1
         grids.append(expand(t.reshape(*view), shape))
-    if swap:
-        grids = [g.transpose(0, 1) for g in grids]
+    if swap:  # 'xy' is 'ij' of (y, x, ...) with the first two grids handed back in (x, y) order
         grids[0], grids[1] = grids[1], grids[0]
     return tuple(grids)
 

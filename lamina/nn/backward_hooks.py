@@ -22,7 +22,12 @@ class _Call:
         for hook in self.hooks:
             replaced = hook(self.module, grad_input, self.grad_output)
             if replaced is not None:
-                grad_input = tuple(replaced) if isinstance(replaced, (tuple, list)) else (replaced,)
+                if not isinstance(replaced, (tuple, list)) or len(replaced) != len(grad_input):
+                    raise TypeError(
+                        f"{type(self.module).__name__} backward hook: must return None or a tuple of "
+                        f"{len(grad_input)} gradient(s) (one per input); got {type(replaced).__name__}."
+                    )
+                grad_input = tuple(replaced)
         return grad_input
 
 

@@ -1,0 +1,77 @@
+"""Unchanged PyTorch programs run on lamina (`lamina run`) and print what torch prints (issue 17).
+
+Each program in tests/torch_programs/ is written against `torch` only and prints `RESULT` lines. It runs
+twice, in its own process each time: with PyTorch, and through `lamina run`. Numbers must agree to 1e-5
+(relative, float32 programs; exact where they are integers or words), everything else exactly.
+"""
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROGRAMS = sorted((Path(__file__).parent / "torch_programs").glob("*.py"))
+
+
+def results(command, cwd) -> list:
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return [line.split()[1:] for line in done.stdout.splitlines() if line.startswith("RESULT")]
+
+
+def same(ours: str, theirs: str) -> bool:
+    try:
+        a, b = float(ours.strip("[](),")), float(theirs.strip("[](),"))
+    except ValueError:
+        return ours == theirs
+    return math.isclose(a, b, rel_tol=1e-5, abs_tol=1e-6)
+
+
+@pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.stem)
+def test_a_pytorch_program_gives_torchs_results_on_lamina(program):
+    pytest.importorskip("torch")
+    theirs = results([sys.executable, str(program)], program.parent)
+    ours = results([sys.executable, "-m", "lamina.cli.main", "run", str(program)], program.parent)
+    assert theirs, "the program printed no RESULT lines under torch"
+    assert len(ours) == len(theirs), (ours, theirs)
+    for our_line, their_line in zip(ours, theirs):
+        assert len(our_line) == len(their_line) and all(map(same, our_line, their_line)), (our_line, their_line)
+
+
+def test_lamina_run_names_a_missing_torch_name_the_line_and_the_nearest(tmp_path):
+    script = tmp_path / "uses_missing.py"
+    script.write_text("import torch\nx = torch.ones(3)\ny = torch.special_nothing(x)\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "lamina.cli.main", "run", str(script)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 2
+    assert "uses_missing.py:3: y = torch.special_nothing(x): torch.special_nothing is not in lamina" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_lamina_run_says_when_an_error_is_an_intentional_difference(tmp_path):
+    script = tmp_path / "broadcast_loss.py"
+    script.write_text(
+        "import torch\nimport torch.nn.functional as F\n"
+        "F.mse_loss(torch.zeros(4, 1), torch.zeros(4))\n"  # torch warns and broadcasts; lamina refuses
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "lamina.cli.main", "run", str(script)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 1
+    assert "an intentional difference from torch: lamina's losses refuse a target" in done.stderr
+
+
+def test_lamina_run_leaves_no_torch_alias_behind():
+    from lamina.cli import torch_shim
+
+    import lamina
+
+    real = sys.modules.get("torch")
+    before = dict(lamina.nn.__dict__)
+    program = Path(__file__).parent / "torch_programs" / "lstm_language_model.py"
+    assert torch_shim.run(str(program), []) == 0
+    assert sys.modules.get("torch") is real  # the real torch (or none) is back, not lamina
+    assert lamina.nn.__dict__.keys() == before.keys()
