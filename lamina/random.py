@@ -132,7 +132,9 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None)
 
 def bernoulli(probabilities: Tensor, p=None, *, generator=None) -> Tensor:
     """0/1 draws, 1 with the given probability per element (the result has the input's dtype)."""
-    out = Tensor._make(probabilities.device.xp.empty(probabilities.shape, probabilities.array.dtype), probabilities.device)
+    out = Tensor._make(
+        probabilities.device.xp.empty(probabilities.shape, probabilities.array.dtype), probabilities.device
+    )
     return bernoulli_(out, probabilities if p is None else p, generator=generator)
 
 
@@ -165,4 +167,3 @@ def multinomial(probabilities: Tensor, num_samples: int, replacement: bool = Fal
     picked = picked.astype(np.int64)
     shape = (num_samples,) if probabilities.ndim == 1 else (probabilities.shape[0], num_samples)
     return Tensor._make(picked.reshape(shape), probabilities.device)
-

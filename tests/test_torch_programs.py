@@ -65,9 +65,8 @@ def test_lamina_run_says_when_an_error_is_an_intentional_difference(tmp_path):
 
 
 def test_lamina_run_leaves_no_torch_alias_behind():
-    from lamina.cli import torch_shim
-
     import lamina
+    from lamina.cli import torch_shim
 
     real = sys.modules.get("torch")
     before = dict(lamina.nn.__dict__)

@@ -5,8 +5,8 @@ and hand the walk over the graph to `engine.run_backward`.
 """
 
 from lamina.autograd.anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
-from lamina.autograd.engine import run_backward
 from lamina.autograd.custom import Function, FunctionCtx, once_differentiable
+from lamina.autograd.engine import run_backward
 from lamina.autograd.grad_mode import (
     enable_grad,
     inference_mode,
@@ -15,7 +15,7 @@ from lamina.autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
-from lamina.errors import AutogradError, ShapeError, shape_str
+from lamina.errors import AutogradError, DeviceError, ShapeError, shape_str
 from lamina.tensor import Tensor
 
 __all__ = [
@@ -66,6 +66,11 @@ def _root_gradients(outputs, grad_outputs, create_graph):
             continue
         if not isinstance(given, Tensor):
             given = output.new_tensor(given)
+        if given.device is not output.device:
+            raise DeviceError(
+                f"backward: grad_output[{index}] is on {given.device} but output[{index}] is on {output.device}; "
+                "lamina never copies between devices implicitly: move the gradient with .to(device)."
+            )
         if given.shape != output.shape:
             raise ShapeError(
                 f"backward: mismatch in shape: grad_output[{index}] has a shape of {shape_str(given.shape)} and "

@@ -203,7 +203,7 @@ class _UserNode(Primitive):
             self.user[1]._to_save = None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _named_node(fn):
     """One node class per user Function, named after it, so graphs and errors show its name."""
     return type(fn.__name__, (_UserNode,), {"__slots__": ()})

@@ -142,7 +142,9 @@ class Function:
         for value in self._saved:
             for tensor in inputs:
                 if value is tensor.array:
-                    producer = f"output 0 of {tensor.grad_fn.op_name}" if tensor.grad_fn is not None else "a leaf tensor"
+                    producer = (
+                        f"output 0 of {tensor.grad_fn.op_name}" if tensor.grad_fn is not None else "a leaf tensor"
+                    )
                     packed.append((_INPUT, tensor, tensor._version[0], producer))
                     break
             else:
@@ -289,4 +291,3 @@ python_apply = Function.__dict__["apply"]  # this file's classmethod: the refere
 native_apply = _load_native_apply()
 if native_apply is not None:
     Function.apply = classmethod(native_apply.apply)
-

@@ -1,5 +1,6 @@
 """The `lamina` subcommands: train, eval, predict, models, summary, graph, datasets, doctor, bench."""
 
+import argparse
 import json
 import platform
 import sys
@@ -19,13 +20,43 @@ def fail(message: str) -> int:
     return 2
 
 
-def _read_config(path):
+def _read_config(path) -> dict:
+    """A TOML file's keys, or CommandError naming the file and what is wrong with it."""
     try:
         import tomllib
     except ImportError:  # Python 3.10
         import tomli as tomllib
-    with open(path, "rb") as file:
-        return tomllib.load(file)
+    try:
+        with open(path, "rb") as file:
+            return tomllib.load(file)
+    except FileNotFoundError:
+        raise CommandError(f"train: config file {path} does not exist.") from None
+    except IsADirectoryError:
+        raise CommandError(f"train: config {path} is a folder, not a TOML file.") from None
+    except tomllib.TOMLDecodeError as error:
+        raise CommandError(f"train: config {path} is not valid TOML: {error}.") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise CommandError(f"train: cannot read config {path}: {error}.") from None
+
+
+def _apply_config(args, config: dict):
+    """Config keys become the flags they name, each checked as its flag would be; unknown keys are errors."""
+    from lamina.cli.main import train_option_types
+
+    types = train_option_types()
+    for key, value in config.items():
+        name = key.replace("-", "_")
+        if name not in types:
+            raise CommandError(
+                f"train: unknown config key {key!r} in {args.config}; known keys: {', '.join(sorted(types))}."
+            )
+        check = types[name]
+        if check is not None:
+            try:
+                value = check(str(value)) if not isinstance(value, bool) else value
+            except (ValueError, TypeError, argparse.ArgumentTypeError) as error:
+                raise CommandError(f"train: config key {key!r} in {args.config}: {error}.") from None
+        setattr(args, name, value)
 
 
 # per-model defaults for the options a user leaves out (each model knows what trains it well)
@@ -45,8 +76,7 @@ def train(args) -> int:
     from lamina.train.tasks import DEFAULT_DATA, make_task
 
     if args.config:
-        for key, value in _read_config(args.config).items():
-            setattr(args, key.replace("-", "_"), value)
+        _apply_config(args, _read_config(args.config))
     if not args.model:
         return fail("train: name a model (see `lamina models`) or give --config with model = '...'.")
     for key, value in TRAINING_DEFAULTS.get(args.model, TRAINING_DEFAULTS["*"]).items():

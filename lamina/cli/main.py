@@ -9,6 +9,7 @@ import lamina
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lamina", description="lamina: deep learning, readable and runnable.")
     parser.add_argument("--version", action="version", version=f"lamina {lamina.__version__}")
+    parser.add_argument("--debug", action="store_true", help="show a traceback instead of a one-line error")
     commands = parser.add_subparsers(dest="command")
     demo = commands.add_parser("demo", help="train a tiny network with autograd and print the loss falling")
     demo.add_argument("--steps", type=_positive_int, default=1000, help="gradient-descent steps (default 1000)")
@@ -46,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", action="store_true", help="continue from OUT/last.safetensors")
     train.add_argument("--quiet", action="store_true", help="no progress bars")
 
+    parser.train_parser = train  # for train_option_types: what a --config file may set
+
     evaluate = commands.add_parser("eval", help="evaluate a checkpoint on a dataset")
     evaluate.add_argument("checkpoint")
     evaluate.add_argument("--data")
@@ -76,17 +79,43 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _positive_int(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}") from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
     return value
 
 
 def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}") from None
+    if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
     return value
+
+
+def train_option_types() -> dict:
+    """`lamina train`'s options (what a --config file may set) and the check each value goes through."""
+    train = build_parser().train_parser
+    types = {}
+    for action in train._actions:
+        if action.dest in ("help", "config"):
+            continue
+        check = action.type
+        if action.choices is not None:
+            choices = list(action.choices)
+
+            def check(text, choices=choices, name=action.dest):
+                if text not in choices:
+                    raise ValueError(f"{name} must be one of {choices}, got {text}")
+                return text
+
+        types[action.dest] = check
+    return types
 
 
 def main(argv=None) -> int:
@@ -125,8 +154,18 @@ def main(argv=None) -> int:
             return names[args.command](args)
         except commands.CommandError as error:
             return commands.fail(str(error))
+        except (lamina.LaminaError, OSError, ValueError, KeyError) as error:
+            # the CLI's contract: one line naming the problem, exit status 2 (--debug shows the traceback)
+            if args.debug:
+                raise
+            return commands.fail(f"{args.command}: {_one_line(error)}")
     parser.print_help()
     return 0
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return f"{text} ({type(error).__name__}; run with --debug for the traceback)"
 
 
 if __name__ == "__main__":

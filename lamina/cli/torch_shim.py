@@ -172,5 +172,8 @@ def _report_lamina_error(error: Exception, path: Path) -> int:
     notes = [why for name, words, why in INTENTIONAL if name == kind and words in str(error)]
     traceback.print_exception(error)
     if notes:
-        print(f"lamina run: {_script_line(error, path)}: an intentional difference from torch: {notes[0]}", file=sys.stderr)
+        print(
+            f"lamina run: {_script_line(error, path)}: an intentional difference from torch: {notes[0]}",
+            file=sys.stderr,
+        )
     return 1

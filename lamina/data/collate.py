@@ -26,6 +26,7 @@ def default_collate(samples):
     if isinstance(first, (str, bytes)):
         return list(samples)
     if isinstance(first, dict):
+        _check_keys(samples)
         return {key: default_collate([s[key] for s in samples]) for key in first}
     if isinstance(first, (tuple, list)):
         if any(len(s) != len(first) for s in samples):
@@ -41,6 +42,22 @@ class RaggedBatch(DataError):
     def __init__(self, message, positions):
         super().__init__(message)
         self.positions = positions
+
+
+class MismatchedKeys(RaggedBatch):
+    """Dict samples whose keys differ: collating only the first's keys would silently drop data."""
+
+
+def _check_keys(samples):
+    keys = set(samples[0])
+    for position, sample in enumerate(samples[1:], start=1):
+        if not isinstance(sample, dict) or set(sample) != keys:
+            other = sorted(map(str, sample)) if isinstance(sample, dict) else type(sample).__name__
+            raise MismatchedKeys(
+                f"collate: samples have different structures: entry 0 has keys {sorted(map(str, keys))} and "
+                f"entry {position} has {other}",
+                (0, position),
+            )
 
 
 def _check_shapes(shapes):

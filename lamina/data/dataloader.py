@@ -14,6 +14,7 @@ import queue
 import signal
 import threading
 import time
+from multiprocessing.reduction import ForkingPickler
 
 from lamina.data.collate import default_collate
 from lamina.data.dataset import IterableDataset
@@ -224,11 +225,18 @@ def _stream(dataset, batch_size, drop_last, collate_fn, seed, epoch, worker_id):
         yield collate(buffer, collate_fn, None)
 
 
-def _worker_loop(worker_id, num_workers, dataset, collate_fn, seed, init_fn, tasks, results, stop):
+def _worker_loop(worker_id, num_workers, dataset, collate_fn, seed, init_fn, tasks, results, stop, in_process):
     """The body of a worker thread or process: take tasks, put ('ok', batch) or ('error', Failure)."""
     set_worker_info(WorkerInfo(worker_id, num_workers, seed, dataset))
 
-    def put(item):
+    def put(item, where=None):
+        if in_process and item[0] == "ok":
+            # NOTE: a process queue pickles in a background thread that drops what it cannot pickle, and the
+            # loader would wait forever; so the batch is pickled here, where a failure can still be reported
+            try:
+                item = ("pickled", bytes(ForkingPickler.dumps(item[1])))  # (dumps gives a memoryview)
+            except Exception as error:
+                item = ("error", capture_failure(_unpicklable(error), worker_id, where))
         while not stop.is_set():
             try:
                 results.put(item, timeout=_POLL_SECONDS)
@@ -252,18 +260,18 @@ def _worker_loop(worker_id, num_workers, dataset, collate_fn, seed, init_fn, tas
         if task[0] == "map":
             _, number, indices, epoch = task
             try:
-                put(("ok", fetch_batch(dataset, indices, collate_fn, seed, epoch, number)))
+                put(("ok", fetch_batch(dataset, indices, collate_fn, seed, epoch, number)), indices)
             except SampleFailed as failed:
                 put(("error", capture_failure(failed.error, worker_id, failed.index)))
-            except Exception as error:
+            except BaseException as error:
                 put(("error", capture_failure(error, worker_id, indices)))
         else:
             _, epoch, batch_size, drop_last = task
             try:
                 for batch in _stream(dataset, batch_size, drop_last, collate_fn, seed, epoch, worker_id):
-                    put(("ok", batch))
+                    put(("ok", batch), "a stream batch")
                 put(("end", None))
-            except Exception as error:
+            except BaseException as error:
                 put(("error", capture_failure(error, worker_id, "a stream sample")))
 
 
@@ -296,6 +304,7 @@ class _WorkerPool:
                     self.tasks[worker_id],
                     self.results[worker_id],
                     self.stop,
+                    self.kind == "process",
                 ),
             )
             worker.start()
@@ -319,6 +328,8 @@ class _WorkerPool:
                 continue
             if kind == "error":
                 raise _reraise(payload)
+            if kind == "pickled":  # a batch our own worker process pickled (see _worker_loop's put)
+                return ForkingPickler.loads(payload)
             return payload if kind == "ok" else _END
 
     def receive_streams(self):
@@ -334,6 +345,11 @@ class _WorkerPool:
 
     def _check_alive(self, worker_id):
         worker = self.workers[worker_id]
+        if self.kind == "thread" and not worker.is_alive() and self.results[worker_id].empty():
+            raise WorkerError(
+                f"DataLoader worker thread {worker_id} ended unexpectedly without a result; run with num_workers=0 "
+                "to see the error in this thread."
+            )
         if self.kind == "process" and not worker.is_alive() and self.results[worker_id].empty():
             code = worker.exitcode
             how = (
@@ -358,6 +374,14 @@ class _WorkerPool:
 
 
 _END = object()
+
+
+def _unpicklable(error: Exception) -> Exception:
+    return DataError(
+        f"a batch could not be sent from the worker process: pickling it failed ({type(error).__name__}: {error}). "
+        "Samples must hold tensors, arrays, numbers, strings or containers of them (not locks, files or "
+        "sockets); use worker_type='thread' to keep such objects in this process."
+    )
 
 
 def _reraise(failure: Failure):

@@ -72,7 +72,7 @@ def fetch_batch(dataset, indices, collate_fn, seed, epoch, batch_index):
     for index in indices:
         try:
             samples.append(dataset[index])
-        except Exception as error:
+        except BaseException as error:  # SystemExit and friends too: a worker thread must never die silently
             raise SampleFailed(error, index) from error
     return collate(samples, collate_fn, indices)
 
@@ -82,7 +82,9 @@ def collate(samples, collate_fn, indices):
         return collate_fn(samples)
     except RaggedBatch as error:
         names = [indices[p] for p in error.positions] if indices is not None else list(error.positions)
-        raise DataError(
-            f"{error} (dataset indices {names[0]} and {names[1]}). Pad the samples to one size, or pass "
-            "a collate_fn that handles variable sizes."
-        ) from None
+        fix = (
+            "Give every sample the same keys, or pass a collate_fn that handles missing ones."
+            if type(error).__name__ == "MismatchedKeys"
+            else "Pad the samples to one size, or pass a collate_fn that handles variable sizes."
+        )
+        raise DataError(f"{error} (dataset indices {names[0]} and {names[1]}). {fix}") from None

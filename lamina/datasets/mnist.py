@@ -6,6 +6,8 @@ file size and the label range (BAD_INPUTS row 30).
 """
 
 import gzip
+import math
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +22,13 @@ _IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f
 def read_idx(path) -> np.ndarray:
     """An IDX file (LeCun's format: magic 0x0000TTDD, big-endian dims, then the data) as an array."""
     path = Path(path)
-    raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    try:
+        raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    except (EOFError, gzip.BadGzipFile, zlib.error) as error:
+        raise DataError(
+            f"{path}: the gzip stream is truncated or corrupt ({type(error).__name__}: {error}). "
+            "Delete it and download again."
+        ) from None
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES:
         raise DataError(f"{path}: not an IDX file (bad magic number {raw[:4].hex() if len(raw) >= 4 else raw.hex()}).")
     dtype, ndim = np.dtype(_IDX_TYPES[raw[2]]), raw[3]
@@ -28,7 +36,7 @@ def read_idx(path) -> np.ndarray:
     if len(raw) < header:
         raise DataError(f"{path}: truncated IDX header ({len(raw)} bytes for {ndim} dimensions).")
     shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    expected = header + int(np.prod(shape)) * dtype.itemsize
+    expected = header + math.prod(shape) * dtype.itemsize  # Python ints: huge dims cannot wrap around
     if len(raw) != expected:
         raise DataError(
             f"{path}: the header promises {shape} items ({expected} bytes) but the file holds {len(raw)} "
@@ -58,7 +66,12 @@ class MNIST(LabelledImages):
         self.train, self.transform, self.target_transform = train, transform, target_transform
         prefix = "train" if train else "t10k"
         self.images = read_idx(self._file(f"{prefix}-images-idx3-ubyte", download))
-        self.labels = read_idx(self._file(f"{prefix}-labels-idx1-ubyte", download)).astype(np.int64)
+        labels = read_idx(self._file(f"{prefix}-labels-idx1-ubyte", download))
+        if labels.dtype.kind not in "iu":  # float labels would be truncated to classes silently
+            raise DataError(
+                f"{type(self).__name__}: the label file holds {labels.dtype} values; class labels must be integers."
+            )
+        self.labels = labels.astype(np.int64)
         if self.images.ndim != 3 or self.labels.ndim != 1 or len(self.images) != len(self.labels):
             raise DataError(
                 f"{type(self).__name__}: images {self.images.shape} and labels {self.labels.shape} do not pair up."

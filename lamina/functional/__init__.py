@@ -20,7 +20,15 @@ ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 
 
 # --- reductions ---
+def _in_float32(function, x: Tensor, *args, **kwargs) -> Tensor:
+    """A float16 reduction computed in float32 and rounded back once (as PyTorch's CPU kernels): float16
+    sums overflow at 65504 and lose every digit past the 11th bit of the running total."""
+    return elementwise.cast(function(elementwise.cast(x, dtypes.float32), *args, **kwargs), dtypes.float16)
+
+
 def sum(x: Tensor, dim=None, keepdim=False, dtype=None) -> Tensor:
+    if x.array.dtype.itemsize == 2 and x.array.dtype.kind == "f" and dtype is None:
+        return _in_float32(sum, x, dim, keepdim)
     if dtype is not None:
         x = elementwise.cast(x, dtype)
     elif x.array.dtype.kind in "biu":
@@ -39,6 +47,8 @@ def _require_float(op: str, x: Tensor):
 
 def mean(x: Tensor, dim=None, keepdim=False) -> Tensor:
     _require_float("mean", x)
+    if x.array.dtype.itemsize == 2:
+        return _in_float32(mean, x, dim, keepdim)
     dims = ALL_DIMS[x.array.ndim] if dim is None else normalize_dims("mean", dim, x.array.ndim)
     return reduce.Mean.apply(x, dims=dims, keepdim=keepdim)
 
@@ -46,6 +56,8 @@ def mean(x: Tensor, dim=None, keepdim=False) -> Tensor:
 def var(x: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
     """Variance with Bessel's correction by default (correction=1, i.e. unbiased)."""
     _require_float("var", x)
+    if x.array.dtype.itemsize == 2:
+        return _in_float32(var, x, dim, unbiased, keepdim, correction=correction)
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
     dims = normalize_dims("var", dim, x.ndim)
@@ -73,8 +85,12 @@ def amin(x: Tensor, dim=None, keepdim=False) -> Tensor:
 
 
 def _arg_extremum(op: str, x: Tensor, dim, keepdim) -> Tensor:
-    if x.numel() == 0:
-        raise ShapeError(f"{op}: cannot take {op} of an empty tensor (shape {shape_str(x.shape)}).")
+    if x.numel() == 0 and (dim is None or x.ndim == 0 or x.shape[normalize_dim(op, dim, x.ndim)] == 0):
+        # along a non-empty dim of an empty tensor the result is empty (as PyTorch); over nothing it is undefined
+        raise ShapeError(
+            f"{op}: cannot take {op} over an empty set (shape {shape_str(x.shape)}, dim={dim}); "
+            "pass a dim whose size is not 0."
+        )
     xp = x.device.backend.xp
     function = xp.argmax if op == "argmax" else xp.argmin
     if dim is None:
@@ -126,6 +142,8 @@ def _extremum_along(op: str, x: Tensor, dim: int, keepdim: bool) -> ValuesIndice
 def logsumexp(x: Tensor, dim, keepdim=False) -> Tensor:
     """log(sum(exp(x))), stable: exp overflows float32 above ~88, so subtract the max first."""
     dims = normalize_dims("logsumexp", dim, x.ndim)
+    if count_over(x.shape, dims) == 0:  # log of an empty sum: -inf (as PyTorch), with nothing to shift by
+        return reduce.Sum.apply(x.exp(), dims=dims, keepdim=keepdim) + float("-inf")
     shift = amax(x, dims, keepdim=True).detach()
     shift = elementwise.where(shift.isinf(), 0.0, shift)  # all -inf (or +inf) rows: shift by 0, not inf
     total = reduce.Sum.apply((x - shift).exp(), dims=dims, keepdim=True).log() + shift
@@ -280,6 +298,7 @@ def stack(tensors, dim=0) -> Tensor:
                 f"stack: expects each tensor to be equal size, but got {shape_str(tensors[0].shape)} at entry 0 "
                 f"and {shape_str(tensor.shape)} at entry {position}."
             )
+    dim = normalize_dim("stack", dim, tensors[0].ndim + 1)  # the new dim may come after the last one
     return movement.cat([unsqueeze(t, dim) for t in tensors], dim)
 
 

@@ -51,7 +51,11 @@ def normalize_dims(op: str, dim, ndim: int):
     if isinstance(dim, int) or not hasattr(dim, "__iter__"):  # one dim (a NumPy integer too)
         dim = normalize_dim(op, dim, ndim)  # (checked also for a 0-d tensor, which has dims 0 and -1)
         return (dim,) if ndim else ()
-    dims = tuple(sorted({normalize_dim(op, d, ndim) for d in dim}))
+    normalized = [normalize_dim(op, d, ndim) for d in dim]
+    for d in normalized:
+        if normalized.count(d) > 1:
+            raise ShapeError(f"{op}: dim {d} appears multiple times in the list of dims {tuple(dim)}.")
+    dims = tuple(sorted(normalized))
     return dims if ndim else ()
 
 

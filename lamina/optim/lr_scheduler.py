@@ -6,7 +6,33 @@ chain schedules (warmup then cosine), use SequentialLR.
 """
 
 import math
+import weakref
 from bisect import bisect_right
+
+
+def _claim(scheduler):
+    """Refuse two schedulers stepping one optimizer in turn.
+
+    NOTE: lamina's schedules are closed forms of the initial rate, so a second one would overwrite the
+    first's rate instead of compounding with it as PyTorch's recursive forms do (two StepLRs: 0.729 in
+    lamina where PyTorch gives 0.091). Replacing a scheduler by a new one is fine; alternating is refused."""
+    optimizer = scheduler.optimizer
+    previous = optimizer.__dict__.get("_lamina_last_scheduler")
+    other = previous() if previous is not None else None
+    if other is not None and other is not scheduler and scheduler.__dict__.get("_stepped", False):
+        raise ValueError(
+            f"{type(scheduler).__name__}: another scheduler ({type(other).__name__}) steps the same optimizer; "
+            "lamina's schedules do not compound. Combine them with SequentialLR (one after another) or one "
+            "LambdaLR whose function multiplies the factors."
+        )
+    scheduler._stepped = True
+    optimizer.__dict__["_lamina_last_scheduler"] = weakref.ref(scheduler)
+
+
+def _positive(owner: str, name: str, value, integer: bool = True):
+    if (integer and (not isinstance(value, int) or isinstance(value, bool))) or not value > 0:
+        kind = "a positive integer" if integer else "a positive number"
+        raise ValueError(f"{owner}: {name} must be {kind}; got {value!r}.")
 
 
 class LRScheduler:
@@ -27,12 +53,16 @@ class LRScheduler:
         self._initial_step()
 
     def _initial_step(self):
-        self.step()
+        self._set()
 
     def lr_at(self, base_lr: float, epoch: int) -> float:
         raise NotImplementedError
 
     def step(self, epoch=None):
+        _claim(self)
+        self._set(epoch)
+
+    def _set(self, epoch=None):
         self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
         for group, base in zip(self.optimizer.param_groups, self.base_lrs):
             group["lr"] = self.lr_at(base, self.last_epoch)
@@ -42,7 +72,8 @@ class LRScheduler:
         return list(self._last_lr)
 
     def state_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas") and not callable(v)}
+        skip = ("optimizer", "lr_lambdas", "_stepped")
+        return {k: v for k, v in self.__dict__.items() if k not in skip and not callable(v)}
 
     def load_state_dict(self, state_dict: dict):
         self.__dict__.update(state_dict)
@@ -52,6 +83,8 @@ class StepLR(LRScheduler):
     """lr = base * gamma ^ floor(epoch / step_size)."""
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
+        _positive("StepLR", "step_size", step_size)
+        _positive("StepLR", "gamma", gamma, integer=False)
         self.step_size, self.gamma = step_size, gamma
         super().__init__(optimizer, last_epoch)
 
@@ -63,6 +96,7 @@ class MultiStepLR(LRScheduler):
     """lr = base * gamma ^ (number of milestones passed)."""
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
+        _positive("MultiStepLR", "gamma", gamma, integer=False)
         self.milestones, self.gamma = sorted(milestones), gamma
         super().__init__(optimizer, last_epoch)
 
@@ -74,6 +108,7 @@ class ExponentialLR(LRScheduler):
     """lr = base * gamma ^ epoch."""
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
+        _positive("ExponentialLR", "gamma", gamma, integer=False)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
@@ -85,6 +120,7 @@ class CosineAnnealingLR(LRScheduler):
     """lr = eta_min + (base - eta_min) (1 + cos(pi epoch / T_max)) / 2 (Loshchilov & Hutter 2017)."""
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):  # noqa: N803 (PyTorch's name)
+        _positive("CosineAnnealingLR", "T_max", T_max, integer=False)
         self.T_max, self.eta_min = T_max, eta_min
         super().__init__(optimizer, last_epoch)
 
@@ -137,7 +173,7 @@ class LambdaLR(LRScheduler):
             raise ValueError(f"LambdaLR: expected {groups} lr_lambdas, got {len(self.lr_lambdas)}.")
         super().__init__(optimizer, last_epoch)
 
-    def step(self, epoch=None):
+    def _set(self, epoch=None):
         self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
         for group, base, function in zip(self.optimizer.param_groups, self.base_lrs, self.lr_lambdas):
             group["lr"] = base * function(self.last_epoch)
@@ -206,7 +242,7 @@ class OneCycleLR(LRScheduler):
             return end + (start - end) / 2 * (math.cos(math.pi * fraction) + 1)
         return (end - start) * fraction + start
 
-    def step(self, epoch=None):
+    def _set(self, epoch=None):
         self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
         step = self.last_epoch
         if step > self.total_steps:
@@ -241,15 +277,17 @@ class SequentialLR(LRScheduler):
             scheduler.last_epoch -= 1
         self._schedulers[0]._initial_step()
         self._last_lr = self._schedulers[0].get_last_lr()
+        optimizer.__dict__.pop("_lamina_last_scheduler", None)  # the children never step on their own
 
     def step(self, epoch=None):
         self.last_epoch += 1
         index = bisect_right(self._milestones, self.last_epoch)
         scheduler = self._schedulers[index]
+        _claim(self)
         if index > 0 and self._milestones[index - 1] == self.last_epoch:
-            scheduler.step(0)
+            scheduler._set(0)
         else:
-            scheduler.step()
+            scheduler._set()
         self._last_lr = scheduler.get_last_lr()
 
     def state_dict(self):

@@ -6,14 +6,18 @@ has a gradient, under no_grad, and bumps the parameter's version counter (a
 graph that saved the old value notices the change).
 """
 
+import math
+
 from lamina.autograd.grad_mode import enable_grad, no_grad
-from lamina.errors import ShapeError, shape_str
+from lamina.errors import DeviceError, ShapeError, shape_str
 from lamina.tensor import Tensor
 
 
 def check_hyperparameter(name: str, value, low=0.0, high=None, inclusive_high=False):
-    """ValueError in PyTorch's words ('Invalid learning rate: -1') for a value out of range."""
+    """ValueError in PyTorch's words ('Invalid learning rate: -1') for a value out of range, NaN or infinite."""
     label = {"lr": "learning rate"}.get(name, name.replace("_", " "))
+    if isinstance(value, (int, float)) and not math.isfinite(value):
+        raise ValueError(f"Invalid {label}: {value} (it must be a finite number)")
     if value < low or (high is not None and (value > high if inclusive_high else value >= high)):
         raise ValueError(f"Invalid {label}: {value}")
 
@@ -42,6 +46,11 @@ class Optimizer:
                     f"{type(self).__name__}: can't optimize a non-leaf tensor or a non-tensor; got "
                     f"{type(param).__name__}."
                 )
+        if len({id(p) for p in group["params"]}) != len(group["params"]):
+            raise ValueError(
+                f"{type(self).__name__}: a parameter appears more than once in the parameter list; it would be "
+                "updated twice per step. Pass each parameter once (e.g. list(dict.fromkeys(params)))."
+            )
         existing = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in existing for p in group["params"]):
             raise ValueError(f"{type(self).__name__}: some parameters appear in more than one parameter group.")
@@ -69,6 +78,12 @@ class Optimizer:
                 for param in group["params"]:
                     if param.grad is None:
                         continue
+                    if param.grad.device is not param.device or param.grad.dtype is not param.dtype:
+                        raise DeviceError(
+                            f"{type(self).__name__}.step: a parameter on {param.device} ({param.dtype.name}) has a "
+                            f".grad on {param.grad.device} ({param.grad.dtype.name}); a gradient must be on its "
+                            "parameter's device with its dtype (was .grad set by hand?)."
+                        )
                     grad = param.grad.array
                     if grad.shape != param.array.shape:  # a .grad set by hand: never broadcast it into the update
                         raise ShapeError(
@@ -118,6 +133,13 @@ class Optimizer:
             )
         params_by_index = {}
         for saved, group in zip(saved_groups, self.param_groups):
+            foreign = sorted(set(saved) - set(self.defaults) - {"params", "initial_lr"})
+            if foreign:
+                raise ValueError(
+                    f"{type(self).__name__}: loaded state dict has hyper-parameters {foreign} that "
+                    f"{type(self).__name__} does not have; it was saved from another optimizer. Build the same "
+                    "optimizer class that saved it."
+                )
             if len(saved["params"]) != len(group["params"]):
                 raise ValueError(
                     f"{type(self).__name__}: loaded state dict contains a parameter group that doesn't match the size "

@@ -9,7 +9,9 @@ good checkpoint when asked.
 """
 
 import hashlib
+import io
 import json
+import time
 from pathlib import Path
 
 from lamina.errors import CheckpointError
@@ -41,36 +43,63 @@ def save_checkpoint(state: dict, path) -> Path:
 
 def verify_checkpoint(path) -> dict:
     """The manifest, after checking the file's existence, size and hash against it."""
-    path = Path(path)
-    size = existing_file_size(path, f"checkpoint {path}")
+    return _read_verified(Path(path))[0]
+
+
+def _read_verified(path: Path, attempts: int = 5):
+    """(manifest, the file's bytes), the bytes checked against the manifest; CheckpointError if they never agree.
+
+    NOTE: a writer replaces the data file and then its manifest, each atomically, so a reader can see a new
+    file beside the old manifest for a moment; a mismatch is read again a few times before it counts
+    as corruption. The bytes checked are the bytes then deserialized (never a second read of the file)."""
+    for attempt in range(attempts):
+        size = existing_file_size(path, f"checkpoint {path}")
+        manifest = _manifest(path)
+        data = path.read_bytes()
+        problem = _mismatch(path, manifest, data, size)
+        if problem is None:
+            return manifest, data
+        if attempt < attempts - 1:
+            time.sleep(0.05 * (attempt + 1))
+    raise CheckpointError(problem)
+
+
+def _manifest(path: Path) -> dict:
     try:
         manifest = json.loads(manifest_path(path).read_text())
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, RecursionError) as error:
         raise CheckpointError(
             f"checkpoint {path}: its manifest {manifest_path(path).name} is missing or unreadable "
             f"({error}); it is not a lamina training checkpoint."
         ) from None
-    if manifest.get("format") != FORMAT:
-        raise CheckpointError(
-            f"checkpoint {path}: the manifest's format is {manifest.get('format')!r}, not {FORMAT!r}."
-        )
-    if size != manifest["bytes"]:
-        raise CheckpointError(
-            f"checkpoint {path}: expected {manifest['bytes']} bytes (manifest), found {size}; the "
-            "file is truncated or was overwritten."
-        )
-    actual = hashlib.sha256(path.read_bytes()).hexdigest()
-    if actual != manifest["sha256"]:
-        raise CheckpointError(
-            f"checkpoint {path}: SHA-256 {actual} does not match the manifest's {manifest['sha256']}; "
-            "the file is corrupt."
-        )
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        found = manifest.get("format") if isinstance(manifest, dict) else type(manifest).__name__
+        raise CheckpointError(f"checkpoint {path}: the manifest's format is {found!r}, not {FORMAT!r}.")
     return manifest
 
 
+def _mismatch(path: Path, manifest: dict, data: bytes, size: int):
+    """What is wrong with the file against its manifest, or None."""
+    if len(data) != manifest.get("bytes"):
+        return (
+            f"checkpoint {path}: expected {manifest.get('bytes')} bytes (manifest), found {len(data)}; the "
+            "file is truncated or was overwritten."
+        )
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != manifest.get("sha256"):
+        return (
+            f"checkpoint {path}: SHA-256 {actual} does not match the manifest's {manifest.get('sha256')}; "
+            "the file is corrupt."
+        )
+    return None
+
+
 def load_checkpoint(path) -> dict:
-    verify_checkpoint(path)
-    return load(path)
+    path = Path(path)
+    _, data = _read_verified(path)
+    stream = io.BytesIO(data)
+    stream.name = str(path)
+    return load(stream)
 
 
 def load_latest(folder, fallback: bool = True, warn=print):

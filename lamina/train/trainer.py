@@ -229,6 +229,13 @@ class Trainer:
             old.unlink(missing_ok=True)
             manifest_path(old).unlink(missing_ok=True)
 
+    def _rewrite_logs(self):
+        """log.csv and log.jsonl rewritten from the resumed history (one row per epoch it holds)."""
+        for name in ("log.csv", "log.jsonl"):
+            (self.out_dir / name).unlink(missing_ok=True)
+        for record in self.history:
+            self._log(record)
+
     def _log(self, record):
         path = self.out_dir / "log.csv"
         fields = list(record)
@@ -301,6 +308,7 @@ class Trainer:
             state["skipped"],
         )
         self.best = state["best"] if state["best"] is not None else math.inf
+        self._rewrite_logs()  # rows logged after this checkpoint (a run killed before its save) would repeat
         lamina.set_rng_state(json.loads(state["rng"]))
         if state["loader"] is not None and hasattr(self.train_loader, "load_state_dict"):
             self.train_loader.load_state_dict(state["loader"])

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 import lamina
-from lamina.autograd.function import Function  # the primitive base (arrays in forward)
 from lamina.autograd import function as function_module
+from lamina.autograd.function import Function  # the primitive base (arrays in forward)
 from lamina.backend import register_device
 from lamina.backend.numpy_backend import NumpyBackend
 

@@ -45,4 +45,6 @@ def closure():
 for _ in range(3):
     optimizer.step(closure)
 print(f"RESULT lbfgs {closure().item():.10f}")
-print("RESULT info", torch.finfo(torch.float32).eps, torch.get_default_dtype() == torch.float32, torch.cuda.is_available())
+print(
+    "RESULT info", torch.finfo(torch.float32).eps, torch.get_default_dtype() == torch.float32, torch.cuda.is_available()
+)

@@ -1,6 +1,6 @@
 """Argument checks shared by the nn functions: reductions, pairs, empty batches, parameter shapes."""
 
-from lamina.errors import DataError, ShapeError, shape_str
+from lamina.errors import DataError, DeviceError, ShapeError, shape_str
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -19,8 +19,20 @@ def check_not_empty(op: str, x, reduction: str):
         )
 
 
+def check_same_device(op: str, **tensors):
+    """Every tensor argument on the first one's device: lamina never copies between devices implicitly."""
+    named = [(name, t) for name, t in tensors.items() if t is not None and hasattr(t, "device")]
+    for name, tensor in named[1:]:
+        if tensor.device is not named[0][1].device:
+            raise DeviceError(
+                f"{op}: expected all tensors to be on the same device, but {named[0][0]} is on {named[0][1].device} "
+                f"and {name} on {tensor.device}. Move them with .to(device) first."
+            )
+
+
 def check_same_shape(op: str, input, target):
     """Loss inputs must match exactly: broadcasting (4, 1) against (4,) is almost always a bug (row 12)."""
+    check_same_device(op, input=input, target=target)
     if tuple(input.shape) != tuple(target.shape):
         raise ShapeError(
             f"{op}: input shape {shape_str(input.shape)} and target shape {shape_str(target.shape)} differ; "

@@ -6,7 +6,13 @@ log(1 + exp(-|x|)) form for the same reason.
 """
 
 from lamina.errors import DTypeError, ShapeError, shape_str
-from lamina.nn.functional._checks import check_not_empty, check_reduction, check_same_shape, reduce
+from lamina.nn.functional._checks import (
+    check_not_empty,
+    check_reduction,
+    check_same_device,
+    check_same_shape,
+    reduce,
+)
 from lamina.ops.elementwise import maximum, where
 from lamina.ops.softmax import CrossEntropyRows
 
@@ -14,6 +20,7 @@ from lamina.ops.softmax import CrossEntropyRows
 def _check_class_targets(op, input, target, ignore_index) -> int:
     """Class-index targets: int dtype, matching batch, every label in range (checked before indexing).
     Returns how many labels are not ignore_index (the mean's denominator)."""
+    check_same_device(op, input=input, target=target)
     if target.array.dtype.kind not in "iu":
         raise DTypeError(
             f"{op}: expected target dtype to be int64 (class indices), but got {target.dtype.name} of shape "
@@ -77,6 +84,7 @@ def _nll(log_probs, target, weight, ignore_index, reduction):
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     """Softmax cross-entropy from logits (N, C, *) with class indices (N, *) or probabilities (N, C, *)."""
     check_reduction("cross_entropy", reduction)
+    check_same_device("cross_entropy", input=input, target=target, weight=weight)
     check_not_empty("cross_entropy", input, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1]; got {label_smoothing}.")

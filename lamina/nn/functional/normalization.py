@@ -75,6 +75,9 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
         )
     check_parameter_shape("layer_norm", "weight", weight, normalized_shape)
     check_parameter_shape("layer_norm", "bias", bias, normalized_shape)
+    if x.array.dtype.itemsize == 2 and x.array.dtype.kind == "f":  # float16: statistics in float32, as PyTorch
+        widened = [t.float() if t is not None else None for t in (x, weight, bias)]
+        return layer_norm(widened[0], normalized_shape, widened[1], widened[2], eps).half()
     if (weight is None) == (bias is None) and x.numel() > 0:
         affine = (weight.reshape(-1), bias.reshape(-1)) if weight is not None else ()
         rows = x.reshape(-1, math.prod(normalized_shape))  # (M, D)

@@ -124,6 +124,18 @@ class MultiheadAttention(Module):
         length, batch, _ = query.shape
         source = key.shape[0]
         heads, head_dim = self.num_heads, self.head_dim
+        if key_padding_mask is not None and tuple(key_padding_mask.shape) != (batch, source):
+            transposed = tuple(key_padding_mask.shape) == (source, batch) and batch != source
+            raise ShapeError(
+                f"MultiheadAttention: key_padding_mask must have shape (N, S) = ({batch}, {source}) "
+                f"(batch, source length); got {shape_str(key_padding_mask.shape)}."
+                + (" It looks transposed: pass key_padding_mask.T." if transposed else "")
+            )
+        if attn_mask is not None and tuple(attn_mask.shape) not in ((length, source), (batch * heads, length, source)):
+            raise ShapeError(
+                f"MultiheadAttention: attn_mask must have shape (L, S) = ({length}, {source}) or (N*num_heads, L, S) = "
+                f"({batch * heads}, {length}, {source}); got {shape_str(attn_mask.shape)}."
+            )
         (w_q, w_k, w_v), (b_q, b_k, b_v) = self._projections()
 
         def split_heads(x, steps):  # (T, N, E) -> (N*H, T, hd), PyTorch's layout

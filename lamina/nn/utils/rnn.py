@@ -69,7 +69,9 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
     ordered = lengths[order]
     batch_sizes = (ordered[None, :] > np.arange(ordered[0])[:, None]).sum(axis=1)
     time, batch = _positions(batch_sizes)
-    data = getitem(padded, (creation.tensor(time, device=input.device), creation.tensor(order[batch], device=input.device)))
+    data = getitem(
+        padded, (creation.tensor(time, device=input.device), creation.tensor(order[batch], device=input.device))
+    )
     return PackedSequence(data, creation.tensor(batch_sizes), sorted_indices, unsorted_indices)
 
 
