@@ -49,7 +49,7 @@ print("RESULT legendre_grad", " ".join(f"{v:.8f}" for v in x.grad.tolist()))
 print("RESULT grad_fn", type(y.grad_fn).__name__ != "", y.grad_fn.next_functions is not None)
 
 attention = CausalSelfAttention()
-for name, p in attention.named_parameters():
+for p in attention.parameters():
     p.data = torch.from_numpy((rng.standard_normal(tuple(p.shape)) * 0.2).astype(np.float32))
 grads = {}
 

@@ -12,7 +12,7 @@ b = torch.zeros((), dtype=dtype, requires_grad=True)
 c = torch.zeros((), dtype=dtype, requires_grad=True)
 d = torch.zeros((), dtype=dtype, requires_grad=True)
 learning_rate = 1e-6
-for t in range(300):
+for _ in range(300):
     y_pred = a + b * x + c * x**2 + d * x**3
     loss = (y_pred - y).pow(2).sum()
     loss.backward()
