@@ -986,10 +986,7 @@ class _HookHandle:
             extras.hooks = tuple(h for h in extras.hooks if h is not self._hook)
 
 
-from lamina import (
-    creation,  # noqa: E402  (see the NOTE at the top)
-    random,  # noqa: E402
-)
+from lamina import creation, random  # noqa: E402  (see the NOTE at the top)
 from lamina import functional as F  # noqa: E402
 from lamina.functional import matrices, pointwise, shaping, sorting  # noqa: E402
 from lamina.ops import elementwise, indexing, inplace, linalg, movement  # noqa: E402

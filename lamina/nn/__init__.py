@@ -52,6 +52,7 @@ from lamina.nn.parameter import Parameter
 __all__ = [
     "functional",
     "init",
+    "parallel",
     "utils",
     "Module",
     "IncompatibleKeys",
