@@ -674,6 +674,107 @@ class Tensor:
     def scatter(self, dim, index, src=None, *, value=None, reduce=None):
         return indexing.scatter(self, dim, index, src if src is not None else value, reduce)
 
+    def tan(self):
+        return pointwise.tan(self)
+
+    def asin(self):
+        return pointwise.asin(self)
+
+    def acos(self):
+        return pointwise.acos(self)
+
+    def atan(self):
+        return pointwise.atan(self)
+
+    def sinh(self):
+        return pointwise.sinh(self)
+
+    def cosh(self):
+        return pointwise.cosh(self)
+
+    def asinh(self):
+        return pointwise.asinh(self)
+
+    def acosh(self):
+        return pointwise.acosh(self)
+
+    def atanh(self):
+        return pointwise.atanh(self)
+
+    def arcsin(self):
+        return pointwise.arcsin(self)
+
+    def arccos(self):
+        return pointwise.arccos(self)
+
+    def arctan(self):
+        return pointwise.arctan(self)
+
+    def arcsinh(self):
+        return pointwise.arcsinh(self)
+
+    def arccosh(self):
+        return pointwise.arccosh(self)
+
+    def arctanh(self):
+        return pointwise.arctanh(self)
+
+    def atan2(self, other):
+        return pointwise.atan2(self, other)
+
+    arctan2 = atan2
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        return pointwise.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        return pointwise.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def addmv(self, mat, vec, *, beta=1, alpha=1):
+        return pointwise.addmv(self, mat, vec, beta=beta, alpha=alpha)
+
+    def broadcast_to(self, shape):
+        return pointwise.broadcast_to(self, shape)
+
+    def hypot(self, other):
+        return pointwise.hypot(self, other)
+
+    def byte(self):
+        return self.to(dtypes.uint8)
+
+    def char(self):
+        return self.to(dtypes.int8)
+
+    def short(self):
+        return self.to(dtypes.int16)
+
+    def ceil_(self):
+        return inplace.copy_(self, self.ceil())
+
+    def trunc_(self):
+        return inplace.copy_(self, self.trunc())
+
+    def clip_(self, min=None, max=None):
+        return inplace.clamp_(self, min, max)
+
+    def log_(self):
+        return inplace.copy_(self, self.log())
+
+    def sin_(self):
+        return inplace.copy_(self, self.sin())
+
+    def cos_(self):
+        return inplace.copy_(self, self.cos())
+
+    def square_(self):
+        return inplace.mul_(self, self.clone())
+
+    def reciprocal_(self):
+        return inplace.copy_(self, self.reciprocal())
+
+    def sign_(self):
+        return inplace.copy_(self, self.sign())
+
     # in place, through the out-of-place op and copy_ (the version counter and leaf checks as every in-place op)
     def addcmul_(self, tensor1, tensor2, *, value=1):
         return inplace.add_(self, tensor1 * tensor2 * value)

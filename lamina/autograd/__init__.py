@@ -137,3 +137,8 @@ def grad(
 
 
 from lamina.autograd.gradcheck import gradcheck, gradgradcheck  # noqa: E402
+
+
+def Variable(data, requires_grad=False, volatile=False):  # noqa: N802 - PyTorch's (pre-0.4) class name
+    """PyTorch's old wrapper: since 0.4 a Variable is a Tensor; here too, with requires_grad set as asked."""
+    return data.requires_grad_(requires_grad) if requires_grad else data

@@ -2,7 +2,16 @@
 
 from lamina.data.collate import default_collate
 from lamina.data.dataloader import DataLoader
-from lamina.data.dataset import ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset, random_split
+from lamina.data.dataset import (
+    ChainDataset,
+    ConcatDataset,
+    Dataset,
+    IterableDataset,
+    StackDataset,
+    Subset,
+    TensorDataset,
+    random_split,
+)
 from lamina.data.rng import rng
 from lamina.data.sampler import (
     BatchSampler,
@@ -10,6 +19,7 @@ from lamina.data.sampler import (
     RandomSampler,
     Sampler,
     SequentialSampler,
+    SubsetRandomSampler,
     WeightedRandomSampler,
 )
 from lamina.data.worker import WorkerInfo, get_worker_info
@@ -21,6 +31,9 @@ __all__ = [
     "TensorDataset",
     "Subset",
     "ConcatDataset",
+    "ChainDataset",
+    "StackDataset",
+    "SubsetRandomSampler",
     "random_split",
     "Sampler",
     "SequentialSampler",

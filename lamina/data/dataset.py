@@ -132,3 +132,35 @@ def _permutation(n, seed):
     from lamina.data.rng import generator_for
 
     return generator_for(seed, "random_split").permutation(n)
+
+
+class ChainDataset(IterableDataset):
+    """Iterable datasets one after another."""
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+
+    def __iter__(self):
+        for dataset in self.datasets:
+            yield from dataset
+
+
+class StackDataset(Dataset):
+    """Datasets side by side: sample i is the tuple (or dict, given keywords) of each one's sample i."""
+
+    def __init__(self, *args, **kwargs):
+        if args and kwargs:
+            raise DataError("StackDataset: give the datasets as positional or as keyword arguments, not both.")
+        self.datasets = kwargs or args
+        sizes = {len(d) for d in (kwargs.values() if kwargs else args)}
+        if len(sizes) != 1:
+            raise DataError(f"StackDataset: the datasets have different lengths {sorted(sizes)}.")
+        self.size = sizes.pop()
+
+    def __len__(self):
+        return self.size
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {key: dataset[index] for key, dataset in self.datasets.items()}
+        return tuple(dataset[index] for dataset in self.datasets)

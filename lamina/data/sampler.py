@@ -32,6 +32,26 @@ class SequentialSampler(Sampler):
         return self.size
 
 
+class SubsetRandomSampler(Sampler):
+    """The given indices in a fresh random order each epoch, from (seed, epoch)."""
+
+    def __init__(self, indices, generator=None, seed=None):
+        if seed is None and generator is not None:
+            from lamina.random import seed_from
+
+            seed = seed_from(generator)
+        self.indices, self.seed = list(indices), seed
+        if self.seed is None:
+            self.seed = int(generator_for(None, "sampler").integers(2**62))
+
+    def __iter__(self):
+        order = generator_for(self.seed, "subset", self.epoch).permutation(len(self.indices))
+        return iter([self.indices[i] for i in order.tolist()])
+
+    def __len__(self):
+        return len(self.indices)
+
+
 class RandomSampler(Sampler):
     """A fresh permutation each epoch (or num_samples draws with replacement), from (seed, epoch)."""
 

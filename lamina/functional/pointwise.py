@@ -3,7 +3,7 @@ equal/allclose/isclose, logical_and/or/xor, ..."""
 
 import math
 
-from lamina.ops import elementwise, scan
+from lamina.ops import elementwise, scan, trig
 from lamina.ops.shapes import normalize_dim
 from lamina.tensor import Tensor
 
@@ -114,3 +114,88 @@ def logical_or(a: Tensor, b: Tensor) -> Tensor:
 
 def logical_xor(a: Tensor, b: Tensor) -> Tensor:
     return elementwise.compare("xor", elementwise.cast(a, "bool"), elementwise.cast(b, "bool"))
+
+
+# --- trigonometric and hyperbolic ---
+def tan(x: Tensor) -> Tensor:
+    return trig.Tan.apply(x)
+
+
+def asin(x: Tensor) -> Tensor:
+    return trig.Asin.apply(x)
+
+
+def acos(x: Tensor) -> Tensor:
+    return trig.Acos.apply(x)
+
+
+def atan(x: Tensor) -> Tensor:
+    return trig.Atan.apply(x)
+
+
+def sinh(x: Tensor) -> Tensor:
+    return trig.Sinh.apply(x)
+
+
+def cosh(x: Tensor) -> Tensor:
+    return trig.Cosh.apply(x)
+
+
+def asinh(x: Tensor) -> Tensor:
+    return trig.Asinh.apply(x)
+
+
+def acosh(x: Tensor) -> Tensor:
+    return trig.Acosh.apply(x)
+
+
+def atanh(x: Tensor) -> Tensor:
+    return trig.Atanh.apply(x)
+
+
+atan2 = trig.atan2
+arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
+arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
+
+# --- fused-looking products of BLAS (addmm and friends): beta * input + alpha * (a @ b) ---
+def _scaled_sum(input, product, beta, alpha):
+    product = product if alpha == 1 else product * alpha
+    if beta == 0:  # PyTorch: input is then ignored, NaN in it included
+        return product + input.new_zeros(())
+    return (input if beta == 1 else input * beta) + product
+
+
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    from lamina.functional.matrices import mm
+
+    return _scaled_sum(input, mm(mat1, mat2), beta, alpha)
+
+
+def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    from lamina.functional.matrices import bmm
+
+    return _scaled_sum(input, bmm(batch1, batch2), beta, alpha)
+
+
+def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor:
+    from lamina.functional.matrices import mv
+
+    return _scaled_sum(input, mv(mat, vec), beta, alpha)
+
+
+def broadcast_to(x: Tensor, shape) -> Tensor:
+    from lamina.ops.movement import expand
+
+    return expand(x, tuple(shape))
+
+
+def hypot(a: Tensor, b: Tensor) -> Tensor:
+    return (a * a + b * b).sqrt()
+
+
+def sinc(x: Tensor) -> Tensor:
+    """sin(pi x) / (pi x), 1 at 0."""
+    scaled = x * math.pi
+    safe = elementwise.where(x == 0, 1.0, scaled)
+    return elementwise.where(x == 0, 1.0, safe.sin() / safe)

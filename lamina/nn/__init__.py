@@ -5,24 +5,39 @@ loss = nn.functional.cross_entropy(model(x), y)
 """
 
 from lamina.nn import functional, init, parallel, utils
-from lamina.nn.containers import ModuleDict, ModuleList, Sequential
+from lamina.nn.containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from lamina.nn.module import IncompatibleKeys, Module
 from lamina.nn.modules.activation import (
+    CELU,
     ELU,
     GELU,
+    GLU,
+    SELU,
+    Hardshrink,
+    Hardsigmoid,
+    Hardswish,
     Hardtanh,
     LeakyReLU,
+    LogSigmoid,
     LogSoftmax,
+    Mish,
+    PReLU,
     ReLU,
     ReLU6,
     Sigmoid,
     SiLU,
     Softmax,
+    Softmin,
     Softplus,
+    Softshrink,
+    Softsign,
     Tanh,
+    Tanhshrink,
+    Threshold,
 )
 from lamina.nn.modules.attention import MultiheadAttention
 from lamina.nn.modules.conv import Conv1d, Conv2d, ConvTranspose2d
+from lamina.nn.modules.distance import CosineSimilarity, PairwiseDistance
 from lamina.nn.modules.dropout import Dropout, Dropout2d
 from lamina.nn.modules.linear import Bilinear, Flatten, Identity, Linear, Unflatten
 from lamina.nn.modules.loss import (
@@ -36,9 +51,31 @@ from lamina.nn.modules.loss import (
     NLLLoss,
     SmoothL1Loss,
 )
-from lamina.nn.modules.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm, LocalResponseNorm
+from lamina.nn.modules.normalization import (
+    BatchNorm1d,
+    BatchNorm2d,
+    GroupNorm,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    LayerNorm,
+    LocalResponseNorm,
+    RMSNorm,
+)
+from lamina.nn.modules.padding import (
+    CircularPad1d,
+    CircularPad2d,
+    ConstantPad1d,
+    ConstantPad2d,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ZeroPad1d,
+    ZeroPad2d,
+)
 from lamina.nn.modules.pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool1d, MaxPool2d
 from lamina.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from lamina.nn.modules.sampling import PixelShuffle, PixelUnshuffle, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from lamina.nn.modules.sparse import Embedding
 from lamina.nn.modules.transformer import (
     Transformer,
@@ -50,6 +87,42 @@ from lamina.nn.modules.transformer import (
 from lamina.nn.parameter import Parameter
 
 __all__ = [
+    "CELU",
+    "GLU",
+    "Hardshrink",
+    "Hardsigmoid",
+    "Hardswish",
+    "LogSigmoid",
+    "Mish",
+    "PReLU",
+    "SELU",
+    "Softmin",
+    "Softshrink",
+    "Softsign",
+    "Tanhshrink",
+    "Threshold",
+    "ParameterDict",
+    "ParameterList",
+    "CosineSimilarity",
+    "PairwiseDistance",
+    "InstanceNorm1d",
+    "InstanceNorm2d",
+    "RMSNorm",
+    "CircularPad1d",
+    "CircularPad2d",
+    "ConstantPad1d",
+    "ConstantPad2d",
+    "ReflectionPad1d",
+    "ReflectionPad2d",
+    "ReplicationPad1d",
+    "ReplicationPad2d",
+    "ZeroPad1d",
+    "ZeroPad2d",
+    "PixelShuffle",
+    "PixelUnshuffle",
+    "Upsample",
+    "UpsamplingBilinear2d",
+    "UpsamplingNearest2d",
     "functional",
     "init",
     "parallel",

@@ -2,6 +2,7 @@
 
 from lamina.optim import lr_scheduler
 from lamina.optim.adam import Adam, AdamW
+from lamina.optim.adam_variants import Adamax, NAdam, RAdam
 from lamina.optim.adaptive import Adadelta, Adagrad, RMSprop
 from lamina.optim.classic import HebbianRule, PerceptronRule, WidrowHoff
 from lamina.optim.lbfgs import LBFGS
@@ -14,6 +15,9 @@ __all__ = [
     "SGD",
     "Adam",
     "AdamW",
+    "Adamax",
+    "NAdam",
+    "RAdam",
     "RMSprop",
     "Adagrad",
     "Adadelta",

@@ -7,21 +7,41 @@ primitives); nn modules own the parameters and call these.
 from lamina.functional import pad
 from lamina.functional.shaping import one_hot
 from lamina.nn.functional.activation import (
+    celu,
     elu,
+    elu_,
     gelu,
+    glu,
+    gumbel_softmax,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
     hardtanh,
+    hardtanh_,
     leaky_relu,
+    leaky_relu_,
     log_softmax,
+    logsigmoid,
+    mish,
+    prelu,
     relu,
     relu6,
+    relu_,
+    selu,
     sigmoid,
     silu,
     softmax,
+    softmin,
     softplus,
+    softshrink,
+    softsign,
     tanh,
+    tanhshrink,
+    threshold,
 )
 from lamina.nn.functional.attention import causal_mask, scaled_dot_product_attention
 from lamina.nn.functional.conv import conv1d, conv2d, conv_transpose2d
+from lamina.nn.functional.distance import cosine_similarity, normalize, pairwise_distance
 from lamina.nn.functional.dropout import dropout, dropout2d
 from lamina.nn.functional.linear import bilinear, linear
 from lamina.nn.functional.loss import (
@@ -35,7 +55,14 @@ from lamina.nn.functional.loss import (
     nll_loss,
     smooth_l1_loss,
 )
-from lamina.nn.functional.normalization import batch_norm, group_norm, layer_norm, local_response_norm
+from lamina.nn.functional.normalization import (
+    batch_norm,
+    group_norm,
+    instance_norm,
+    layer_norm,
+    local_response_norm,
+    rms_norm,
+)
 from lamina.nn.functional.pooling import (
     adaptive_avg_pool2d,
     adaptive_max_pool2d,
@@ -43,10 +70,39 @@ from lamina.nn.functional.pooling import (
     max_pool1d,
     max_pool2d,
 )
+from lamina.nn.functional.sampling import interpolate, pixel_shuffle, pixel_unshuffle
 from lamina.nn.functional.sparse import embedding
 
 __all__ = [
     "pad",
+    "celu",
+    "glu",
+    "gumbel_softmax",
+    "hardshrink",
+    "hardsigmoid",
+    "hardswish",
+    "hardtanh_",
+    "elu_",
+    "leaky_relu_",
+    "logsigmoid",
+    "mish",
+    "prelu",
+    "relu_",
+    "selu",
+    "softmin",
+    "softshrink",
+    "softsign",
+    "tanhshrink",
+    "threshold",
+    "cosine_similarity",
+    "normalize",
+    "pairwise_distance",
+    "instance_norm",
+    "rms_norm",
+    "interpolate",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "upsample",
     "one_hot",
     "elu",
     "gelu",
@@ -89,3 +145,6 @@ __all__ = [
     "max_pool2d",
     "embedding",
 ]
+
+
+upsample = interpolate  # PyTorch's deprecated name

@@ -65,3 +65,99 @@ def softmax(x, dim, dtype=None):
 
 def log_softmax(x, dim, dtype=None):
     return core.log_softmax(x if dtype is None else x.to(dtype), dim)
+
+
+# --- more of PyTorch's activations, composites of the primitives ---
+_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772, 1.0507009873554805  # Klambauer et al. (2017)
+
+
+def selu(x, inplace=False):
+    return elu(x, _SELU_ALPHA) * _SELU_SCALE
+
+
+def celu(x, alpha=1.0, inplace=False):
+    return elementwise.where(x > 0, x, ((elementwise.minimum(x, 0.0) / alpha).exp() - 1) * alpha)
+
+
+def prelu(x, weight):
+    """x if x > 0 else weight * x, weight per channel (dim 1) or one for all."""
+    shape = (1, -1) + (1,) * (x.ndim - 2) if x.ndim > 1 and weight.numel() > 1 else (-1,) if weight.numel() > 1 else ()
+    slope = weight.reshape(*shape) if shape else weight.reshape(())
+    return elementwise.where(x > 0, x, x * slope)
+
+
+def logsigmoid(x):
+    """log(sigmoid(x)) = -softplus(-x), stable for large |x|."""
+    return -softplus(-x)
+
+
+def mish(x, inplace=False):
+    return x * softplus(x).tanh()
+
+
+def hardsigmoid(x, inplace=False):
+    return (x / 6 + 0.5).clamp(0.0, 1.0)
+
+
+def hardswish(x, inplace=False):
+    return x * hardsigmoid(x)
+
+
+def softsign(x):
+    return x / (x.abs() + 1)
+
+
+def tanhshrink(x):
+    return x - x.tanh()
+
+
+def softshrink(x, lambd=0.5):
+    return elementwise.where(x > lambd, x - lambd, elementwise.where(x < -lambd, x + lambd, x * 0))
+
+
+def hardshrink(x, lambd=0.5):
+    return elementwise.where(x.abs() > lambd, x, x * 0)
+
+
+def threshold(x, threshold, value, inplace=False):
+    return elementwise.where(x > threshold, x, value)
+
+
+def glu(x, dim=-1):
+    """a * sigmoid(b) for the two halves (a, b) of dim (Dauphin et al. 2017)."""
+    if x.shape[dim] % 2:
+        raise ValueError(f"glu: dimension {dim} must have an even size; got {x.shape[dim]}.")
+    a, b = x.chunk(2, dim)
+    return a * b.sigmoid()
+
+
+def softmin(x, dim):
+    return core.softmax(-x, dim)
+
+
+def gumbel_softmax(logits, tau=1.0, hard=False, dim=-1):
+    """softmax((logits + Gumbel noise) / tau), with the straight-through one-hot when hard=True."""
+    uniform = logits.new_empty(*logits.shape).uniform_().clamp(1e-20, 1.0)
+    soft = core.softmax((logits - (-uniform.log()).log()) / tau, dim)
+    if not hard:
+        return soft
+    index = soft.argmax(dim, keepdim=True)
+    one_hot = logits.new_zeros(*logits.shape).scatter(dim, index, 1.0)
+    return one_hot - soft.detach() + soft
+
+
+# PyTorch's in-place forms: computed out of place, as inplace=True is here (see the README)
+def relu_(x):
+    return x.copy_(relu(x))
+
+
+def leaky_relu_(x, negative_slope=0.01):
+    return x.copy_(leaky_relu(x, negative_slope))
+
+
+def elu_(x, alpha=1.0):
+    return x.copy_(elu(x, alpha))
+
+
+def hardtanh_(x, min_val=-1.0, max_val=1.0):
+    return x.copy_(hardtanh(x, min_val, max_val))

@@ -122,3 +122,28 @@ def local_response_norm(x, size, alpha=1e-4, beta=0.75, k=1.0):
     for offset in range(1, size):
         total = total + padded[:, offset : offset + channels]
     return x / (total * (alpha / size) + k) ** beta
+
+
+def instance_norm(x, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
+                  momentum=0.1, eps=1e-5):  # fmt: skip
+    """Each sample's each channel normalised over its positions (Ulyanov et al. 2016): group_norm with one
+    group per channel. Running statistics are not kept (PyTorch's default, track_running_stats=False)."""
+    if running_mean is not None or running_var is not None or not use_input_stats:
+        raise ValueError("instance_norm: running statistics are not supported in lamina (track_running_stats=False).")
+    return group_norm(x, x.shape[1], weight, bias, eps)
+
+
+def rms_norm(x, normalized_shape, weight=None, eps=None):
+    """x / sqrt(mean(x^2) + eps) * weight over the last dims (Zhang & Sennrich 2019); eps defaults to finfo.eps."""
+    from lamina.dtypes import finfo
+
+    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if tuple(x.shape[x.ndim - len(normalized_shape) :]) != normalized_shape:
+        raise ShapeError(
+            f"rms_norm: expected the input's last dims to be {normalized_shape}; got {shape_str(x.shape)}."
+        )
+    check_parameter_shape("rms_norm", "weight", weight, normalized_shape)
+    eps = finfo(x.dtype).eps if eps is None else eps
+    dims = tuple(range(x.ndim - len(normalized_shape), x.ndim))
+    out = x * ((x * x).mean(dims, keepdim=True) + eps).rsqrt()
+    return out * weight if weight is not None else out

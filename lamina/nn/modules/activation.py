@@ -131,3 +131,68 @@ class ReLU6(Hardtanh):
 
     def __init__(self, inplace: bool = False):
         super().__init__(0.0, 6.0)
+
+
+# --- more of PyTorch's activation layers (formulas in lamina.nn.functional.activation) ---
+class _Stateless(Module):
+    """An activation without parameters: forward is one nn.functional call with the stored options."""
+
+    function = None
+    options = ()
+
+    def __init__(self, *args, inplace: bool = False, **kwargs):
+        super().__init__()
+        names = [name for name, _ in self.options]
+        values = dict(self.options)
+        values.update(zip(names, args))
+        values.update(kwargs)
+        for name in values:
+            if name not in names:
+                raise TypeError(f"{type(self).__name__}: unexpected argument {name!r}.")
+        self.__dict__.update(values)
+
+    def forward(self, x):
+        return type(self).function(x, *(getattr(self, name) for name, _ in self.options))
+
+    def extra_repr(self):
+        return ", ".join(f"{name}={getattr(self, name)}" for name, _ in self.options)
+
+
+def _layer(name, function, doc, options=()):
+    return type(name, (_Stateless,), {"function": staticmethod(function), "options": options, "__doc__": doc})
+
+
+SELU = _layer("SELU", F.selu, "scale * elu(x, alpha) (Klambauer et al. 2017).")
+CELU = _layer("CELU", F.celu, "x if x > 0 else alpha (e^(x/alpha) - 1).", (("alpha", 1.0),))
+Mish = _layer("Mish", F.mish, "x tanh(softplus(x)) (Misra 2019).")
+Hardsigmoid = _layer("Hardsigmoid", F.hardsigmoid, "clamp(x / 6 + 1/2, 0, 1).")
+Hardswish = _layer("Hardswish", F.hardswish, "x hardsigmoid(x) (Howard et al. 2019).")
+LogSigmoid = _layer("LogSigmoid", F.logsigmoid, "log(sigmoid(x)), stable.")
+Softsign = _layer("Softsign", F.softsign, "x / (1 + |x|).")
+Tanhshrink = _layer("Tanhshrink", F.tanhshrink, "x - tanh(x).")
+Softshrink = _layer("Softshrink", F.softshrink, "x - lambd, x + lambd or 0.", (("lambd", 0.5),))
+Hardshrink = _layer("Hardshrink", F.hardshrink, "x where |x| > lambd, else 0.", (("lambd", 0.5),))
+Threshold = _layer("Threshold", F.threshold, "x where x > threshold, else value.", (("threshold", 0.0), ("value", 0.0)))
+GLU = _layer("GLU", F.glu, "a sigmoid(b) of the two halves of dim (Dauphin et al. 2017).", (("dim", -1),))
+Softmin = _layer("Softmin", F.softmin, "softmax(-x) along dim.", (("dim", None),))
+
+
+class PReLU(Module):
+    """x if x > 0 else a x, with a learned slope a (one, or one per channel) (He et al. 2015)."""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None):
+        super().__init__()
+        from lamina import creation
+        from lamina.nn.parameter import Parameter
+
+        self.num_parameters, self.init = num_parameters, init
+        self.weight = Parameter(creation.full((num_parameters,), init, device=device, dtype=dtype))
+
+    def reset_parameters(self):
+        self.weight.data.fill_(self.init)
+
+    def forward(self, x):
+        return F.prelu(x, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"
