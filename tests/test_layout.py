@@ -18,6 +18,11 @@ RANK = {
     "autograd": 2,
     "ops": 3,
     "creation": 3,
+    "random": 3,  # seeded streams and draws, beside creation
+    "cuda": 1,  # PyTorch's device queries: they ask lamina.backend
+    "backends": 1,
+    "accelerator": 1,
+    "utils": 5,  # torch.utils.data's path: lamina.data
     "functional": 4,
     "serialization": 4,
     "nn": 5,
@@ -32,13 +37,14 @@ RANK = {
     "cli": 9,
 }
 # tensor.py's methods call the ops; it imports them at its end (the one intended cycle, see its NOTE)
-ALLOWED_UPWARD = {("tensor", "creation"), ("tensor", "functional"), ("tensor", "ops")}
+ALLOWED_UPWARD = {("tensor", "creation"), ("tensor", "functional"), ("tensor", "ops"), ("tensor", "random")}
 # numpy is imported only where arrays are made or read (creating tensors, decoding files, preparing
 # samples before they become tensors), never for the math of ops, which goes through ctx.xp
 NUMPY_ALLOWED = {
     "backend",
     "dtypes",
     "creation",
+    "random",
     "tensor",
     "data",
     "datasets",

@@ -10,8 +10,6 @@ and scatters of primitives, so gradients flow through them.
 
 from collections import namedtuple
 
-import numpy as np  # lengths and permutations are host-side integers, as in PyTorch (CPU lengths)
-
 from lamina import creation
 from lamina import functional as core
 from lamina.errors import ShapeError, shape_str
@@ -29,17 +27,23 @@ class PackedSequence(namedtuple("PackedSequence", ["data", "batch_sizes", "sorte
         return self.data.is_cuda
 
 
-def _lengths(lengths) -> np.ndarray:
-    values = np.asarray(lengths.tolist() if isinstance(lengths, Tensor) else lengths, dtype=np.int64).reshape(-1)
-    if values.size and values.min() <= 0:
-        raise ValueError(f"pack_padded_sequence: every length must be positive; got {values.tolist()}.")
+# Lengths, batch sizes and permutations are short host-side integer lists (PyTorch keeps lengths on the CPU too).
+def _lengths(lengths) -> list:
+    values = [int(n) for n in (lengths.reshape(-1).tolist() if isinstance(lengths, Tensor) else lengths)]
+    if values and min(values) <= 0:
+        raise ValueError(f"pack_padded_sequence: every length must be positive; got {values}.")
     return values
 
 
-def _positions(batch_sizes: np.ndarray):
+def _batch_sizes(ordered_lengths: list) -> list:
+    """How many of the (longest-first) sequences are still running at each step."""
+    return [sum(1 for n in ordered_lengths if n > t) for t in range(ordered_lengths[0] if ordered_lengths else 0)]
+
+
+def _positions(batch_sizes: list):
     """(time, batch) of every packed element, in packed order."""
-    time = np.repeat(np.arange(len(batch_sizes)), batch_sizes)
-    batch = np.concatenate([np.arange(n) for n in batch_sizes]) if len(batch_sizes) else np.zeros(0, np.int64)
+    time = [t for t, size in enumerate(batch_sizes) for _ in range(size)]
+    batch = [b for size in batch_sizes for b in range(size)]
     return time, batch
 
 
@@ -52,32 +56,32 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
             f"pack_padded_sequence: {len(lengths)} lengths for a batch of {padded.shape[1] if padded.ndim > 1 else 0} "
             f"(input shape {shape_str(input.shape)}, batch_first={batch_first})."
         )
-    if lengths.max() > padded.shape[0]:
-        raise ShapeError(f"pack_padded_sequence: a length of {lengths.max()} exceeds the {padded.shape[0]} steps.")
+    if max(lengths) > padded.shape[0]:
+        raise ShapeError(f"pack_padded_sequence: a length of {max(lengths)} exceeds the {padded.shape[0]} steps.")
     if enforce_sorted:
-        if np.any(np.diff(lengths) > 0):
+        if any(later > earlier for earlier, later in zip(lengths, lengths[1:])):
             raise ValueError(
                 "pack_padded_sequence: `lengths` array must be sorted in decreasing order when `enforce_sorted` is "
                 "True. You can pass `enforce_sorted=False` to pack_padded_sequence and/or pack_sequence to sidestep "
                 "this requirement if you do not need ONNX exportability."
             )
-        order, sorted_indices, unsorted_indices = np.arange(len(lengths)), None, None
+        order, sorted_indices, unsorted_indices = list(range(len(lengths))), None, None
     else:
-        order = np.argsort(-lengths, kind="stable")
+        order = sorted(range(len(lengths)), key=lambda i: -lengths[i])  # stable: ties keep their order
         sorted_indices = creation.tensor(order, device=input.device)
-        unsorted_indices = creation.tensor(np.argsort(order, kind="stable"), device=input.device)
-    ordered = lengths[order]
-    batch_sizes = (ordered[None, :] > np.arange(ordered[0])[:, None]).sum(axis=1)
+        unsorted_indices = creation.tensor(sorted(range(len(order)), key=order.__getitem__), device=input.device)
+    batch_sizes = _batch_sizes([lengths[i] for i in order])
     time, batch = _positions(batch_sizes)
-    data = getitem(
-        padded, (creation.tensor(time, device=input.device), creation.tensor(order[batch], device=input.device))
+    index = (
+        creation.tensor(time, device=input.device),
+        creation.tensor([order[b] for b in batch], device=input.device),
     )
-    return PackedSequence(data, creation.tensor(batch_sizes), sorted_indices, unsorted_indices)
+    return PackedSequence(getitem(padded, index), creation.tensor(batch_sizes), sorted_indices, unsorted_indices)
 
 
 def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_length=None):
     """A PackedSequence -> (padded (T, B, *) or (B, T, *), lengths (B,) int64), in the original batch order."""
-    data, batch_sizes = sequence.data, sequence.batch_sizes.numpy()
+    data, batch_sizes = sequence.data, [int(n) for n in sequence.batch_sizes.tolist()]
     steps = len(batch_sizes)
     if total_length is not None:
         if total_length < steps:
@@ -85,11 +89,12 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
         steps = total_length
     batch = int(batch_sizes[0]) if len(batch_sizes) else 0
     time, position = _positions(batch_sizes)
-    order = sequence.sorted_indices.numpy() if sequence.sorted_indices is not None else np.arange(batch)
-    index = (creation.tensor(time).array, order[position])
+    order = sequence.sorted_indices.tolist() if sequence.sorted_indices is not None else list(range(batch))
+    index = (creation.tensor(time, device=data.device).array, creation.tensor([order[p] for p in position]).array)
     padded = IndexPut.apply(data.new_full((steps, batch, *data.shape[1:]), padding_value), data, index=index)
-    lengths = np.zeros(batch, np.int64)
-    lengths[order] = (batch_sizes[None, :] > np.arange(batch)[:, None]).sum(axis=1)
+    lengths = [0] * batch
+    for rank, original in enumerate(order):  # the rank-th longest sequence runs while batch_sizes[t] > rank
+        lengths[original] = sum(1 for size in batch_sizes if size > rank)
     padded = padded.transpose(0, 1) if batch_first else padded
     return padded, creation.tensor(lengths)
 
