@@ -22,7 +22,8 @@ RANK = {
     "cuda": 1,  # PyTorch's device queries: they ask lamina.backend
     "backends": 1,
     "accelerator": 1,
-    "utils": 5,  # torch.utils.data's path: lamina.data
+    "utils": 5,
+    "distributed": 4,  # collectives over MPI, below nn (DistributedDataParallel, SyncBatchNorm)  # torch.utils.data's path: lamina.data
     "functional": 4,
     "serialization": 4,
     "nn": 5,

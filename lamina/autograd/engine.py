@@ -40,6 +40,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     # NOTE: the grad mode set directly, not through `with set_grad_enabled`: this function is a large part of a
     # small graph's backward (benchmarks/op_overhead.py)
     grad_mode_before, state.grad_enabled = state.grad_enabled, create_graph
+    callbacks_before, state.backward_callbacks = state.backward_callbacks, []
     try:
         while ready:
             node = ready.pop()
@@ -72,9 +73,20 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                 captured.get(id(t.grad_fn)) if t.grad_fn is not None else _leaf_grad(leaf_grads, t) for t in capture
             ]
         _accumulate_all(leaf_grads, external, create_graph)
+        for callback in state.backward_callbacks:  # e.g. DistributedDataParallel's gradient averaging
+            callback()
     finally:
         state.grad_enabled = grad_mode_before
+        state.backward_callbacks = callbacks_before
     return None
+
+
+def queue_callback(callback) -> None:
+    """Run `callback()` once the current backward has written every leaf's .grad (PyTorch's
+    Variable._execution_engine.queue_callback); only from inside a backward, e.g. a gradient hook."""
+    if state.backward_callbacks is None:
+        raise AutogradError("queue_callback: can only be called during a backward (e.g. from a tensor hook).")
+    state.backward_callbacks.append(callback)
 
 
 def _count_dependencies(start_nodes):

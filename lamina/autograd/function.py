@@ -28,10 +28,9 @@ per-op cost on small tensors), and LAMINA_NATIVE_APPLY=0 keeps this one.
 output (re-linked to this node when read), anything else as a constant.
 """
 
-import os
-
 from lamina.autograd.anomaly import creation_trace, first_bad_value
 from lamina.autograd.grad_mode import state
+from lamina.backend import native as native_parts
 from lamina.errors import AnomalyError, AutogradError, DeviceError
 from lamina.tensor import Tensor
 
@@ -269,8 +268,9 @@ def _check_forward(cls, arrays, output_array, xp):
 
 
 def _load_native_apply():
-    """apply.c's Function.apply, unless LAMINA_NATIVE_APPLY=0 or it was not built (then this file's apply runs)."""
-    if os.environ.get("LAMINA_NATIVE_APPLY", "1") == "0":
+    """apply.c's Function.apply, unless switched off (LAMINA_NATIVE=0 or LAMINA_NATIVE_APPLY=0; backend/native.py)
+    or not built (then this file's apply runs)."""
+    if not native_parts.enabled("apply"):
         return None
     try:
         from lamina.autograd import _apply

@@ -12,6 +12,7 @@ class _State(threading.local):
     grad_enabled = True
     anomaly_enabled = False
     in_backward = False  # ops run by a backward formula: anomaly mode checks their result per node instead
+    backward_callbacks = None  # during a backward: what queue_callback asked to run once it has finished
 
 
 state = _State()

@@ -83,6 +83,7 @@ def train(args) -> int:
         if getattr(args, key, None) is None:
             setattr(args, key, value)
     data = args.data or DEFAULT_DATA.get(args.model, "digits")
+    processes = _join_mpi_launch()
     try:
         model, train_loader, val_loader, meta = make_task(args.model, data, args.batch_size, args.workers, args.seed)
     except (KeyError, ValueError) as error:
@@ -94,6 +95,8 @@ def train(args) -> int:
         "adam": lambda p: optim.Adam(p, lr=args.lr, weight_decay=args.weight_decay),
         "adamw": lambda p: optim.AdamW(p, lr=args.lr, weight_decay=args.weight_decay or 0.01),
     }
+    if processes > 1:  # lamina launch -n N train ...: one replica per process, gradients averaged
+        model = lamina.nn.parallel.DistributedDataParallel(model)
     optimizer = optimizers[args.optimizer](model.parameters())
     schedulers = {
         "none": None,
@@ -115,11 +118,48 @@ def train(args) -> int:
         meta=meta,
     )
     history = trainer.fit(resume=args.resume)
+    if not trainer.writes:
+        return 0  # rank 0 reports for the job
     for record in history[-1:]:
         shown = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in record.items()}
         print(json.dumps(shown))
     print(f"run folder: {args.out} (last.safetensors, best.safetensors, log.csv, *.png)")
     return 0
+
+
+def _mpi_report() -> str:
+    """The MPI library, and whether its mpiexec runs (a one-process job), for `lamina doctor`."""
+    import subprocess
+
+    from lamina.cli import launch
+
+    try:
+        from mpi4py import MPI
+
+        library = MPI.Get_library_version().splitlines()[0].strip()
+    except Exception as error:  # noqa: BLE001 - doctor reports whatever went wrong
+        return f"the MPI library does not load ({error})"
+    try:
+        command = launch.command_line(1, ["-c", "pass"])
+        command[command.index("-m", command.index(sys.executable)) :] = ["-c", "pass"]
+        ok = subprocess.run(command, capture_output=True, timeout=60).returncode == 0
+    except (launch.LaunchError, OSError, ValueError, subprocess.TimeoutExpired) as error:
+        return f"{library}; mpiexec does not run ({error})"
+    return f"{library}; mpiexec {'runs' if ok else 'fails'} ({launch.mpiexec_path()})"
+
+
+def _join_mpi_launch() -> int:
+    """The number of processes of this job: under an MPI launch (lamina launch, mpiexec) join its group."""
+    import os
+
+    launched = any(name in os.environ for name in ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"))
+    if not launched:
+        return 1
+    from lamina import distributed
+
+    if not distributed.is_initialized():
+        distributed.init_process_group()
+    return distributed.get_world_size()
 
 
 def _load_run(checkpoint):
@@ -310,7 +350,7 @@ def doctor(args) -> int:
     try:
         import mpi4py
 
-        print(f"  MPI: mpi4py {mpi4py.__version__}")
+        print(f"  MPI: mpi4py {mpi4py.__version__}; {_mpi_report()}")
     except ImportError:
         print("  MPI: mpi4py not installed")
     folder = cache_dir()

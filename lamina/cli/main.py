@@ -68,6 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
     datasets = commands.add_parser("datasets", help="list the datasets, or download one")
     datasets.add_argument("action", choices=["list", "get"])
     datasets.add_argument("name", nargs="?")
+    launch = commands.add_parser("launch", help="run a script or a lamina command in N processes over MPI")
+    launch.add_argument("-n", "--nproc", type=_positive_int, required=True, help="number of processes (ranks)")
+    launch.add_argument("--hosts", help="comma-separated hosts (mpiexec's --host / -hosts)")
+    launch.add_argument("launched", nargs=argparse.REMAINDER, help="script.py [args] or a lamina command")
     run = commands.add_parser("run", help="run an unchanged PyTorch script on lamina (torch resolves to lamina)")
     run.add_argument("script", help="the Python script")
     run.add_argument("arguments", nargs=argparse.REMAINDER, help="the script's own arguments")
@@ -130,6 +134,14 @@ def main(argv=None) -> int:
         from lamina.cli.history import history_command
 
         return history_command(args, parser)
+    if args.command == "launch":
+        from lamina.cli import launch as launcher
+
+        try:
+            return launcher.launch(args.nproc, args.launched, args.hosts)
+        except launcher.LaunchError as error:
+            print(f"lamina: {error}", file=sys.stderr)
+            return 2
     if args.command == "run":
         from lamina.cli import torch_shim
 

@@ -120,7 +120,11 @@ class DistributedSampler(Sampler):
     take the same number of steps, unless drop_last, which trims instead; as in PyTorch.
     """
 
-    def __init__(self, dataset, num_replicas=1, rank=0, shuffle=True, seed=0, drop_last=False):
+    def __init__(self, dataset, num_replicas=None, rank=None, shuffle=True, seed=0, drop_last=False):
+        from lamina import distributed  # the process group's size and rank by default, as PyTorch
+
+        num_replicas = num_replicas if num_replicas is not None else distributed.get_world_size()
+        rank = rank if rank is not None else distributed.get_rank()
         if not 0 <= rank < num_replicas:
             raise DataError(f"DistributedSampler: rank {rank} is out of range for num_replicas={num_replicas}.")
         self.size, self.num_replicas, self.rank = len(dataset), num_replicas, rank

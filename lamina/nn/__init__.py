@@ -60,6 +60,7 @@ from lamina.nn.modules.normalization import (
     LayerNorm,
     LocalResponseNorm,
     RMSNorm,
+    SyncBatchNorm,
 )
 from lamina.nn.modules.padding import (
     CircularPad1d,
@@ -87,6 +88,7 @@ from lamina.nn.modules.transformer import (
 from lamina.nn.parameter import Parameter
 
 __all__ = [
+    "SyncBatchNorm",
     "CELU",
     "GLU",
     "Hardshrink",

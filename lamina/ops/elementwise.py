@@ -8,11 +8,11 @@ broadcast, so every primitive below sees two arrays of one dtype.
 """
 
 import math
-import os
 
 from lamina import dtypes
 from lamina.autograd.function import Function, raise_device_mismatch
 from lamina.autograd.grad_mode import no_grad, state
+from lamina.backend import native as native_parts
 from lamina.errors import DTypeError
 from lamina.ops.shapes import broadcast_shape
 from lamina.tensor import Tensor
@@ -514,9 +514,9 @@ def _python_operands(op: str, a, b):
 
 
 def _load_native_operands():
-    """operands.c's operands (the common case in C, this file's function for the rest), unless
-    LAMINA_NATIVE_APPLY=0 (which turns off apply.c too) or it was not built."""
-    if os.environ.get("LAMINA_NATIVE_APPLY", "1") == "0":
+    """operands.c's operands (the common case in C, this file's function for the rest), unless switched off
+    (LAMINA_NATIVE=0, or LAMINA_NATIVE_APPLY=0, which turns off apply.c too; backend/native.py) or not built."""
+    if not native_parts.enabled("operands"):
         return None
     try:
         from lamina.ops import _operands as native

@@ -12,7 +12,7 @@ import numpy as np
 
 import lamina
 from lamina import models
-from lamina.data import DataLoader, Dataset
+from lamina.data import DataLoader, Dataset, DistributedSampler
 from lamina.errors import DataError
 
 
@@ -151,6 +151,11 @@ def make_task(model_name, data_name, batch_size=64, workers=0, seed=0, download=
     meta = {"model": model_name, "data": data_name}
 
     def loader(dataset, shuffle):
+        from lamina import distributed
+
+        if shuffle and distributed.get_world_size() > 1:  # each rank its share of every epoch (all evaluate all)
+            sampler = DistributedSampler(dataset, shuffle=True, seed=seed)
+            return DataLoader(dataset, batch_size=batch_size, sampler=sampler, seed=seed, num_workers=workers)
         return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, seed=seed, num_workers=workers)
 
     if kind == "images":

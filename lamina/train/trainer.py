@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 import lamina
+from lamina import distributed
 from lamina.autograd.anomaly import detect_anomaly
 from lamina.errors import AnomalyError
 from lamina.nn import functional as F
@@ -74,6 +75,9 @@ class Trainer:
         self.history, self.epoch, self.step, self.stop, self.skipped = [], 0, 0, False, 0
         self.best = math.inf
         self.confusion = None
+        # several processes (lamina launch): every rank trains and evaluates; rank 0 alone writes files
+        self.writes = not distributed.is_initialized() or distributed.get_rank() == 0
+        self.progress = self.progress and self.writes
 
     # --- the loop ---
     def fit(self, resume: bool = False):
@@ -123,7 +127,7 @@ class Trainer:
         record = {
             "epoch": self.epoch + 1,
             "step": self.step,
-            "train_loss": float(np.mean(losses)) if losses else math.nan,
+            "train_loss": _mean_over_ranks(float(np.mean(losses)) if losses else math.nan),
             "lr": self.optimizer.param_groups[0]["lr"],
             "grad_norm": float(np.mean(norms)) if norms else math.nan,
             "skipped_batches": self.skipped,
@@ -210,7 +214,7 @@ class Trainer:
     def _after_epoch(self, record):
         for callback in self.callbacks:
             callback.on_epoch_end(self, self.epoch, record)
-        if self.out_dir is None:
+        if self.out_dir is None or not self.writes:
             return
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self._log(record)
@@ -271,7 +275,7 @@ class Trainer:
     # --- state and resume ---
     def _state(self, mid_epoch=False) -> dict:
         return {
-            "model": self.model.state_dict(),
+            "model": _unwrapped(self.model).state_dict(),  # without DDP's 'module.': resumable with any rank count
             "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict() if self.scheduler is not None else None,
             "epoch": self.epoch,
@@ -286,7 +290,7 @@ class Trainer:
         }
 
     def _save(self, name, state):
-        if self.out_dir is not None:
+        if self.out_dir is not None and self.writes:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             save_checkpoint(state, self.out_dir / f"{name}.safetensors")
 
@@ -297,7 +301,7 @@ class Trainer:
         if state is None:
             print(f"lamina: no checkpoint in {self.out_dir}; starting from scratch.")
             return
-        self.model.load_state_dict(state["model"])
+        _unwrapped(self.model).load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         if self.scheduler is not None and state["scheduler"] is not None:
             self.scheduler.load_state_dict(state["scheduler"])
@@ -308,7 +312,8 @@ class Trainer:
             state["skipped"],
         )
         self.best = state["best"] if state["best"] is not None else math.inf
-        self._rewrite_logs()  # rows logged after this checkpoint (a run killed before its save) would repeat
+        if self.writes:
+            self._rewrite_logs()  # rows logged after this checkpoint (a run killed before its save) would repeat
         lamina.set_rng_state(json.loads(state["rng"]))
         if state["loader"] is not None and hasattr(self.train_loader, "load_state_dict"):
             self.train_loader.load_state_dict(state["loader"])
@@ -359,3 +364,19 @@ def fit(
         **options,
     )
     return trainer.fit()
+
+
+def _unwrapped(model):
+    """The model inside DistributedDataParallel (or DataParallel), whose state_dict keys have no 'module.'."""
+    from lamina.nn.parallel import DataParallel, DistributedDataParallel
+
+    return model.module if isinstance(model, (DataParallel, DistributedDataParallel)) else model
+
+
+def _mean_over_ranks(value: float) -> float:
+    """A per-rank mean averaged over the ranks (the same on every rank), or the value alone."""
+    if not distributed.is_initialized() or distributed.get_world_size() == 1:
+        return value
+    total = lamina.tensor([value], dtype=lamina.float64)
+    distributed.all_reduce(total, distributed.ReduceOp.AVG)
+    return float(total.item())

@@ -37,7 +37,9 @@ print("warnings", len([w for w in seen if "compiled-kernel cache" in str(w.messa
 
 
 def files_under(folder: Path) -> set:
-    return {path for path in folder.rglob("*") if path.is_file()}
+    """Every file but Python's own bytecode cache (*.pyc, which Python skips where it cannot write, and which
+    any process importing a module for the first time may add): numba's *.nbi/*.nbc are what must not appear."""
+    return {path for path in folder.rglob("*") if path.is_file() and path.suffix != ".pyc"}
 
 
 def run(script: str, cwd: Path, env: dict, pythonpath: str = "", as_user: list = ()) -> str:

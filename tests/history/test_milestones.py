@@ -4,6 +4,8 @@ import pytest
 
 from lamina import history
 
+pytestmark = pytest.mark.slow  # minutes in all: `pytest -m "not slow"` runs the unit tests in about a minute
+
 
 def results_of(name, tmp_path):
     results, _ = history.run([name], quick=True, out_dir=tmp_path, echo=lambda *a: None)

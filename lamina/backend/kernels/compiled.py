@@ -21,6 +21,7 @@ import math
 import numba
 import numpy as np
 
+from lamina.backend import native
 from lamina.backend.kernels import products, reference, threads
 from lamina.backend.kernels.jit import njit
 
@@ -1534,6 +1535,9 @@ def cross_entropy_backward(grad_losses, logits, target, ignore_index, lse):
 # test_small_kernels.py; benchmarks/README.md). small.c is an optional extension (setup.py): unbuilt, NumPy.
 try:
     from lamina.backend.kernels import _small
+
+    if not native.enabled("small"):  # LAMINA_NATIVE=0: NumPy's and numba's paths, the ones small.c is tested against
+        _small = None
 except ImportError:
     _small = None
 

@@ -5,7 +5,7 @@ finds the library and calls it from small numba functions (nogil, so both kernel
 products at once; through ctypes from Python each call cost 6.7-7.1 us, from numba 0.3 us).
 `matmul_into` and `matmul_nt_into` return False when they cannot help: no compiled library (no
 compiler at install, another platform), no AVX-512 on this CPU, arrays that are not float32 or
-whose rows are not contiguous, or LAMINA_NATIVE_PRODUCTS=0 in the environment. The caller then
+whose rows are not contiguous, or LAMINA_NATIVE=0 (or LAMINA_NATIVE_PRODUCTS=0) in the environment. The caller then
 uses NumPy's matmul, the reference these products are tested against (tests/backend).
 """
 
@@ -16,13 +16,15 @@ import os
 import numba
 import numpy as np
 
+from lamina.backend import native
+
 _FLOAT32 = np.dtype(np.float32)
 _MIN_NT_DEPTH = 96  # measured: below this depth OpenBLAS's A B^T was faster (64x64 at depth 56: 157-165 vs 189-202 us)
 
 
 def _load():
     """The C function, or None. Pointers are passed as integers (an address from numba's arr.ctypes.data)."""
-    if os.environ.get("LAMINA_NATIVE_PRODUCTS", "1") == "0":
+    if not native.enabled("products"):
         return None
     here = os.path.dirname(os.path.abspath(__file__))
     for suffix in importlib.machinery.EXTENSION_SUFFIXES:

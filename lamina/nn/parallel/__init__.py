@@ -1,8 +1,9 @@
 """`torch.nn.parallel` at its path. DataParallel splits a batch over GPUs; lamina runs on one device, so it
 wraps the module and calls it (`.module` as PyTorch, so state_dict keys gain the 'module.' prefix as there).
-DistributedDataParallel (several processes over MPI) is not in lamina yet: asking for it says so."""
+DistributedDataParallel trains one replica per MPI process (distributed.py)."""
 
 from lamina.nn.module import Module
+from lamina.nn.parallel.distributed import DistributedDataParallel
 
 
 class DataParallel(Module):
@@ -12,11 +13,3 @@ class DataParallel(Module):
 
     def forward(self, *inputs, **kwargs):
         return self.module(*inputs, **kwargs)
-
-
-class DistributedDataParallel(Module):
-    def __init__(self, module, *args, **kwargs):
-        raise NotImplementedError(
-            "nn.parallel.DistributedDataParallel: lamina has no multi-process training yet (planned over MPI). "
-            "Train in one process, or wrap with nn.parallel.DataParallel, which runs the module as it is."
-        )

@@ -1,0 +1,63 @@
+"""Run under mpiexec -n 2: each collective and DDP's checks; prints OK lines that test_distributed.py reads."""
+
+import sys
+
+import lamina
+from lamina import distributed, nn
+
+distributed.init_process_group()
+rank, world = distributed.get_rank(), distributed.get_world_size()
+assert world == 2
+
+t = lamina.tensor([1.0, 2.0]) * (rank + 1)
+distributed.all_reduce(t)
+assert t.tolist() == [3.0, 6.0], t
+t = lamina.tensor([float(rank)])
+distributed.all_reduce(t, distributed.ReduceOp.MAX)
+assert t.item() == 1.0
+t = lamina.tensor([2.0 + rank], dtype=lamina.float64)
+distributed.all_reduce(t, distributed.ReduceOp.AVG)
+assert t.item() == 2.5
+t = lamina.full((3,), float(rank))
+distributed.broadcast(t, src=1)
+assert t.tolist() == [1.0, 1.0, 1.0]
+gathered = [lamina.zeros(2) for _ in range(world)]
+distributed.all_gather(gathered, lamina.full((2,), float(rank)))
+assert [g.tolist() for g in gathered] == [[0.0, 0.0], [1.0, 1.0]]
+out = lamina.zeros(2)
+distributed.reduce_scatter(out, [lamina.full((2,), 1.0 + rank), lamina.full((2,), 10.0 + rank)])
+assert out.tolist() == ([3.0, 3.0] if rank == 0 else [21.0, 21.0]), out
+distributed.barrier()
+print("OK collectives", rank)
+
+# DDP: replicas start equal (rank 0's weights), and an unused parameter is named
+lamina.manual_seed(rank)  # different initial weights per rank: DDP must broadcast rank 0's
+model = nn.parallel.DistributedDataParallel(nn.Linear(3, 2))
+weights = model.module.weight.detach().clone()
+distributed.all_reduce(weights)
+assert lamina.allclose(weights, model.module.weight * 2)
+print("OK broadcast", rank)
+
+
+class TwoHeads(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.used, self.unused = nn.Linear(3, 1), nn.Linear(3, 1)
+
+    def forward(self, x):
+        return self.used(x)
+
+
+strict = nn.parallel.DistributedDataParallel(TwoHeads())
+try:
+    strict(lamina.ones(2, 3)).sum().backward()
+except distributed.collectives.DistributedError as error:
+    assert "unused.weight" in str(error) and "find_unused_parameters=True" in str(error)
+    print("OK unused", rank)
+relaxed = nn.parallel.DistributedDataParallel(TwoHeads(), find_unused_parameters=True)
+relaxed(lamina.ones(2, 3) * (rank + 1)).sum().backward()
+grad = relaxed.module.used.weight.grad.clone()
+distributed.all_reduce(grad, distributed.ReduceOp.MAX)
+assert lamina.allclose(grad, relaxed.module.used.weight.grad)  # averaged: equal on both ranks
+print("OK find_unused", rank)
+sys.stdout.flush()
