@@ -107,8 +107,8 @@ def test_paths_programs_import_from():
     assert nn.init._calculate_fan_in_and_fan_out(lamina.empty(4, 3, 2, 2)) == (12, 16)
     wrapped = nn.parallel.DataParallel(nn.Linear(2, 2))
     assert list(wrapped.state_dict())[0].startswith("module.") and wrapped(lamina.ones(1, 2)).shape == (1, 2)
-    with pytest.raises(NotImplementedError, match="DistributedDataParallel"):
-        nn.parallel.DistributedDataParallel(nn.Linear(2, 2))
+    with pytest.raises(RuntimeError, match="DistributedDataParallel: call lamina.distributed.init_process_group"):
+        nn.parallel.DistributedDataParallel(nn.Linear(2, 2))  # outside a process group: says what to do
     vector = nn.utils.parameters_to_vector(nn.Linear(2, 2).parameters())
     assert vector.shape == (6,)
 

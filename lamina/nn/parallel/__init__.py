@@ -13,3 +13,6 @@ class DataParallel(Module):
 
     def forward(self, *inputs, **kwargs):
         return self.module(*inputs, **kwargs)
+
+
+__all__ = ["DataParallel", "DistributedDataParallel"]
