@@ -39,7 +39,7 @@ def throughput(kind, global_batch=128, steps=40, warmup=5):
     import lamina
     from lamina import distributed, nn, optim
 
-    ranks, rank = distributed.get_world_size(), distributed.get_rank()
+    ranks = distributed.get_world_size()
     lamina.manual_seed(0)
     if kind == "mlp":
         model = nn.Sequential(
@@ -67,9 +67,10 @@ def throughput(kind, global_batch=128, steps=40, warmup=5):
 
 
 def worker():
+    from threadpoolctl import threadpool_limits
+
     import lamina
     from lamina import distributed
-    from threadpoolctl import threadpool_limits
 
     distributed.init_process_group()
     ranks, rank = distributed.get_world_size(), distributed.get_rank()

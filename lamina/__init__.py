@@ -207,7 +207,8 @@ from lamina.random import Generator, bernoulli, multinomial, normal
 from lamina.ops.linalg import einsum, matmul
 from lamina.ops.movement import cat, expand, flip, permute, repeat, reshape, roll
 from lamina import data, datasets, nn, optim, transforms, viz
-from lamina import accelerator, backends, cuda, distributed, utils
+from lamina import accelerator, amp, backends, cuda, distributed, utils
+from lamina.amp import autocast
 from lamina import train
 from lamina.serialization import load, save
 

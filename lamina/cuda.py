@@ -41,3 +41,22 @@ def empty_cache() -> None:
 
 def is_bf16_supported() -> bool:
     return False
+
+
+class _Amp:
+    """torch.cuda.amp's old names: autocast(...) is autocast('cuda', ...), GradScaler is torch.amp's."""
+
+    @staticmethod
+    def autocast(enabled=True, dtype=None, cache_enabled=True):
+        from lamina.amp import autocast
+
+        return autocast("cuda", dtype=dtype, enabled=enabled)
+
+    @staticmethod
+    def GradScaler(*args, **kwargs):  # noqa: N802 - PyTorch's name
+        from lamina.amp import GradScaler
+
+        return GradScaler("cuda", *args, **kwargs)
+
+
+amp = _Amp()

@@ -23,7 +23,8 @@ RANK = {
     "backends": 1,
     "accelerator": 1,
     "utils": 5,
-    "distributed": 4,  # collectives over MPI, below nn (DistributedDataParallel, SyncBatchNorm)  # torch.utils.data's path: lamina.data
+    "distributed": 4,
+    "amp": 6,  # GradScaler drives optimizers; autocast's state lives in autograd  # collectives over MPI, below nn (DistributedDataParallel, SyncBatchNorm)  # torch.utils.data's path: lamina.data
     "functional": 4,
     "serialization": 4,
     "nn": 5,

@@ -9,6 +9,7 @@ import builtins  # sum, any, max, abs: this module defines tensor versions of th
 from collections import namedtuple
 
 from lamina import dtypes
+from lamina.autograd.autocast_mode import in_float32
 from lamina.errors import DTypeError, ShapeError, shape_str
 from lamina.ops import elementwise, movement, reduce
 from lamina.ops import softmax as softmax_ops
@@ -152,6 +153,7 @@ def logsumexp(x: Tensor, dim, keepdim=False) -> Tensor:
 
 def softmax(x: Tensor, dim: int) -> Tensor:
     """exp(x) / sum(exp(x)) along dim, with the max subtracted so exp cannot overflow."""
+    x = in_float32(x)  # in an autocast region: computed in float32, as PyTorch's
     array = x.array
     dim = normalize_dim("softmax", dim, array.ndim)
     if dim == array.ndim - 1 and array.size > 0 and array.dtype.kind == "f":  # the fused primitive (for speed)
@@ -164,6 +166,7 @@ def softmax(x: Tensor, dim: int) -> Tensor:
 
 def log_softmax(x: Tensor, dim: int) -> Tensor:
     """x - logsumexp(x): never takes the log of an underflowed softmax."""
+    x = in_float32(x)
     dim = normalize_dim("log_softmax", dim, x.ndim)
     return x - logsumexp(x, dim, keepdim=True)
 

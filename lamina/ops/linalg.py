@@ -1,6 +1,8 @@
 """Linear algebra primitives: batched matrix product and einsum."""
 
 from lamina import dtypes
+from lamina.autograd.autocast_mode import lower
+from lamina.autograd.autocast_mode import state as autocast_state
 from lamina.autograd.function import Function
 from lamina.autograd.grad_mode import state
 from lamina.errors import ShapeError, shape_str
@@ -130,6 +132,8 @@ def _transposed(x):
 
 def matmul(x, y):
     """PyTorch's matmul: 1-D operands act as row/column vectors and their dim is dropped after."""
+    if autocast_state.enabled:  # a mixed-precision region: float32 operands in its lower dtype
+        x, y = lower(x, y)
     a, b = x.array, y.array
     if a.ndim == 2 and b.ndim == 2 and a.shape[1] == b.shape[0] and a.dtype == b.dtype:
         return MatMul.apply(x, y)  # the common case, checked in three comparisons

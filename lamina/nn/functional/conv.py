@@ -1,5 +1,7 @@
 """Convolutions: conv1d, conv2d (padding incl. 'same'), conv_transpose2d."""
 
+from lamina.autograd.autocast_mode import lower
+from lamina.autograd.autocast_mode import state as autocast_state
 from lamina.errors import ShapeError, shape_str
 from lamina.nn.functional._checks import check_parameter_shape, pair
 from lamina.nn.functional.linear import check_input_dtype
@@ -41,6 +43,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, _lay
 
     Ho = floor((H + top + bottom - dilation * (kh - 1) - 1) / stride) + 1, and alike for Wo.
     """
+    if autocast_state.enabled:
+        x, weight, bias = lower(x, weight, bias)
     unbatched = x.ndim == 3
     if unbatched:
         x = x.unsqueeze(0)
@@ -68,6 +72,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, _lay
 
 def conv1d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, _layer="conv1d"):
     """x (N, C, L), weight (O, C/groups, k) -> (N, O, Lo): a 2-D convolution of height 1."""
+    if autocast_state.enabled:
+        x, weight, bias = lower(x, weight, bias)
     unbatched = x.ndim == 2
     if unbatched:
         x = x.unsqueeze(0)
@@ -91,6 +97,8 @@ def conv_transpose2d(
 
     Ho = (H - 1) * stride - 2 * padding + dilation * (kh - 1) + output_padding + 1.
     """
+    if autocast_state.enabled:
+        x, weight, bias = lower(x, weight, bias)
     unbatched = x.ndim == 3
     if unbatched:
         x = x.unsqueeze(0)

@@ -1,5 +1,7 @@
 """Linear maps: linear and bilinear."""
 
+from lamina.autograd.autocast_mode import lower
+from lamina.autograd.autocast_mode import state as autocast_state
 from lamina.errors import DTypeError, ShapeError, shape_str
 from lamina.nn.functional._checks import check_parameter_shape
 from lamina.ops.linalg import Linear, einsum
@@ -16,6 +18,8 @@ def check_input_dtype(layer: str, x, weight):
 
 def linear(x, weight, bias=None):
     """y = x W^T + b: x (*, in_features), W (out_features, in_features) -> (*, out_features)."""
+    if autocast_state.enabled:
+        x, weight, bias = lower(x, weight, bias)
     if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
         raise ShapeError(
             f"linear: input's last dim {x.shape[-1] if x.ndim else '(none, 0-d input)'} does not match the weight's "

@@ -5,6 +5,7 @@ large logits cannot overflow; binary_cross_entropy_with_logits uses the
 log(1 + exp(-|x|)) form for the same reason.
 """
 
+from lamina.autograd.autocast_mode import in_float32
 from lamina.errors import DTypeError, ShapeError, shape_str
 from lamina.nn.functional._checks import (
     check_not_empty,
@@ -57,6 +58,7 @@ def _check_class_targets(op, input, target, ignore_index) -> int:
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """-input[n, target[n]] (input holds log-probabilities), weighted, ignoring ignore_index."""
+    input, target = in_float32(input), in_float32(target)  # autocast: losses in float32
     check_reduction("nll_loss", reduction)
     check_not_empty("nll_loss", input, reduction)
     _check_class_targets("nll_loss", input, target, ignore_index)
@@ -83,6 +85,7 @@ def _nll(log_probs, target, weight, ignore_index, reduction):
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     """Softmax cross-entropy from logits (N, C, *) with class indices (N, *) or probabilities (N, C, *)."""
+    input, target = in_float32(input), in_float32(target)  # autocast: losses in float32
     check_reduction("cross_entropy", reduction)
     check_same_device("cross_entropy", input=input, target=target, weight=weight)
     check_not_empty("cross_entropy", input, reduction)
@@ -133,6 +136,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
 
 
 def mse_loss(input, target, reduction="mean"):
+    input, target = in_float32(input), in_float32(target)  # autocast: losses in float32
     check_reduction("mse_loss", reduction)
     check_same_shape("mse_loss", input, target)
     check_not_empty("mse_loss", input, reduction)
@@ -141,6 +145,7 @@ def mse_loss(input, target, reduction="mean"):
 
 
 def l1_loss(input, target, reduction="mean"):
+    input, target = in_float32(input), in_float32(target)  # autocast: losses in float32
     check_reduction("l1_loss", reduction)
     check_same_shape("l1_loss", input, target)
     check_not_empty("l1_loss", input, reduction)
@@ -149,6 +154,7 @@ def l1_loss(input, target, reduction="mean"):
 
 def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (Girshick 2015)."""
+    input, target = in_float32(input), in_float32(target)  # autocast: losses in float32
     check_reduction("smooth_l1_loss", reduction)
     check_same_shape("smooth_l1_loss", input, target)
     check_not_empty("smooth_l1_loss", input, reduction)
@@ -160,6 +166,7 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta) (Huber 1964)."""
+    input, target = in_float32(input), in_float32(target)  # autocast: losses in float32
     check_reduction("huber_loss", reduction)
     check_same_shape("huber_loss", input, target)
     check_not_empty("huber_loss", input, reduction)
@@ -169,6 +176,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     """-(t log p + (1 - t) log(1 - p)) for probabilities p; logs clamped at -100 as in PyTorch."""
+    input, target = in_float32(input), in_float32(target)  # autocast: losses in float32
     check_reduction("binary_cross_entropy", reduction)
     check_same_shape("binary_cross_entropy", input, target)
     check_not_empty("binary_cross_entropy", input, reduction)
@@ -188,6 +196,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
     """BCE on logits x: (1 - t) x + (1 + (pw - 1) t) log(1 + e^-x), with log(1 + e^-x) computed stably."""
+    input, target = in_float32(input), in_float32(target)  # autocast: losses in float32
     check_reduction("binary_cross_entropy_with_logits", reduction)
     check_same_shape("binary_cross_entropy_with_logits", input, target)
     check_not_empty("binary_cross_entropy_with_logits", input, reduction)
@@ -203,6 +212,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
 
 
 def kl_div(input, target, reduction="mean", log_target=False):
+    input, target = in_float32(input), in_float32(target)  # autocast: losses in float32
     """KL(target || exp(input)) pointwise: target (log target - input); input holds log-probabilities.
 
     reduction='batchmean' divides the sum by the batch size (the true KL divergence); 'mean'

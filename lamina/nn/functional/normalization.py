@@ -7,6 +7,7 @@ for speed); the rest, and the unusual cases (weight without bias), are composite
 import math
 
 from lamina import functional as core
+from lamina.autograd.autocast_mode import in_float32
 from lamina.autograd.grad_mode import no_grad
 from lamina.errors import ShapeError, shape_str
 from lamina.nn.functional._checks import check_parameter_shape
@@ -24,6 +25,7 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     Training uses the batch's statistics (biased variance) and updates the running ones
     (with the unbiased variance, as PyTorch); evaluation uses the running ones.
     """
+    x = in_float32(x)  # autocast: normalisation statistics in float32
     if x.ndim < 2:
         raise ShapeError(
             f"batch_norm: expected an input with a channel dim (N, C, ...); got shape {shape_str(x.shape)}."
@@ -68,6 +70,7 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
 
 def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalise over the last len(normalized_shape) dims of each sample."""
+    x = in_float32(x)  # autocast: normalisation statistics in float32
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if tuple(x.shape[x.ndim - len(normalized_shape) :]) != normalized_shape:
         raise ShapeError(
@@ -95,6 +98,7 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
 
 def group_norm(x, num_groups, weight=None, bias=None, eps=1e-5):
     """Normalise over groups of channels (and all positions) of each sample."""
+    x = in_float32(x)  # autocast: normalisation statistics in float32
     n, channels = x.shape[0], x.shape[1]
     if channels % num_groups:
         raise ShapeError(f"group_norm: {channels} channels cannot be split into {num_groups} groups.")
