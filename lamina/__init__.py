@@ -72,6 +72,61 @@ from lamina.autograd import (
     set_grad_enabled,
 )
 from lamina.functional import (
+    block_diag,
+    cartesian_prod,
+    cdist,
+    cross,
+    diag_embed,
+    ger,
+    inner,
+    kron,
+    tensordot,
+    tril_indices,
+    triu_indices,
+    vdot,
+    clamp_max,
+    clamp_min,
+    deg2rad,
+    erfc,
+    float_power,
+    fmod,
+    heaviside,
+    logaddexp,
+    logaddexp2,
+    logit,
+    nan_to_num,
+    rad2deg,
+    signbit,
+    xlogy,
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    broadcast_shapes,
+    broadcast_tensors,
+    column_stack,
+    diff,
+    dstack,
+    fliplr,
+    flipud,
+    hsplit,
+    hstack,
+    moveaxis,
+    movedim,
+    rot90,
+    row_stack,
+    swapaxes,
+    swapdims,
+    take_along_dim,
+    tensor_split,
+    tile,
+    vsplit,
+    vstack,
+    aminmax,
+    count_nonzero,
+    isin,
+    msort,
+    quantile,
+    unique_consecutive,
     abs,
     cos,
     erf,
@@ -243,3 +298,106 @@ def get_rng_state():
 
 def set_rng_state(state) -> None:
     device("cpu").backend.set_state(state)
+
+
+# --- PyTorch's remaining torch.* spellings: settings, constants, and aliases of the ops and nn.functional ---
+from lamina.settings import (  # noqa: E402
+    Size,
+    are_deterministic_algorithms_enabled,
+    can_cast,
+    get_default_device,
+    get_float32_matmul_precision,
+    get_num_interop_threads,
+    get_num_threads,
+    initial_seed,
+    promote_types,
+    result_type,
+    seed,
+    set_default_device,
+    set_float32_matmul_precision,
+    set_num_interop_threads,
+    set_num_threads,
+    set_printoptions,
+    typename,
+    use_deterministic_algorithms,
+)
+from lamina.ops.elementwise import add, div, mul, pow, sub  # noqa: E402
+from lamina.nn.functional import (  # noqa: E402
+    batch_norm,
+    bilinear,
+    binary_cross_entropy_with_logits,
+    celu,
+    conv1d,
+    conv2d,
+    conv_transpose2d,
+    cosine_similarity,
+    dropout,
+    embedding,
+    group_norm,
+    hardshrink,
+    instance_norm,
+    kl_div,
+    layer_norm,
+    max_pool1d,
+    max_pool2d,
+    pairwise_distance,
+    pixel_shuffle,
+    pixel_unshuffle,
+    prelu,
+    rms_norm,
+    selu,
+    threshold,
+)
+import math as _math  # noqa: E402
+
+pi, e, inf, nan = _math.pi, _math.e, _math.inf, _math.nan
+newaxis = None
+subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg
+absolute = abs
+
+
+def _comparison(name):
+    def compare(input, other):
+        return getattr(input, name)(other)
+
+    compare.__name__ = name
+    return compare
+
+
+eq, ne, lt, le, gt, ge = (_comparison(n) for n in ("eq", "ne", "lt", "le", "gt", "ge"))
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+
+def clone(x, *, memory_format=None):
+    return x.clone()
+
+
+def detach(x):
+    return x.detach()
+
+
+def scalar_tensor(value, dtype=None, device=None, requires_grad=False):
+    return tensor(value, dtype=dtype or dtypes.default_float, device=device, requires_grad=requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):
+    return (
+        (linspace(start, end, steps, dtype=dtype, device=device) * _math.log(base)).exp().requires_grad_(requires_grad)
+    )
+
+
+def nansum(x, dim=None, keepdim=False, *, dtype=None):
+    return where(x.isnan(), 0.0, x).sum(dim, keepdim, dtype=dtype)
+
+
+def nanmean(x, dim=None, keepdim=False, *, dtype=None):
+    kept = (~x.isnan()).sum(dim, keepdim)
+    return nansum(x, dim, keepdim) / kept
+
+
+def std_mean(x, dim=None, *, correction=1, keepdim=False):
+    return x.std(dim, keepdim=keepdim, correction=correction), x.mean(dim, keepdim)
+
+
+def var_mean(x, dim=None, *, correction=1, keepdim=False):
+    return x.var(dim, keepdim=keepdim, correction=correction), x.mean(dim, keepdim)

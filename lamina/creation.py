@@ -119,8 +119,11 @@ def randint_like(x, low=0, high=None, dtype=None, device=None) -> Tensor:
 
 
 # --- random draws ---
-def manual_seed(seed: int) -> None:
+def manual_seed(seed: int):
     """Seed every device's generator: the same seed gives the same draws."""
+    from lamina import settings
+
+    settings.manual_seed_with_memory(seed)
     for device in all_devices():
         device.backend.seed(int(seed))
 

@@ -775,6 +775,186 @@ class Tensor:
     def sign_(self):
         return inplace.copy_(self, self.sign())
 
+    def fliplr(self):
+        return shaping.fliplr(self)
+
+    def flipud(self):
+        return shaping.flipud(self)
+
+    def erfc(self):
+        return pointwise.erfc(self)
+
+    def exp2(self):
+        return pointwise.exp2(self)
+
+    def deg2rad(self):
+        return pointwise.deg2rad(self)
+
+    def rad2deg(self):
+        return pointwise.rad2deg(self)
+
+    def signbit(self):
+        return pointwise.signbit(self)
+
+    def msort(self):
+        return sorting.msort(self)
+
+    def movedim(self, source, destination):
+        return shaping.movedim(self, source, destination)
+
+    moveaxis = movedim
+
+    def swapaxes(self, axis0, axis1):
+        return self.transpose(axis0, axis1)
+
+    swapdims = swapaxes
+
+    def tile(self, *dims):
+        return shaping.tile(self, dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims)
+
+    def diff(self, n=1, dim=-1, prepend=None, append=None):
+        return shaping.diff(self, n, dim, prepend, append)
+
+    def rot90(self, k=1, dims=(0, 1)):
+        return shaping.rot90(self, k, dims)
+
+    def tensor_split(self, indices_or_sections, dim=0):
+        return shaping.tensor_split(self, indices_or_sections, dim)
+
+    def hsplit(self, sections):
+        return shaping.hsplit(self, sections)
+
+    def vsplit(self, sections):
+        return shaping.vsplit(self, sections)
+
+    def take_along_dim(self, indices, dim=None):
+        return shaping.take_along_dim(self, indices, dim)
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        return pointwise.nan_to_num(self, nan, posinf, neginf)
+
+    def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
+        return inplace.copy_(self, self.nan_to_num(nan, posinf, neginf))
+
+    def logaddexp(self, other):
+        return pointwise.logaddexp(self, other)
+
+    def xlogy(self, other):
+        return pointwise.xlogy(self, other)
+
+    def logit(self, eps=None):
+        return pointwise.logit(self, eps)
+
+    def heaviside(self, values):
+        return pointwise.heaviside(self, values)
+
+    def float_power(self, exponent):
+        return pointwise.float_power(self, exponent)
+
+    def fmod(self, other):
+        return pointwise.fmod(self, other)
+
+    def count_nonzero(self, dim=None):
+        return sorting.count_nonzero(self, dim)
+
+    def aminmax(self, *, dim=None, keepdim=False):
+        return sorting.aminmax(self, dim=dim, keepdim=keepdim)
+
+    def isin(self, test_elements, *, invert=False):
+        return sorting.isin(self, test_elements, invert=invert)
+
+    def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        return sorting.quantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def nansum(self, dim=None, keepdim=False, *, dtype=None):
+        return elementwise.where(self.isnan(), 0.0, self).sum(dim, keepdim, dtype=dtype)
+
+    def nanmean(self, dim=None, keepdim=False):
+        return self.nansum(dim, keepdim) / (~self.isnan()).sum(dim, keepdim)
+
+    def cross(self, other, dim=None):
+        return matrices.cross(self, other, dim)
+
+    def kron(self, other):
+        return matrices.kron(self, other)
+
+    def inner(self, other):
+        return matrices.inner(self, other)
+
+    def diag_embed(self, offset=0, dim1=-2, dim2=-1):
+        return matrices.diag_embed(self, offset, dim1, dim2)
+
+    def cumsum_(self, dim):
+        return inplace.copy_(self, self.cumsum(dim))
+
+    def addmm_(self, mat1, mat2, *, beta=1, alpha=1):
+        return inplace.copy_(self, self.addmm(mat1, mat2, beta=beta, alpha=alpha))
+
+    def baddbmm_(self, batch1, batch2, *, beta=1, alpha=1):
+        return inplace.copy_(self, self.baddbmm(batch1, batch2, beta=beta, alpha=alpha))
+
+    def fill_diagonal_(self, fill_value, wrap=False):
+        """The main diagonal x[i, i, ...] set to fill_value (a matrix, or a tensor whose dims are all equal)."""
+        if self.ndim < 2 or (self.ndim > 2 and len(set(self.shape)) != 1):
+            raise ShapeError(
+                f"fill_diagonal_: all dims must be equal for a tensor of more than 2 dims; got {self.shape}."
+            )
+        if wrap:
+            raise ValueError("fill_diagonal_: wrap=True (restarting the diagonal in tall matrices) is not in lamina.")
+        steps = self.device.xp.arange(min(self.shape))
+        return inplace.setitem(self, (steps,) * self.ndim, fill_value)
+
+    def asin_(self):
+        return inplace.copy_(self, self.asin())
+
+    def acos_(self):
+        return inplace.copy_(self, self.acos())
+
+    def atan_(self):
+        return inplace.copy_(self, self.atan())
+
+    def sinh_(self):
+        return inplace.copy_(self, self.sinh())
+
+    def cosh_(self):
+        return inplace.copy_(self, self.cosh())
+
+    def asinh_(self):
+        return inplace.copy_(self, self.asinh())
+
+    def acosh_(self):
+        return inplace.copy_(self, self.acosh())
+
+    def atanh_(self):
+        return inplace.copy_(self, self.atanh())
+
+    def tan_(self):
+        return inplace.copy_(self, self.tan())
+
+    def erf_(self):
+        return inplace.copy_(self, self.erf())
+
+    def exp2_(self):
+        return inplace.copy_(self, self.exp2())
+
+    def log1p_(self):
+        return inplace.copy_(self, self.log1p())
+
+    def expm1_(self):
+        return inplace.copy_(self, self.expm1())
+
+    def log2_(self):
+        return inplace.copy_(self, self.log2())
+
+    def log10_(self):
+        return inplace.copy_(self, self.log10())
+
+    def frac_(self):
+        return inplace.copy_(self, self.frac())
+
+    def rsqrt_(self):
+        return inplace.copy_(self, self.rsqrt())
+
     # in place, through the out-of-place op and copy_ (the version counter and leaf checks as every in-place op)
     def addcmul_(self, tensor1, tensor2, *, value=1):
         return inplace.add_(self, tensor1 * tensor2 * value)

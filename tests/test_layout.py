@@ -19,6 +19,7 @@ RANK = {
     "ops": 3,
     "creation": 3,
     "random": 3,  # seeded streams and draws, beside creation
+    "settings": 3,  # torch.* settings and queries (threads, print options, seeds)
     "cuda": 1,  # PyTorch's device queries: they ask lamina.backend
     "backends": 1,
     "accelerator": 1,
@@ -47,6 +48,7 @@ NUMPY_ALLOWED = {
     "dtypes",
     "creation",
     "random",
+    "settings",
     "tensor",
     "data",
     "datasets",

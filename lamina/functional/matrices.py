@@ -131,3 +131,117 @@ def norm(x: Tensor, p="fro", dim=None, keepdim=False, dtype=None) -> Tensor:
     if not isinstance(p, (int, float)) or isinstance(p, bool):
         raise ValueError(f"norm: p must be a number, 'fro' or inf; got {p!r}.")
     return reduce.Sum.apply(x.abs() ** p, dims=dims, keepdim=keepdim) ** (1.0 / p)
+
+
+# --- more products and structured matrices ---
+def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
+    """Sum over the last `dims` dims of a and the first of b (or the two given lists of dims)."""
+    if isinstance(dims, int):
+        dims_a, dims_b = list(range(a.ndim - dims, a.ndim)), list(range(dims))
+    else:
+        dims_a, dims_b = [list(d) if not isinstance(d, int) else [d] for d in dims]
+    dims_a = [d % a.ndim for d in dims_a]
+    dims_b = [d % b.ndim for d in dims_b]
+    free_a = [d for d in range(a.ndim) if d not in dims_a]
+    free_b = [d for d in range(b.ndim) if d not in dims_b]
+    inner = 1
+    for d in dims_a:
+        inner *= a.shape[d]
+    left = permute(a, (*free_a, *dims_a)).reshape(-1, inner)
+    right = permute(b, (*dims_b, *free_b)).reshape(inner, -1)
+    return linalg.matmul(left, right).reshape(*[a.shape[d] for d in free_a], *[b.shape[d] for d in free_b])
+
+
+def inner(a: Tensor, b: Tensor) -> Tensor:
+    if a.ndim == 0 or b.ndim == 0:
+        return a * b
+    return tensordot(a, b, ([-1], [-1]))
+
+
+def vdot(a: Tensor, b: Tensor) -> Tensor:
+    return dot(a, b)
+
+
+ger = outer
+
+
+def cross(a: Tensor, b: Tensor, dim=None) -> Tensor:
+    """The 3-vector cross product along dim (the first dim of size 3 when dim is None)."""
+    if dim is None:
+        dim = next((i for i, s in enumerate(a.shape) if s == 3), None)
+        if dim is None:
+            raise ShapeError(f"cross: no dimension of size 3 in shape {shape_str(a.shape)}.")
+    if a.shape[dim] != 3:
+        raise ShapeError(f"cross: dimension {dim} must have size 3; got shape {shape_str(a.shape)}.")
+    a0, a1, a2 = a.unbind(dim)
+    b0, b1, b2 = b.unbind(dim)
+    from lamina.functional import stack
+
+    return stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], dim)
+
+
+def kron(a: Tensor, b: Tensor) -> Tensor:
+    """The Kronecker product of two matrices (or vectors)."""
+    if a.ndim != b.ndim or a.ndim not in (1, 2):
+        raise ShapeError(
+            f"kron: expects two 1-D or two 2-D tensors; got {shape_str(a.shape)} and {shape_str(b.shape)}."
+        )
+    if a.ndim == 1:
+        return (a.reshape(-1, 1) * b.reshape(1, -1)).reshape(-1)
+    (m, n), (p, q) = a.shape, b.shape
+    return (a.reshape(m, 1, n, 1) * b.reshape(1, p, 1, q)).reshape(m * p, n * q)
+
+
+def cdist(x1: Tensor, x2: Tensor, p: float = 2.0) -> Tensor:
+    """Pairwise p-norm distances between the rows of x1 (.., P, M) and x2 (.., R, M) -> (.., P, R)."""
+    differences = x1.unsqueeze(-2) - x2.unsqueeze(-3)
+    return norm(differences, p, dim=-1)
+
+
+def _triangle_indices(row, col, offset, lower):
+    from lamina.creation import tensor
+
+    indices = [(i, j) for i in range(row) for j in range(col) if (j - i <= offset if lower else j - i >= offset)]
+    rows = [i for i, _ in indices]
+    cols = [j for _, j in indices]
+    return tensor([rows, cols]) if indices else tensor([[], []]).long()
+
+
+def tril_indices(row: int, col: int, offset: int = 0, **_) -> Tensor:
+    return _triangle_indices(row, col, offset, lower=True)
+
+
+def triu_indices(row: int, col: int, offset: int = 0, **_) -> Tensor:
+    return _triangle_indices(row, col, offset, lower=False)
+
+
+def block_diag(*tensors) -> Tensor:
+    """The matrices on the diagonal of one block matrix, zeros elsewhere."""
+    from lamina.ops.movement import cat
+
+    matrices = [t.reshape(1, -1) if t.ndim == 1 else t.reshape(1, 1) if t.ndim == 0 else t for t in tensors]
+    width = builtins.sum(m.shape[1] for m in matrices)
+    rows, offset = [], 0
+    for m in matrices:
+        rows.append(ConstantPad.apply(m, widths=((0, 0), (offset, width - offset - m.shape[1])), value=0))
+        offset += m.shape[1]
+    return cat(rows, 0)
+
+
+def diag_embed(x: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """The last dim of x on the diagonal of new (dim1, dim2) planes (dims -2, -1 only)."""
+    if (dim1, dim2) != (-2, -1):
+        raise ValueError("diag_embed: only dim1=-2, dim2=-1 are supported in lamina.")
+    n = x.shape[-1] + builtins.abs(offset)
+    eye = x.new_tensor(x.device.xp.eye(n, k=offset))  # (n, n): ones on the offset-th diagonal
+    # (..., 1, n): x shifted so that column j holds the value the diagonal takes in column j
+    widths = ((0, 0),) * (x.ndim - 1) + ((0, 0), (builtins.max(offset, 0), builtins.max(-offset, 0)))
+    return ConstantPad.apply(x.unsqueeze(-2), widths=widths, value=0) * eye
+
+
+def cartesian_prod(*tensors) -> Tensor:
+    from lamina.functional import stack
+    from lamina.functional.shaping import meshgrid
+
+    grids = meshgrid(*tensors, indexing="ij")
+    return stack([g.reshape(-1) for g in grids], 1) if len(grids) > 1 else tensors[0]

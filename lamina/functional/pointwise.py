@@ -199,3 +199,81 @@ def sinc(x: Tensor) -> Tensor:
     scaled = x * math.pi
     safe = elementwise.where(x == 0, 1.0, scaled)
     return elementwise.where(x == 0, 1.0, safe.sin() / safe)
+
+
+# --- more pointwise functions ---
+def nan_to_num(x: Tensor, nan: float = 0.0, posinf=None, neginf=None) -> Tensor:
+    """NaN -> nan, +inf -> posinf (default: the dtype's max), -inf -> neginf (its min); gradient 1 elsewhere."""
+    if x.array.dtype.kind != "f":
+        return x.clone()
+    from lamina.dtypes import finfo
+
+    info = finfo(x.dtype)
+    x = elementwise.where(x.isnan(), nan, x)
+    x = elementwise.where(x == float("inf"), info.max if posinf is None else posinf, x)
+    return elementwise.where(x == float("-inf"), info.min if neginf is None else neginf, x)
+
+
+def logaddexp(a: Tensor, b: Tensor) -> Tensor:
+    """log(e^a + e^b), stable: max + log1p(e^-|a - b|)."""
+    top = elementwise.maximum(a, b)
+    return top + log1p((-(a - b).abs()).exp())
+
+
+def logaddexp2(a: Tensor, b: Tensor) -> Tensor:
+    return logaddexp(a * math.log(2.0), b * math.log(2.0)) / math.log(2.0)
+
+
+def xlogy(x: Tensor, y) -> Tensor:
+    """x log y, 0 where x is 0 (even for y = 0)."""
+    y = y if isinstance(y, Tensor) else x.new_tensor(y)
+    safe = elementwise.where(x == 0, 1.0, y)
+    return elementwise.where(x == 0, 0.0, x * safe.log())
+
+
+def logit(x: Tensor, eps=None) -> Tensor:
+    if eps is not None:
+        x = x.clamp(eps, 1 - eps)
+    return (x / (1 - x)).log()
+
+
+def heaviside(x: Tensor, values: Tensor) -> Tensor:
+    return elementwise.where(x > 0, 1.0, elementwise.where(x < 0, 0.0, values)).to(x.dtype)
+
+
+def erfc(x: Tensor) -> Tensor:
+    return 1 - x.erf()
+
+
+def deg2rad(x: Tensor) -> Tensor:
+    return x * (math.pi / 180.0)
+
+
+def rad2deg(x: Tensor) -> Tensor:
+    return x * (180.0 / math.pi)
+
+
+def float_power(x, exponent) -> Tensor:
+    """x ** exponent in float64 (PyTorch's float_power)."""
+    from lamina import dtypes
+
+    base = elementwise.cast(x, dtypes.float64) if isinstance(x, Tensor) else x
+    power = elementwise.cast(exponent, dtypes.float64) if isinstance(exponent, Tensor) else exponent
+    return base**power
+
+
+def fmod(a: Tensor, b) -> Tensor:
+    """The remainder with the sign of the dividend (C's fmod), where remainder takes the divisor's."""
+    return a - (a / b).trunc() * b if a.is_floating_point() else a - elementwise.floor_divide(a, b) * b
+
+
+def clamp_min(x: Tensor, min) -> Tensor:
+    return x.clamp(min=min)
+
+
+def clamp_max(x: Tensor, max) -> Tensor:
+    return x.clamp(max=max)
+
+
+def signbit(x: Tensor) -> Tensor:
+    return Tensor._make(x.device.xp.signbit(x.array), x.device)

@@ -127,3 +127,184 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         raise IndexError(f"one_hot: class index {bad} is out of range for num_classes={num_classes}.")
     classes = xp.arange(builtins.max(num_classes, 0))
     return Tensor._make((tensor.array[..., None] == classes).astype(dtypes.int64.numpy), tensor.device)
+
+
+# --- more of PyTorch's rearrangements: views, stacks and splits of primitives ---
+def movedim(x: Tensor, source, destination) -> Tensor:
+    """Dims `source` moved to `destination` (ints or sequences), the others keeping their order."""
+    source = [source] if isinstance(source, int) else list(source)
+    destination = [destination] if isinstance(destination, int) else list(destination)
+    source = [normalize_dim("movedim", d, x.ndim) for d in source]
+    destination = [normalize_dim("movedim", d, x.ndim) for d in destination]
+    if len(source) != len(destination) or len(set(source)) != len(source) or len(set(destination)) != len(destination):
+        raise ValueError(f"movedim: source {source} and destination {destination} must be distinct dims, as many.")
+    order = [d for d in range(x.ndim) if d not in source]
+    for dst, src in sorted(zip(destination, source)):
+        order.insert(dst, src)
+    return x.permute(*order)
+
+
+moveaxis = movedim
+
+
+def swapaxes(x: Tensor, axis0: int, axis1: int) -> Tensor:
+    return x.transpose(axis0, axis1)
+
+
+swapdims = swapaxes
+
+
+def tile(x: Tensor, dims) -> Tensor:
+    dims = tuple(dims)
+    if len(dims) < x.ndim:
+        dims = (1,) * (x.ndim - len(dims)) + dims
+    return x.repeat(*dims)
+
+
+def atleast_1d(*tensors):
+    result = tuple(t.reshape(1) if t.ndim == 0 else t for t in _flat(tensors))
+    return result[0] if len(result) == 1 else result
+
+
+def atleast_2d(*tensors):
+    result = tuple(t.reshape(1, -1) if t.ndim < 2 else t for t in _flat(tensors))
+    return result[0] if len(result) == 1 else result
+
+
+def atleast_3d(*tensors):
+    def lift(t):
+        return (
+            t.reshape(1, 1, 1)
+            if t.ndim == 0
+            else t.reshape(1, -1, 1)
+            if t.ndim == 1
+            else t.unsqueeze(-1)
+            if t.ndim == 2
+            else t
+        )
+
+    result = tuple(lift(t) for t in _flat(tensors))
+    return result[0] if len(result) == 1 else result
+
+
+def _flat(tensors):
+    return tuple(tensors[0]) if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else tensors
+
+
+def hstack(tensors) -> Tensor:
+    from lamina.ops.movement import cat
+
+    tensors = atleast_1d(*tensors)
+    tensors = tensors if isinstance(tensors, tuple) else (tensors,)
+    return cat(list(tensors), 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors) -> Tensor:
+    from lamina.ops.movement import cat
+
+    tensors = atleast_2d(*tensors)
+    return cat(list(tensors if isinstance(tensors, tuple) else (tensors,)), 0)
+
+
+row_stack = vstack
+
+
+def dstack(tensors) -> Tensor:
+    from lamina.ops.movement import cat
+
+    tensors = atleast_3d(*tensors)
+    return cat(list(tensors if isinstance(tensors, tuple) else (tensors,)), 2)
+
+
+def column_stack(tensors) -> Tensor:
+    from lamina.ops.movement import cat
+
+    columns = [t.reshape(-1, 1) if t.ndim < 2 else t for t in tensors]
+    return cat(columns, 1)
+
+
+def broadcast_tensors(*tensors) -> tuple:
+    shape = ()
+    for t in tensors:
+        shape = broadcast_shape("broadcast_tensors", shape, t.shape)
+    return tuple(expand(t, shape) for t in tensors)
+
+
+def broadcast_shapes(*shapes) -> tuple:
+    result = ()
+    for s in shapes:
+        result = broadcast_shape("broadcast_shapes", result, (s,) if isinstance(s, int) else tuple(s))
+    return result
+
+
+def take_along_dim(x: Tensor, indices: Tensor, dim=None) -> Tensor:
+    from lamina.ops.indexing import gather
+
+    if dim is None:
+        return gather(x.reshape(-1), 0, indices.reshape(-1))
+    shape = broadcast_shape("take_along_dim", tuple(s if i != dim % x.ndim else 1 for i, s in enumerate(x.shape)),
+                            tuple(s if i != dim % x.ndim else 1 for i, s in enumerate(indices.shape)))  # fmt: skip
+    x_shape = tuple(shape[i] if i != dim % x.ndim else x.shape[i] for i in range(x.ndim))
+    i_shape = tuple(shape[i] if i != dim % x.ndim else indices.shape[i] for i in range(x.ndim))
+    return gather(expand(x, x_shape), dim, expand(indices, i_shape))
+
+
+def fliplr(x: Tensor) -> Tensor:
+    return x.flip(1)
+
+
+def flipud(x: Tensor) -> Tensor:
+    return x.flip(0)
+
+
+def rot90(x: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
+    """Rotate by 90 degrees k times in the plane of dims, from the first towards the second."""
+    first, second = dims
+    k %= 4
+    if k == 1:
+        return x.flip(second).transpose(first, second)
+    if k == 2:
+        return x.flip((first, second))
+    if k == 3:
+        return x.transpose(first, second).flip(second)
+    return x.clone()
+
+
+def tensor_split(x: Tensor, indices_or_sections, dim: int = 0) -> tuple:
+    """Split into n nearly equal parts (the first ones one longer), or at the given indices."""
+    dim = normalize_dim("tensor_split", dim, x.ndim)
+    length = x.shape[dim]
+    if isinstance(indices_or_sections, int):
+        n = indices_or_sections
+        base, extra = divmod(length, n)
+        bounds, start = [], 0
+        for i in range(n):
+            start += base + (1 if i < extra else 0)
+            bounds.append(start)
+        bounds = bounds[:-1]
+    else:
+        bounds = [int(i) for i in indices_or_sections]
+    edges = [0, *bounds, length]
+    return tuple(
+        narrow(x, dim, min(a, length), max(0, min(b, length) - min(a, length))) for a, b in zip(edges, edges[1:])
+    )
+
+
+def hsplit(x: Tensor, sections) -> tuple:
+    return tensor_split(x, sections, 1 if x.ndim > 1 else 0)
+
+
+def vsplit(x: Tensor, sections) -> tuple:
+    return tensor_split(x, sections, 0)
+
+
+def diff(x: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
+    from lamina.ops.movement import cat
+
+    dim = normalize_dim("diff", dim, x.ndim)
+    if prepend is not None or append is not None:
+        x = cat([t for t in (prepend, x, append) if t is not None], dim)
+    for _ in range(n):
+        length = x.shape[dim]
+        x = narrow(x, dim, 1, length - 1) - narrow(x, dim, 0, length - 1)
+    return x

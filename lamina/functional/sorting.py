@@ -148,3 +148,67 @@ def searchsorted(sorted_sequence: Tensor, values, *, right: bool = False, side=N
 
 def bucketize(input: Tensor, boundaries: Tensor, *, out_int32: bool = False, right: bool = False) -> Tensor:
     return searchsorted(boundaries, input, right=right, out_int32=out_int32)
+
+
+def count_nonzero(x: Tensor, dim=None) -> Tensor:
+    return (x != 0).sum(dim) if dim is not None else (x != 0).sum()
+
+
+def aminmax(x: Tensor, *, dim=None, keepdim: bool = False):
+    """(min, max), over everything or along dim."""
+    from collections import namedtuple
+
+    pair = namedtuple("aminmax", ["min", "max"])
+    return pair(x.amin(dim, keepdim), x.amax(dim, keepdim))
+
+
+def isin(elements: Tensor, test_elements, *, assume_unique: bool = False, invert: bool = False) -> Tensor:
+    xp = elements.device.xp
+    test = test_elements.array if isinstance(test_elements, Tensor) else xp.asarray(test_elements)
+    return Tensor._make(xp.isin(elements.array, test, invert=invert), elements.device)
+
+
+def unique_consecutive(x: Tensor, return_inverse: bool = False, return_counts: bool = False, dim=None):
+    """The values with consecutive repeats collapsed (of the flattened tensor)."""
+    if dim is not None:
+        raise ValueError("unique_consecutive: dim is not supported in lamina (the flattened tensor only).")
+    xp = x.device.xp
+    flat = x.array.reshape(-1)
+    starts = (
+        xp.concatenate([xp.ones(min(flat.size, 1), dtype=bool), flat[1:] != flat[:-1]]) if flat.size else flat != flat
+    )
+    values = Tensor._make(flat[starts], x.device)
+    result = [values]
+    if return_inverse:
+        result.append(_int64((xp.cumsum(starts) - 1).reshape(x.shape), x.device))
+    if return_counts:
+        edges = xp.concatenate([xp.nonzero(starts)[0], xp.asarray([flat.size])])
+        result.append(_int64(xp.diff(edges), x.device))
+    return result[0] if len(result) == 1 else tuple(result)
+
+
+def msort(x: Tensor) -> Tensor:
+    return sort(x, 0).values
+
+
+def quantile(x: Tensor, q, dim=None, keepdim: bool = False, *, interpolation: str = "linear") -> Tensor:
+    """The q-th quantile along dim (of everything when dim is None), linear between the order statistics;
+    a 1-D tensor q gives one result per q, stacked along a new first dim (as PyTorch)."""
+    if interpolation != "linear":
+        raise ValueError(f"quantile: only interpolation='linear' is supported in lamina; got {interpolation!r}.")
+    if isinstance(q, Tensor):
+        from lamina.functional import stack
+
+        return stack([quantile(x, float(v), dim, keepdim) for v in q.reshape(-1).tolist()], 0)
+    if not 0 <= q <= 1:
+        raise ValueError(f"quantile: q must be in [0, 1]; got {q}.")
+    values, axis = (x.reshape(-1), 0) if dim is None else (x, normalize_dim("quantile", dim, x.ndim))
+    ordered = sort(values, axis).values
+    position = q * (ordered.shape[axis] - 1)
+    low = int(position)
+    high = min(low + 1, ordered.shape[axis] - 1)
+    below = ordered.narrow(axis, low, 1)
+    result = below + (ordered.narrow(axis, high, 1) - below) * (position - low)
+    if dim is None:
+        return result.reshape((1,) * x.ndim) if keepdim else result.reshape(())
+    return result if keepdim else result.squeeze(axis)
