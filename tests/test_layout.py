@@ -23,9 +23,9 @@ RANK = {
     "cuda": 1,  # PyTorch's device queries: they ask lamina.backend
     "backends": 1,
     "accelerator": 1,
-    "utils": 5,
-    "distributed": 4,
-    "amp": 6,  # GradScaler drives optimizers; autocast's state lives in autograd  # collectives over MPI, below nn (DistributedDataParallel, SyncBatchNorm)  # torch.utils.data's path: lamina.data
+    "utils": 8,  # torch.utils paths: lamina.data, and the TensorBoard writer of lamina.train
+    "distributed": 4,  # collectives over MPI, below nn (DistributedDataParallel, SyncBatchNorm)
+    "amp": 6,  # GradScaler drives optimizers; autocast's state lives in autograd
     "functional": 4,
     "serialization": 4,
     "nn": 5,

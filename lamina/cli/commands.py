@@ -116,6 +116,7 @@ def train(args) -> int:
         out_dir=args.out,
         progress=not args.quiet,
         meta=meta,
+        log="tensorboard" if args.tensorboard else None,
     )
     history = trainer.fit(resume=args.resume)
     if not trainer.writes:

@@ -46,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", default="runs/latest", help="run folder (default runs/latest)")
     train.add_argument("--resume", action="store_true", help="continue from OUT/last.safetensors")
     train.add_argument("--quiet", action="store_true", help="no progress bars")
+    train.add_argument(
+        "--tensorboard", action="store_true", help="also write TensorBoard event files (OUT/tensorboard)"
+    )
 
     parser.train_parser = train  # for train_option_types: what a --config file may set
 

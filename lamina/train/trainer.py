@@ -39,6 +39,8 @@ class Trainer:
         non_finite: "raise" (default; names the op) or "skip" (drop the batch's update).
         progress: show tqdm progress bars.
         meta: plain facts stored in every checkpoint (the CLI records the model and dataset names).
+        log: "tensorboard" also writes TensorBoard event files to out_dir/tensorboard (every scalar of the
+            epoch's record and a histogram of each parameter, per epoch; train/tensorboard.py).
     """
 
     def __init__(
@@ -60,6 +62,7 @@ class Trainer:
         progress=True,
         plot=True,
         meta=None,
+        log=None,
     ):
         if non_finite not in ("raise", "skip"):
             raise ValueError(f"Trainer: non_finite must be 'raise' or 'skip'; got {non_finite!r}.")
@@ -72,6 +75,11 @@ class Trainer:
         self.out_dir = Path(out_dir) if out_dir is not None else None
         self.keep_last, self.monitor, self.non_finite = keep_last, monitor, non_finite
         self.progress, self.plot, self.meta = progress, plot, dict(meta or {})
+        if log not in (None, "csv", "tensorboard"):
+            raise ValueError(f"Trainer: log must be None, 'csv' or 'tensorboard'; got {log!r}.")
+        if log == "tensorboard" and out_dir is None:
+            raise ValueError("Trainer: log='tensorboard' needs out_dir, where the event files go.")
+        self.log, self._tensorboard = log, None
         self.history, self.epoch, self.step, self.stop, self.skipped = [], 0, 0, False, 0
         self.best = math.inf
         self.confusion = None
@@ -97,6 +105,9 @@ class Trainer:
                 self._after_epoch(record)
         finally:
             interrupted.restore()
+            if self._tensorboard is not None:
+                self._tensorboard.close()
+                self._tensorboard = None
         for callback in self.callbacks:
             callback.on_train_end(self)
         return self.history
@@ -222,6 +233,12 @@ class Trainer:
             (self.out_dir / "confusion.json").write_text(json.dumps(self.confusion.tolist()))
         if self.plot:
             self._plots()
+        if self.log == "tensorboard":
+            from lamina.train.tensorboard import SummaryWriter, log_epoch
+
+            if self._tensorboard is None:
+                self._tensorboard = SummaryWriter(self.out_dir / "tensorboard")
+            log_epoch(self._tensorboard, record, _unwrapped(self.model), record["epoch"])
         state = self._state()
         self._save("last", state)
         self._save(f"epoch-{self.epoch:04d}", state)

@@ -1,5 +1,6 @@
-"""`lamina.utils`: PyTorch's `torch.utils` path; `lamina.utils.data` is `lamina.data`."""
+"""`lamina.utils`: PyTorch's `torch.utils` path; `lamina.utils.data` is `lamina.data`, `lamina.utils.tensorboard`
+lamina's own SummaryWriter."""
 
-from lamina.utils import data
+from lamina.utils import data, tensorboard
 
-__all__ = ["data"]
+__all__ = ["data", "tensorboard"]
