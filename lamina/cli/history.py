@@ -21,5 +21,7 @@ def history_command(args, parser) -> int:
     print(history.table(results))
     report = history.write(results, timings, Path(args.out))
     passed = sum(r.passed for r in results)
-    print(f"\n{passed}/{len(results)} results reproduced in {sum(timings.values()):.0f} s; report: {report}")
+    partial = sum(r.passed and r.partial for r in results)
+    short = f" ({partial} of them partial: short of the paper's number, see the table)" if partial else ""
+    print(f"\n{passed}/{len(results)} results reproduced{short} in {sum(timings.values()):.0f} s; report: {report}")
     return 1 if args.strict and passed < len(results) else 0

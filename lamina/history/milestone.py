@@ -15,6 +15,14 @@ class Result:
     passed: bool
     pictures: list = field(default_factory=list)
     details: dict = field(default_factory=dict)
+    partial: bool = False  # passed its baseline, but short of the paper's number: the table says so
+
+    @property
+    def verdict(self) -> str:
+        """'pass', 'partial' (beats the baseline that could have failed it, falls short of the paper) or 'FAIL'."""
+        if not self.passed:
+            return "FAIL"
+        return "partial" if self.partial else "pass"
 
 
 @dataclass(frozen=True)

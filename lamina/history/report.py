@@ -5,7 +5,7 @@ from pathlib import Path
 
 def table(results) -> str:
     rows = [("milestone", "year", "what was reproduced", "lamina", "paper", "result")]
-    rows += [(r.name, str(r.year), r.reproduced, r.ours, r.paper, "pass" if r.passed else "FAIL") for r in results]
+    rows += [(r.name, str(r.year), r.reproduced, r.ours, r.paper, r.verdict) for r in results]
     widths = [min(60, max(len(row[i]) for row in rows)) for i in range(6)]
     lines = []
     for index, row in enumerate(rows):
@@ -24,7 +24,7 @@ def markdown(results, timings) -> str:
         "|---|---|---|---|---|---|",
     ]
     for r in results:
-        cells = [r.name, str(r.year), r.reproduced, r.ours, r.paper, "pass" if r.passed else "**FAIL**"]
+        cells = [r.name, str(r.year), r.reproduced, r.ours, r.paper, "**FAIL**" if not r.passed else r.verdict]
         lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
     lines += ["", "Pictures:", ""]
     for r in results:

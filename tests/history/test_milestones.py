@@ -59,3 +59,32 @@ def test_report_and_pictures(tmp_path):
     assert "milestone" in history.table(results).splitlines()[0]
     with pytest.raises(KeyError, match="did you mean perceptron"):
         history.run(["perceptorn"], echo=lambda *a: None)
+
+
+def test_the_gpt_baseline_counts_as_an_ngram_model_should():
+    import math
+
+    import numpy as np
+
+    from lamina.history.gpt import ngram_loss
+
+    text = np.array([0, 1] * 50)  # a bigram predicts every next character of an alternation
+    assert ngram_loss(text, text, 2, vocab=2, smoothing=1e-9) < 1e-6
+    assert math.isclose(ngram_loss(text, text, 1, vocab=2, smoothing=1e-9), math.log(2), rel_tol=1e-6)
+
+
+def test_a_partial_result_is_shown_as_partial_not_as_a_pass():
+    from lamina.history.milestone import Result
+
+    short = Result("x", 2000, "claim", "ours", "paper", passed=True, partial=True)
+    assert short.verdict == "partial" and Result("x", 2000, "c", "o", "p", passed=False).verdict == "FAIL"
+    assert "partial" in history.table([short])
+
+
+def test_the_report_links_only_files_that_exist(tmp_path):
+    import re
+
+    results, timings = history.run(["perceptron", "snarc", "backprop"], out_dir=tmp_path, echo=lambda *a: None)
+    text = history.write(results, timings, tmp_path).read_text()
+    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
+    assert links and all((tmp_path / link).exists() for link in links), links
