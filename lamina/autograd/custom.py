@@ -143,17 +143,23 @@ def _link(cls, ctx, args, tensors, outputs):
     packed = xp.concatenate([outputs[i].array.reshape(-1) for i in chosen]) if len(chosen) > 1 else None
     node_output = _named_node(cls).apply(*tensors, user=(cls, ctx, args, outputs, chosen), packed=packed)
     result = list(outputs)
-    if packed is None:
-        result[chosen[0]] = node_output
-    else:
-        start = 0
-        for i in chosen:
-            size = outputs[i].numel()
-            result[i] = node_output[start : start + size].view(*outputs[i].shape)
-            start += size
+    for i, piece in zip(chosen, _unpack(node_output, outputs, chosen)):
+        result[i] = piece
     for i in chosen:
         ctx._outputs[id(outputs[i])] = result[i]
     return tuple(result)
+
+
+def _unpack(flat, outputs, chosen) -> list:
+    """The node's one output (or its gradient) as the differentiable outputs it packs, each in its shape."""
+    if len(chosen) == 1:
+        return [flat]
+    pieces, start = [], 0
+    for i in chosen:
+        size = outputs[i].numel()
+        pieces.append(flat[start : start + size].view(*outputs[i].shape))
+        start += size
+    return pieces
 
 
 class _UserNode(Primitive):
@@ -171,14 +177,8 @@ class _UserNode(Primitive):
     def backward(node, grad_out):
         fn, ctx, args, outputs, chosen = node.user
         grads = [None] * len(outputs)
-        if len(chosen) == 1:
-            grads[chosen[0]] = grad_out
-        else:
-            start = 0
-            for i in chosen:
-                size = outputs[i].numel()
-                grads[i] = grad_out[start : start + size].view(*outputs[i].shape)
-                start += size
+        for i, piece in zip(chosen, _unpack(grad_out, outputs, chosen)):
+            grads[i] = piece
         if ctx.materialize_grads:
             grads = [g if g is not None or o is None else o.new_zeros(*o.shape) for g, o in zip(grads, outputs)]
         returned = fn.backward(ctx, *grads)

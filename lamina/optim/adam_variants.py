@@ -6,6 +6,24 @@ import math
 from lamina.optim.optimizer import Optimizer, check_hyperparameter
 
 
+def _moments(optimizer, param, grad, group, state):
+    """The weight decay (coupled into g, or decoupled into p) and Adam's two moments, updated in place;
+    returns (g, m, v, t)."""
+    p = param.array
+    state["step"] = step = state.get("step", 0) + 1
+    if group["weight_decay"]:
+        if group.get("decoupled_weight_decay"):
+            p *= 1 - group["lr"] * group["weight_decay"]
+        else:
+            grad = grad + group["weight_decay"] * p
+    beta1, beta2 = group["betas"]
+    exp_avg, exp_avg_sq = optimizer.buffer(state, "exp_avg", param), optimizer.buffer(state, "exp_avg_sq", param)
+    exp_avg += (grad - exp_avg) * (1 - beta1)
+    exp_avg_sq *= beta2
+    exp_avg_sq += (1 - beta2) * grad * grad
+    return grad, exp_avg, exp_avg_sq, step
+
+
 def _check(lr, betas, eps, weight_decay):
     check_hyperparameter("lr", lr)
     check_hyperparameter("epsilon value", eps)
@@ -59,21 +77,12 @@ class NAdam(Optimizer):
     def update(self, param, grad, group, state):
         xp, p, lr = param.device.backend.xp, param.array, group["lr"]
         beta1, beta2 = group["betas"]
-        state["step"] = step = state.get("step", 0) + 1
-        if group["weight_decay"]:
-            if group["decoupled_weight_decay"]:
-                p *= 1 - lr * group["weight_decay"]
-            else:
-                grad = grad + group["weight_decay"] * p
+        grad, exp_avg, exp_avg_sq, step = _moments(self, param, grad, group, state)
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * group["momentum_decay"]))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * group["momentum_decay"]))
         # NOTE: PyTorch keeps this running product as a float32 scalar (its default scalar dtype); so does lamina,
         # so float64 runs agree with PyTorch's to rounding (in float64 the two drift apart by ~1e-9 in 20 steps)
         state["mu_product"] = mu_product = float(xp.float32(state.get("mu_product", 1.0)) * xp.float32(mu))
-        exp_avg, exp_avg_sq = self.buffer(state, "exp_avg", param), self.buffer(state, "exp_avg_sq", param)
-        exp_avg += (grad - exp_avg) * (1 - beta1)
-        exp_avg_sq *= beta2
-        exp_avg_sq += (1 - beta2) * grad * grad
         denominator = xp.sqrt(exp_avg_sq / (1 - beta2**step)) + group["eps"]
         p -= (lr * (1.0 - mu) / (1.0 - mu_product)) * grad / denominator
         p -= (lr * mu_next / (1.0 - mu_product * mu_next)) * exp_avg / denominator
@@ -99,16 +108,7 @@ class RAdam(Optimizer):
     def update(self, param, grad, group, state):
         xp, p, lr = param.device.backend.xp, param.array, group["lr"]
         beta1, beta2 = group["betas"]
-        state["step"] = step = state.get("step", 0) + 1
-        if group["weight_decay"]:
-            if group["decoupled_weight_decay"]:
-                p *= 1 - lr * group["weight_decay"]
-            else:
-                grad = grad + group["weight_decay"] * p
-        exp_avg, exp_avg_sq = self.buffer(state, "exp_avg", param), self.buffer(state, "exp_avg_sq", param)
-        exp_avg += (grad - exp_avg) * (1 - beta1)
-        exp_avg_sq *= beta2
-        exp_avg_sq += (1 - beta2) * grad * grad
+        grad, exp_avg, exp_avg_sq, step = _moments(self, param, grad, group, state)
         correction2 = 1 - beta2**step
         corrected = exp_avg / (1 - beta1**step)
         rho_inf = 2 / (1 - beta2) - 1
