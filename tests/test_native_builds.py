@@ -5,10 +5,11 @@ paths instead; these tests make such a failure visible rather than passing as th
 guard is in tests/autograd/test_native_apply.py.) Their own tests skip where they were not built.
 """
 
-import os
 import shutil
 
 import pytest
+
+from lamina.backend import native
 
 needs_compiler = pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler: the install builds none")
 
@@ -16,6 +17,8 @@ needs_compiler = pytest.mark.skipif(shutil.which("cc") is None, reason="no C com
 @needs_compiler
 def test_small_c_was_built_and_serves_the_compiled_kernels():
     compiled = pytest.importorskip("lamina.backend.kernels.compiled", reason="numba is not installed")
+    if not native.enabled("small"):
+        pytest.skip("turned off by LAMINA_NATIVE=0")
     assert compiled._small is not None, "small.c was not built at install (see the pip output)"
     small = compiled._small
     assert compiled.sum_all is small.sum_all and compiled.sum_dims is small.sum_dims
@@ -26,6 +29,6 @@ def test_small_c_was_built_and_serves_the_compiled_kernels():
 def test_operands_c_was_built_and_serves_the_binary_ops():
     from lamina.ops import elementwise
 
-    if os.environ.get("LAMINA_NATIVE_APPLY") == "0":
-        pytest.skip("turned off by LAMINA_NATIVE_APPLY=0")
+    if not native.enabled("operands"):
+        pytest.skip("turned off by LAMINA_NATIVE=0 or LAMINA_NATIVE_APPLY=0")
     assert elementwise._operands is not elementwise._python_operands, "operands.c was not built at install"

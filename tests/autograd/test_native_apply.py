@@ -5,7 +5,6 @@ with the Python one. Here both run side by side in one process.
 """
 
 import gc
-import os
 import shutil
 import sys
 import weakref
@@ -16,7 +15,7 @@ import pytest
 import lamina
 from lamina.autograd import function as function_module
 from lamina.autograd.function import Function  # the primitive base (arrays in forward)
-from lamina.backend import register_device
+from lamina.backend import native, register_device
 from lamina.backend.numpy_backend import NumpyBackend
 
 IMPLEMENTATIONS = ["python"] + (["native"] if function_module.native_apply is not None else [])
@@ -35,8 +34,8 @@ def apply_impl(request, monkeypatch):
 @pytest.mark.skipif(shutil.which("cc") is None, reason="needs a C compiler, with which the install builds apply.c")
 def test_native_apply_was_built_where_it_can_be():
     """The extension is optional at install: a failed build must not pass unnoticed as the Python path."""
-    if os.environ.get("LAMINA_NATIVE_APPLY") == "0":
-        pytest.skip("turned off by LAMINA_NATIVE_APPLY=0")
+    if not native.enabled("apply"):
+        pytest.skip("turned off by LAMINA_NATIVE=0 or LAMINA_NATIVE_APPLY=0")
     assert function_module.native_apply is not None, "apply.c was not built at install (see the pip output)"
     assert Function.__dict__["apply"] is not function_module.python_apply
 
