@@ -401,3 +401,19 @@ def std_mean(x, dim=None, *, correction=1, keepdim=False):
 
 def var_mean(x, dim=None, *, correction=1, keepdim=False):
     return x.var(dim, keepdim=keepdim, correction=correction), x.mean(dim, keepdim)
+
+
+def _legacy_tensor_type(dtype):
+    """torch.FloatTensor and friends: FloatTensor([1, 2]) from data, FloatTensor(2, 3) of a shape."""
+
+    def make(*data, device=None):
+        if len(data) == 1 and not isinstance(data[0], int):
+            return tensor(data[0], dtype=dtype, device=device)
+        return zeros(*data, dtype=dtype, device=device)
+
+    return make
+
+
+FloatTensor, DoubleTensor, HalfTensor = (_legacy_tensor_type(d) for d in (float32, float64, float16))
+LongTensor, IntTensor, ShortTensor = (_legacy_tensor_type(d) for d in (int64, int32, int16))
+ByteTensor, CharTensor, BoolTensor = (_legacy_tensor_type(d) for d in (uint8, int8, bool))

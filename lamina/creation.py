@@ -39,8 +39,11 @@ def as_backend_array(data, dtype, device):
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """A new tensor holding a copy of `data` (nested lists, numbers, NumPy arrays, tensors)."""
-    return Tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
+    """A new tensor holding a copy of `data` (nested lists, numbers, NumPy arrays, tensors); its dtype is the
+    data's (Python ints int64, floats the default float), unlike the legacy `Tensor(data)`, always float."""
+    device = get_device(device)
+    result = Tensor._make(as_backend_array(data, dtype, device), device)
+    return result.requires_grad_() if requires_grad else result
 
 
 def _filled(maker, shape, dtype, device, requires_grad):

@@ -22,17 +22,23 @@ from lamina.errors import AutogradError, DTypeError, ShapeError
 class Tensor:
     """An n-dimensional array that records the ops applied to it.
 
-    Create tensors with `lamina.tensor`, `lamina.zeros`, `lamina.randn`, ...
+    Create tensors with `lamina.tensor`, `lamina.zeros`, `lamina.randn`, ... (`Tensor(data)` itself is
+    PyTorch's legacy constructor: always the default float dtype, and `Tensor(2, 3)` a shape).
     """
 
     __slots__ = ("array", "device", "requires_grad", "grad", "grad_fn", "_version", "_base", "_hooks", "__weakref__")
     __array_ufunc__ = None  # numpy scalars defer to Tensor's reflected operators (np.float32(2) * t)
 
-    def __init__(self, data, dtype=None, device=None, requires_grad=False):
+    def __init__(self, *data, dtype=None, device=None, requires_grad=False):
         from lamina.creation import as_backend_array
 
         device = get_device(device)
-        self.array = as_backend_array(data, dtype, device)
+        if len(data) != 1 or isinstance(data[0], int) and not isinstance(data[0], bool):
+            # PyTorch's legacy constructor: Tensor(2, 3) is a (2, 3) float tensor (zeros here, not garbage)
+            shape = tuple(data[0]) if len(data) == 1 and isinstance(data[0], (tuple, list)) else data
+            data = (device.xp.zeros(tuple(int(n) for n in shape), dtype=(dtype or dtypes.default_float).numpy),)
+        # PyTorch's Tensor(...) is its FloatTensor: data of any type becomes the default float dtype
+        self.array = as_backend_array(data[0], dtype or dtypes.default_float, device)
         self.device = device
         self.grad = None
         self.grad_fn = None
@@ -177,10 +183,11 @@ class Tensor:
             result.grad = self.grad.__deepcopy__(memo)
         return result
 
-    def to(self, *args, dtype=None, device=None) -> "Tensor":
-        """`.to(dtype)`, `.to(device)`, `.to(device, dtype)` or `.to(other_tensor)`."""
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False, memory_format=None) -> "Tensor":
+        """`.to(dtype)`, `.to(device)`, `.to(device, dtype)` or `.to(other_tensor)`; copy=True always copies.
+        (non_blocking and memory_format are PyTorch's and change nothing: CPU copies complete at once.)"""
         dtype, device = parse_to_arguments(args, dtype, device)
-        result = self
+        result = self.clone() if copy else self
         if device is not None and device is not self.device:
             result = elementwise.ToDevice.apply(result, device=device)
         if dtype is not None:

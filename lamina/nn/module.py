@@ -188,7 +188,7 @@ class Module:
         fn(self)
         return self
 
-    def to(self, *args, dtype=None, device=None):
+    def to(self, *args, dtype=None, device=None, non_blocking=False):
         """Move/cast parameters and buffers in place; only floating ones change dtype (as PyTorch)."""
         dtype, device = parse_to_arguments(args, dtype, device)
         with no_grad():
@@ -262,7 +262,9 @@ class Module:
                 continue
             source = state_dict[key]
             if not isinstance(source, Tensor):
-                source = Tensor(source)
+                from lamina.creation import tensor
+
+                source = tensor(source)  # its own dtype (Tensor(...) would make every value a float)
             if tuple(source.shape) != tuple(target.shape):
                 mismatched.append(
                     f"size mismatch for {key}: copying a param with shape {tuple(source.shape)} "

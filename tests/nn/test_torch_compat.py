@@ -124,3 +124,15 @@ def test_save_and_load_take_file_objects_and_torchs_keywords(tmp_path):
         lamina.save({"w": lamina.ones(1)}, file)
     with open(path, "rb") as file:
         assert lamina.load(file, map_location={"cuda:0": "cpu"})["w"].tolist() == [1.0]
+
+
+def test_legacy_constructors_and_to_keywords_as_pytorch():
+    assert lamina.Tensor(2, 3).shape == (2, 3) and lamina.Tensor(2, 3).dtype is lamina.float32
+    assert lamina.Tensor([1, 2]).dtype is lamina.float32 and lamina.Tensor((2, 2)).tolist() == [2.0, 2.0]
+    assert lamina.FloatTensor([1, 2]).dtype is lamina.float32 and lamina.LongTensor(3).dtype is lamina.int64
+    assert lamina.tensor([1, 2]).dtype is lamina.int64  # lamina.tensor keeps the data's dtype, as torch.tensor
+    x = lamina.ones(2)
+    assert x.to("cpu", non_blocking=True) is x and x.to(copy=True) is not x
+    assert x.to(copy=True).array is not x.array
+    model = nn.Linear(2, 2)
+    assert model.to("cpu", non_blocking=True) is model
