@@ -406,10 +406,10 @@ def var_mean(x, dim=None, *, correction=1, keepdim=False):
 def _legacy_tensor_type(dtype):
     """torch.FloatTensor and friends: FloatTensor([1, 2]) from data, FloatTensor(2, 3) of a shape."""
 
-    def make(*data, device=None):
-        if len(data) == 1 and not isinstance(data[0], int):
-            return tensor(data[0], dtype=dtype, device=device)
-        return zeros(*data, dtype=dtype, device=device)
+    def make(*values, device=None):
+        if len(values) == 1 and not isinstance(values[0], int):
+            return tensor(values[0], dtype=dtype, device=device)
+        return zeros(*values, dtype=dtype, device=device)
 
     return make
 
