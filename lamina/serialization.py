@@ -12,6 +12,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from lamina import torch_checkpoint
 from lamina.backend import get_device
 from lamina.errors import CheckpointError
 from lamina.tensor import Tensor
@@ -101,6 +102,8 @@ def load(path, device=None, *, map_location=None, weights_only=None, mmap=None, 
         path = Path(path)
         size = existing_file_size(path, f"lamina.load: {path}")
         data = path.read_bytes()
+    if torch_checkpoint.is_torch_zip(data):  # a torch.save file: its description read without running code
+        return _as_tensors(torch_checkpoint.read(data, path), device)
     try:
         arrays = deserialize(data)
     except KeyError:  # a dtype NumPy lacks (safetensors.numpy knows no BF16 / F8): read those tensors ourselves
@@ -108,7 +111,8 @@ def load(path, device=None, *, map_location=None, weights_only=None, mmap=None, 
     except (SafetensorError, ValueError, OSError) as error:
         raise CheckpointError(
             f"lamina.load: {path} ({size} bytes) is not a valid safetensors file: {error}. It may be truncated, "
-            "corrupt, or not a lamina checkpoint (lamina never reads pickle files)."
+            "corrupt, or not a lamina checkpoint (lamina never unpickles arbitrary files; a torch.save zip file is "
+            "read as torch.load(weights_only=True) reads it)."
         ) from None
     metadata = _read_metadata(path, data)
     tensors = {name: Tensor._make(device.backend.asarray(array.copy()), device) for name, array in arrays.items()}
@@ -158,6 +162,19 @@ def _read_metadata_header(path, data) -> dict:
         return json.loads(data[8 : 8 + header_size])
     except (ValueError, RecursionError) as error:
         raise CheckpointError(f"lamina.load: {path}: unreadable header ({error}).") from None
+
+
+def _as_tensors(value, device):
+    """A torch.save object with its NumPy arrays as lamina tensors (containers kept as they are)."""
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        return Tensor._make(device.backend.asarray(value), device)
+    if isinstance(value, dict):
+        return type(value)((k, _as_tensors(v, device)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return type(value)(_as_tensors(v, device) for v in value)
+    return value
 
 
 def _mapped_device(location):

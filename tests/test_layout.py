@@ -28,6 +28,7 @@ RANK = {
     "amp": 6,  # GradScaler drives optimizers; autocast's state lives in autograd
     "functional": 4,
     "serialization": 4,
+    "torch_checkpoint": 4,  # torch.save's zip files, read without running code (for serialization)
     "nn": 5,
     "viz": 5,
     "data": 5,
@@ -49,6 +50,7 @@ NUMPY_ALLOWED = {
     "creation",
     "random",
     "settings",
+    "torch_checkpoint",
     "tensor",
     "data",
     "datasets",

@@ -66,7 +66,7 @@ def test_row_26_garbage_and_pickles_are_never_executed(tmp_path):
 
     path = tmp_path / "evil.pt"
     path.write_bytes(pickle.dumps({"w": [1, 2, 3]}))
-    with pytest.raises(lamina.CheckpointError, match="not a valid safetensors file.*never reads pickle"):
+    with pytest.raises(lamina.CheckpointError, match="not a valid safetensors file.*never unpickles arbitrary files"):
         lamina.load(path)
     huge_header = tmp_path / "header.safetensors"
     huge_header.write_bytes((10**12).to_bytes(8, "little") + b"{}")
@@ -91,3 +91,44 @@ def test_torch_reads_lamina_state_dicts_and_back(tmp_path):
     linear = nn.Linear(4, 2)
     linear.load_state_dict(lamina.load(back))
     np.testing.assert_array_equal(linear.weight.numpy(), load_file(str(back))["weight"].numpy())
+
+
+def test_torch_save_files_load_without_running_their_code(tmp_path):
+    torch = pytest.importorskip("torch")
+    import collections
+    import os
+
+    import numpy as np
+
+    state = collections.OrderedDict(
+        weight=torch.randn(2, 3), steps=torch.arange(3), transposed=torch.randn(4, 4).t(), half=torch.randn(2).half(),
+        brain=torch.randn(3).to(torch.bfloat16), meta={"epoch": 3, "names": ["a", "b"]},
+    )  # fmt: skip
+    torch.save(state, tmp_path / "state.pt")
+    loaded = lamina.load(tmp_path / "state.pt", weights_only=True)
+    for key in ("weight", "steps", "transposed", "half"):
+        np.testing.assert_array_equal(loaded[key].numpy(), state[key].numpy())
+        assert loaded[key].dtype.name == str(state[key].dtype).replace("torch.", "")
+    np.testing.assert_array_equal(loaded["brain"].numpy(), state["brain"].float().numpy())  # exact widening
+    assert loaded["meta"] == {"epoch": 3, "names": ["a", "b"]}
+
+    model = torch.nn.Linear(3, 2)
+    torch.save(model.state_dict(), tmp_path / "linear.pth")
+    ours = lamina.nn.Linear(3, 2)
+    ours.load_state_dict(lamina.load(tmp_path / "linear.pth"))
+    x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
+    np.testing.assert_allclose(ours(lamina.tensor(x)).numpy(), model(torch.tensor(x)).detach().numpy(), rtol=1e-6)
+
+    marker = tmp_path / "ran"
+
+    class Payload:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    torch.save({"x": Payload()}, tmp_path / "evil.pt")
+    with pytest.raises(lamina.CheckpointError, match=r"evil.pt asks to run posix.system while loading"):
+        lamina.load(tmp_path / "evil.pt")
+    assert not marker.exists()  # nothing ran
+    torch.save(model, tmp_path / "module.pt")  # a whole pickled module: refused by name
+    with pytest.raises(lamina.CheckpointError, match="asks to run torch.nn.modules.linear.Linear"):
+        lamina.load(tmp_path / "module.pt")
