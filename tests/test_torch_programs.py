@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-PROGRAMS = sorted((Path(__file__).parent / "torch_programs").glob("*.py"))
+PROGRAMS = sorted((Path(__file__).parent / "torch_programs").glob("*.py"))  # compared number by number
 
 
 def results(command, cwd) -> list:
@@ -38,6 +38,22 @@ def test_a_pytorch_program_gives_torchs_results_on_lamina(program):
     assert len(ours) == len(theirs), (ours, theirs)
     for our_line, their_line in zip(ours, theirs):
         assert len(our_line) == len(their_line) and all(map(same, our_line, their_line)), (our_line, their_line)
+
+
+@pytest.mark.parametrize("program", sorted((Path(__file__).parent / "torch_programs" / "runs_only").glob("*.py")),
+                         ids=lambda p: p.stem)  # fmt: skip
+def test_pytorch_examples_run_unchanged_under_lamina_run(program):
+    """Scripts whose weights start from each library's own random initialisation: they must run to the end
+    under both (their numbers differ, so only the run, the output shapes and finite losses are compared)."""
+    pytest.importorskip("torch")
+    ours = subprocess.run([sys.executable, "-m", "lamina.cli.main", "run", str(program)], cwd=program.parent,
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    theirs = subprocess.run(
+        [sys.executable, str(program)], cwd=program.parent, capture_output=True, text=True, timeout=300
+    )
+    assert theirs.returncode == 0, theirs.stderr[-2000:]
+    assert ours.returncode == 0, ours.stderr[-2000:]
+    assert "nan" not in ours.stdout.lower() and len(ours.stdout.splitlines()) == len(theirs.stdout.splitlines())
 
 
 def test_lamina_run_names_a_missing_torch_name_the_line_and_the_nearest(tmp_path):
