@@ -141,8 +141,7 @@ def _mpi_report() -> str:
     except Exception as error:  # noqa: BLE001 - doctor reports whatever went wrong
         return f"the MPI library does not load ({error})"
     try:
-        command = launch.command_line(1, ["-c", "pass"])
-        command[command.index("-m", command.index(sys.executable)) :] = ["-c", "pass"]
+        command = [*launch.mpiexec_prefix(1), sys.executable, "-c", "pass"]
         ok = subprocess.run(command, capture_output=True, timeout=60).returncode == 0
     except (launch.LaunchError, OSError, ValueError, subprocess.TimeoutExpired) as error:
         return f"{library}; mpiexec does not run ({error})"

@@ -41,9 +41,8 @@ def implementation(mpiexec: str) -> str:
     )
 
 
-def command_line(processes: int, command: list, hosts=None) -> list:
-    if not command:
-        raise LaunchError("launch: give a script or a lamina command, e.g. `lamina launch -n 2 train lenet5`.")
+def mpiexec_prefix(processes: int, hosts=None) -> list:
+    """mpiexec with the flags this MPI needs here, for `processes` ranks: put the program after it."""
     mpiexec = mpiexec_path()
     kind = implementation(mpiexec)
     flags = []
@@ -56,13 +55,19 @@ def command_line(processes: int, command: list, hosts=None) -> list:
             flags += ["--host", hosts]
     elif hosts:
         flags += ["-hosts", hosts]
+    return [mpiexec, *flags, "-n", str(processes)]
+
+
+def command_line(processes: int, command: list, hosts=None) -> list:
+    if not command:
+        raise LaunchError("launch: give a script or a lamina command, e.g. `lamina launch -n 2 train lenet5`.")
     if command[0].endswith(".py"):
         if not Path(command[0]).is_file():
             raise LaunchError(f"launch: no such script: {command[0]}")
         target = [sys.executable, "-m", "mpi4py", *command]
     else:
         target = [sys.executable, "-m", "mpi4py", "-m", "lamina.cli.main", *command]
-    return [mpiexec, *flags, "-n", str(processes), *target]
+    return [*mpiexec_prefix(processes, hosts), *target]
 
 
 def launch(processes: int, command: list, hosts=None) -> int:
