@@ -264,7 +264,7 @@ from lamina.ops.movement import cat, expand, flip, permute, repeat, reshape, rol
 from lamina import data, datasets, nn, optim, transforms, viz
 from lamina import accelerator, amp, backends, cuda, distributed, utils
 from lamina.amp import autocast
-from lamina import train
+from lamina import onnx, train
 from lamina.serialization import load, save
 
 

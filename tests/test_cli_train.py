@@ -52,6 +52,29 @@ def test_eval_and_predict(run_dir, capsys, tmp_path):
     assert sum(p == t for p, t in zip(predicted, test.labels[:5])) >= 4
 
 
+def test_export_writes_an_onnx_file_that_classifies_as_lamina_does(run_dir, capsys, tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    import lamina
+    from lamina.cli.commands import _load_run
+    from lamina.datasets import Digits
+    from lamina.train.tasks import adapt_images
+
+    out = tmp_path / "lenet5.onnx"
+    capsys.readouterr()
+    assert main(["export", str(run_dir / "best.safetensors"), "--out", str(out), "--batch-size", "8"]) == 0
+    assert "opset 17" in capsys.readouterr().out
+    model, meta = _load_run(run_dir / "best.safetensors")
+    test = Digits(train=False)
+    images = adapt_images(test.images[:8, None].astype(np.float32) / 16, meta["channels"], meta["size"])
+    session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+    (logits,) = session.run(None, {"input": images.astype(np.float32)})
+    with lamina.no_grad():
+        expected = model(lamina.tensor(images.astype(np.float32))).numpy()
+    assert np.abs(logits - expected).max() < 1e-4
+    assert (logits.argmax(1) == test.labels[:8]).mean() >= 0.75
+    assert main(["export", str(tmp_path / "missing.safetensors")]) == 2
+
+
 def test_resume_continues_the_run(run_dir, capsys):
     assert main(["train", "lenet5", "--epochs", "11", "--quiet", "--out", str(run_dir), "--resume"]) == 0
     out = capsys.readouterr().out

@@ -35,6 +35,7 @@ RANK = {
     "transforms": 5,
     "optim": 6,
     "datasets": 6,
+    "onnx": 6,  # export: traces a model's ops, writes the file (serialization's atomic write)
     "models": 7,
     "history": 8,
     "train": 8,
@@ -51,6 +52,7 @@ NUMPY_ALLOWED = {
     "random",
     "settings",
     "torch_checkpoint",
+    "onnx",
     "tensor",
     "data",
     "datasets",

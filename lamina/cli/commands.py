@@ -195,6 +195,32 @@ def evaluate(args) -> int:
     return 0
 
 
+def export_onnx(args) -> int:
+    """lamina export CHECKPOINT: the run's model as ONNX, traced on an input of the shape it was trained on."""
+    from lamina.onnx import export
+
+    model, meta = _load_run(args.checkpoint)
+    if meta["model"] == "gpt":
+        example = lamina.zeros(args.batch_size, meta["context"], dtype=lamina.int64)
+    else:
+        example = lamina.zeros(args.batch_size, meta["channels"], meta["size"], meta["size"])
+    example = example + (lamina.arange(example.numel()).reshape(example.shape) % 7).to(example.dtype)
+    out = Path(args.out) if args.out else Path(args.checkpoint).parent / "model.onnx"
+    proto = export(model, example, out)
+    print(
+        f"wrote {out}: {meta['model']}, opset {proto.opset_import[0].version}, input {tuple(example.shape)} "
+        f"{example.dtype.name}, {len(proto.graph.node)} nodes; checked against lamina in "
+        f"{'onnxruntime' if _has_module('onnxruntime') else 'onnx.reference'}"
+    )
+    return 0
+
+
+def _has_module(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
+
+
 def predict(args) -> int:
     from lamina.train.tasks import adapt_images
 

@@ -62,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("files", nargs="+")
     predict.add_argument("--length", type=_positive_int, default=200, help="characters to generate (gpt)")
 
+    export = commands.add_parser("export", help="write a trained checkpoint as an ONNX file (needs lamina[onnx])")
+    export.add_argument("checkpoint")
+    export.add_argument("--out", help="the .onnx file to write (default: beside the checkpoint, model.onnx)")
+    export.add_argument("--batch-size", type=_positive_int, default=1, help="the batch size the graph is fixed to")
+
     commands.add_parser("models", help="the zoo: year, paper, parameters")
     summary = commands.add_parser("summary", help="layers, output shapes, parameters and FLOPs of a model")
     summary.add_argument("model")
@@ -156,6 +161,7 @@ def main(argv=None) -> int:
             "train": commands.train,
             "eval": commands.evaluate,
             "predict": commands.predict,
+            "export": commands.export_onnx,
             "models": commands.list_models,
             "summary": commands.summary,
             "graph": commands.graph,
