@@ -11,6 +11,7 @@ from lamina.models.googlenet import GoogLeNet, googlenet
 from lamina.models.gpt import GPT, GPT3_175B, GPTConfig, gpt, parameter_count
 from lamina.models.lenet import lenet1, lenet5
 from lamina.models.resnet import CifarResNet, ResNet, resnet18, resnet20, resnet32, resnet34, resnet50, resnet56
+from lamina.models.torchvision_weights import load_torchvision_weights
 from lamina.models.transformer import Seq2SeqTransformer, small_transformer, transformer, transformer_base
 
 
@@ -58,6 +59,7 @@ __all__ = [
     "gpt",
     "parameter_count",
     "lenet1",
+    "load_torchvision_weights",
     "lenet5",
     "CifarResNet",
     "ResNet",
