@@ -24,4 +24,6 @@ def history_command(args, parser) -> int:
     partial = sum(r.passed and r.partial for r in results)
     short = f" ({partial} of them partial: short of the paper's number, see the table)" if partial else ""
     print(f"\n{passed}/{len(results)} results reproduced{short} in {sum(timings.values()):.0f} s; report: {report}")
+    if args.html:
+        print(f"in a browser: {(report.parent / 'report.html').resolve().as_uri()}")
     return 1 if args.strict and passed < len(results) else 0

@@ -28,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--full", action="store_true", help="the full (slower) version of each experiment")
     history.add_argument("--out", default="history-report", help="report folder (default ./history-report)")
     history.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    history.add_argument(
+        "--html", action="store_true", help="print the address of OUT/report.html (always written) to open it"
+    )
     history.add_argument("--strict", action="store_true", help="exit with status 1 if any result does not reproduce")
 
     train = commands.add_parser("train", help="train a zoo model on a dataset (run folder: checkpoints, logs, plots)")

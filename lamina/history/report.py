@@ -1,6 +1,9 @@
-"""The history report: a table on the terminal, and a folder with the table (Markdown) and the pictures."""
+"""The history report: a table on the terminal, and a folder with the table (Markdown and a self-contained
+report.html) and the pictures."""
 
 from pathlib import Path
+
+from lamina.viz import html
 
 
 def table(results) -> str:
@@ -34,8 +37,36 @@ def markdown(results, timings) -> str:
     return "\n".join(lines) + "\n"
 
 
+def html_report(results, timings) -> str:
+    """One HTML file: the table, then each milestone with its numbers, details and pictures embedded."""
+    header = ("milestone", "year", "what was reproduced", "lamina", "paper", "result")
+    rows = [(r.name, r.year, r.reproduced, r.ours, r.paper, r.verdict) for r in results]
+    classes = [[None] * 5 + [r.verdict] for r in results]
+    passed = sum(r.passed for r in results)
+    body = [
+        html.paragraph(f"{passed}/{len(results)} results reproduced in {sum(timings.values()):.0f} s."),
+        html.table(header, rows, classes),
+    ]
+    for r in results:
+        body.append(html.heading(f"{r.name} ({r.year})"))
+        body.append(html.paragraph(f"{r.reproduced}. lamina: {r.ours}; paper: {r.paper}; result: {r.verdict}."))
+        if r.details:
+            body.append(html.table(("detail", "value"), [(key, _short(value)) for key, value in r.details.items()]))
+        body.extend(html.figure(picture, f"{r.name}: {Path(picture).stem.replace('_', ' ')}") for picture in r.pictures)
+    seconds = ", ".join(f"{name} {value:.1f}" for name, value in timings.items())
+    body.append(html.paragraph(f"Seconds per milestone: {seconds}."))
+    return html.page("lamina history: the classic results, reproduced", body)
+
+
+def _short(value) -> str:
+    text = f"{value:.4g}" if isinstance(value, float) else str(value)
+    return text if len(text) <= 300 else text[:299] + "…"
+
+
 def write(results, timings, out_dir: Path) -> Path:
+    """README.md (the table and picture links) and report.html (everything in one file) in out_dir."""
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "README.md"
     path.write_text(markdown(results, timings))
+    html.write(out_dir / "report.html", html_report(results, timings))
     return path

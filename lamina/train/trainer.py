@@ -83,6 +83,7 @@ class Trainer:
         self.history, self.epoch, self.step, self.stop, self.skipped = [], 0, 0, False, 0
         self.best = math.inf
         self.confusion = None
+        self._graph_svg = None  # the first step's graph, drawn once for report.html
         # several processes (lamina launch): every rank trains and evaluates; rank 0 alone writes files
         self.writes = not distributed.is_initialized() or distributed.get_rank() == 0
         self.progress = self.progress and self.writes
@@ -159,6 +160,10 @@ class Trainer:
         loss = self._loss(logits, targets)
         if not math.isfinite(loss.item()):
             return self._non_finite(inputs, targets, "loss")
+        if self._graph_svg is None and self.out_dir is not None and self.writes and self.plot:
+            from lamina.viz.svg import graph_svg
+
+            self._graph_svg = graph_svg(loss)
         self.optimizer.zero_grad()
         loss.backward()
         for callback in self.callbacks:
@@ -233,6 +238,7 @@ class Trainer:
             (self.out_dir / "confusion.json").write_text(json.dumps(self.confusion.tolist()))
         if self.plot:
             self._plots()
+            self._report()
         if self.log == "tensorboard":
             from lamina.train.tensorboard import SummaryWriter, log_epoch
 
@@ -289,6 +295,33 @@ class Trainer:
             if series:
                 curves(series, self.out_dir / f"{name}.png", "epoch", name.replace("_", " "), name)
 
+    def _report(self):
+        """report.html: the run's settings, its epochs, the plots and the graph of one step, in one file."""
+        from lamina.viz import html
+
+        model = _unwrapped(self.model)
+        groups = [
+            {key: value for key, value in group.items() if key != "params"} for group in self.optimizer.param_groups
+        ]
+        settings = [
+            ("network", f"{type(model).__name__}, {sum(p.numel() for p in model.parameters()):,} parameters"),
+            ("optimizer", f"{type(self.optimizer).__name__} {groups}"),
+            ("scheduler", type(self.scheduler).__name__ if self.scheduler is not None else "none"),
+            ("epochs", f"{self.epoch} of {self.epochs}"),
+            ("batch size", getattr(self.train_loader, "batch_size", "?")),
+            *((key, value) for key, value in self.meta.items() if key != "itos"),
+        ]
+        keys = list(dict.fromkeys(key for record in self.history for key in record))
+        rows = [[_cell(record.get(key, "")) for key in keys] for record in self.history]
+        body = [html.heading("Settings"), html.table(("setting", "value"), settings), html.heading("Epochs")]
+        body.append(html.table(keys, rows))
+        body.append(html.heading("Curves"))
+        for name in ("loss", "accuracy", "lr", "grad_norm"):
+            body.append(html.figure(self.out_dir / f"{name}.png", name.replace("_", " ") + " per epoch"))
+        if self._graph_svg:
+            body += [html.heading("One training step"), html.inline_svg(self._graph_svg, "the ops of the forward pass")]
+        html.write(self.out_dir / "report.html", html.page(f"lamina run: {self.out_dir.name}", body))
+
     # --- state and resume ---
     def _state(self, mid_epoch=False) -> dict:
         return {
@@ -342,6 +375,10 @@ class Trainer:
         from tqdm.auto import tqdm
 
         return tqdm(iterable, desc=description, leave=False, unit="batch")
+
+
+def _cell(value) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 class _InterruptFlag:
