@@ -390,6 +390,24 @@ def doctor(args) -> int:
     return 0
 
 
+def docs(args) -> int:
+    """lamina docs: the MkDocs site of a source checkout, served on localhost or built (--build)."""
+    import importlib.util
+    import subprocess
+
+    root = Path(lamina.__file__).resolve().parent.parent
+    if not (root / "mkdocs.yml").exists():
+        return fail("docs: the documentation lives in the source repository (mkdocs.yml, docs/); run it from a clone.")
+    if importlib.util.find_spec("mkdocs") is None or importlib.util.find_spec("mkdocstrings") is None:
+        return fail("docs: needs MkDocs and mkdocstrings; install them with pip install -e '.[docs]'.")
+    config = ["-f", str(root / "mkdocs.yml")]
+    if args.build:
+        command = ["build", "--strict", *config, "--site-dir", str(Path(args.out).resolve())]
+    else:
+        command = ["serve", *config, "--dev-addr", f"127.0.0.1:{args.port}"]
+    return subprocess.call([sys.executable, "-m", "mkdocs", *command])
+
+
 def bench(args) -> int:
     import subprocess
 

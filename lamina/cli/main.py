@@ -86,6 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run an unchanged PyTorch script on lamina (torch resolves to lamina)")
     run.add_argument("script", help="the Python script")
     run.add_argument("arguments", nargs=argparse.REMAINDER, help="the script's own arguments")
+    docs = commands.add_parser("docs", help="serve the documentation site locally (from a source checkout)")
+    docs.add_argument("--build", action="store_true", help="write the site to --out instead of serving it")
+    docs.add_argument("--out", default="site", help="where --build writes the site (default ./site)")
+    docs.add_argument("--port", type=_positive_int, default=8000, help="the port to serve on (default 8000)")
     doctor = commands.add_parser("doctor", help="versions, BLAS and threads, GPU, MPI, data cache")
     doctor.add_argument("--torch-coverage", action="store_true", help="which of torch's public names lamina has")
     bench = commands.add_parser("bench", help="run the benchmarks against PyTorch (from a source checkout)")
@@ -171,6 +175,7 @@ def main(argv=None) -> int:
             "datasets": commands.datasets,
             "doctor": commands.doctor,
             "bench": commands.bench,
+            "docs": commands.docs,
         }
         if args.command == "datasets" and args.action == "get" and not args.name:
             parser.error("datasets get: name a dataset (see `lamina datasets list`)")

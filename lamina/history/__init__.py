@@ -72,6 +72,7 @@ def run(names=None, quick=True, out_dir=None, seed=0, echo=print):
         found = milestone.run(quick=quick, out_dir=out_dir, seed=seed)
         timings[name] = time.perf_counter() - started
         for result in found:
+            result.milestone = name
             echo(f"  {result.verdict:7} {result.reproduced}: {result.ours} (paper: {result.paper})")
         results += found
     return results, timings

@@ -16,6 +16,7 @@ class Result:
     pictures: list = field(default_factory=list)
     details: dict = field(default_factory=dict)
     partial: bool = False  # passed its baseline, but short of the paper's number: the table says so
+    milestone: str = ""  # the milestone that produced it (set by history.run), e.g. "backprop"
 
     @property
     def verdict(self) -> str:

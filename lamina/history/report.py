@@ -1,6 +1,7 @@
-"""The history report: a table on the terminal, and a folder with the table (Markdown and a self-contained
-report.html) and the pictures."""
+"""The history report: a table on the terminal, and a folder with the table (Markdown, a self-contained
+report.html, results.json for the docs site) and the pictures."""
 
+import json
 from pathlib import Path
 
 from lamina.viz import html
@@ -69,4 +70,19 @@ def write(results, timings, out_dir: Path) -> Path:
     path = out_dir / "README.md"
     path.write_text(markdown(results, timings))
     html.write(out_dir / "report.html", html_report(results, timings))
+    (out_dir / "results.json").write_text(json.dumps([_record(r) for r in results], indent=1))
     return path
+
+
+def _record(result) -> dict:
+    """One result as results.json holds it (the docs site's history pages read this file)."""
+    return {
+        "milestone": result.milestone,
+        "name": result.name,
+        "year": result.year,
+        "reproduced": result.reproduced,
+        "lamina": result.ours,
+        "paper": result.paper,
+        "verdict": result.verdict,
+        "pictures": [Path(p).name for p in result.pictures],
+    }

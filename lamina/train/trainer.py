@@ -32,7 +32,7 @@ class Trainer:
     Args:
         epochs: number of passes; scheduler: an lr scheduler, stepped per `scheduler_interval`.
         metrics: any of "accuracy", "top5", "perplexity", "confusion" (the validation confusion matrix,
-            written to out_dir/confusion.json as counts[true][predicted]).
+            written to out_dir/confusion.json as `counts[true][predicted]`).
         out_dir: where log.csv, log.jsonl, the plots and the checkpoints go (None: nothing written).
         keep_last: how many epoch checkpoints to keep besides last and best.
         monitor: the record entry that decides `best` (default val_loss, else train_loss; lower is better).
