@@ -130,6 +130,25 @@ def test_gpt_trains_and_continues_a_text(tmp_path, capsys):
     assert out.startswith("Shall I compare thee") and len(out.strip()) >= len("Shall I compare thee") + 30
 
 
+def test_gpt_trains_on_token_shards_written_by_the_cli(tmp_path, capsys):
+    from lamina.datasets import Sonnets
+
+    sonnets = Sonnets(context=32)
+    (tmp_path / "sonnets.txt").write_text(sonnets.decode(sonnets.data))
+    tokens = tmp_path / "tokens"
+    assert main(["datasets", "tokenize", str(tmp_path / "sonnets.txt"), "--out", str(tokens)]) == 0
+    assert "tokens in 1 shard(s) of uint16" in capsys.readouterr().out
+    out = tmp_path / "run"
+    assert main(["train", "gpt", "--data", str(tokens), "--epochs", "1", "--quiet", "--out", str(out)]) == 0
+    record = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert record["val_perplexity"] < 20  # bytes of English: the unigram distribution alone gives about 23
+    prompt = tmp_path / "prompt.txt"
+    prompt.write_text("Shall I compare thee")
+    assert main(["predict", str(out / "last.safetensors"), str(prompt), "--length", "30"]) == 0
+    assert capsys.readouterr().out.startswith("Shall I compare thee")
+    assert main(["datasets", "tokenize", str(tmp_path / "missing.txt"), "--out", str(tokens)]) == 2
+
+
 def test_models_lists_the_zoo_with_parameter_counts(capsys):
     assert main(["models"]) == 0
     out = capsys.readouterr().out

@@ -230,15 +230,23 @@ def predict(args) -> int:
         if not path.exists():
             return fail(f"predict: {path} does not exist.")
         if meta["model"] == "gpt":
-            itos = meta["itos"]
-            stoi = {c: i for i, c in enumerate(itos)}
             text = path.read_text()
-            unknown = sorted({c for c in text if c not in stoi})
+            if "tokenizer" in meta:  # trained on token shards: their tokenizer encodes and decodes
+                from lamina.datasets.tokens import tokenizer_from
+
+                coder = tokenizer_from(meta["tokenizer"])
+                unknown = sorted({c for c in text if c not in coder.stoi}) if hasattr(coder, "stoi") else []
+                encode, decode = (lambda t: coder.encode(t).tolist()), coder.decode
+            else:
+                itos = meta["itos"]
+                stoi = {c: i for i, c in enumerate(itos)}
+                unknown = sorted({c for c in text if c not in stoi})
+                encode, decode = (lambda t: [stoi[c] for c in t]), (lambda ids: "".join(itos[i] for i in ids))
             if unknown:
                 return fail(f"predict: {path} has characters the model never saw: {unknown[:10]}.")
-            prompt = lamina.tensor([[stoi[c] for c in text[-meta["context"] :]]])
+            prompt = lamina.tensor([encode(text)[-meta["context"] :]])
             out = model.generate(prompt, args.length, temperature=0.8)
-            print(text + "".join(itos[i] for i in out[0].tolist()[prompt.shape[1] :]))
+            print(text + decode(out[0].tolist()[prompt.shape[1] :]))
             continue
         from lamina.datasets.folder import pil_loader
 
@@ -318,9 +326,19 @@ def datasets(args) -> int:
             print(f"{spec.name:14} {spec.kind:10} {spec.description}")
         print(f"cache folder: {cache_dir()} (set LAMINA_DATA to move it)")
         return 0
-    if args.name not in DATASETS:
-        return fail(f"datasets get: unknown dataset {args.name!r}.{closest(args.name, DATASETS)}")
-    spec = DATASETS[args.name]
+    if args.action == "tokenize":
+        from lamina.datasets.tokens import write_token_shards
+
+        index = write_token_shards(args.name, args.out, args.tokenizer, args.field, args.shard_tokens)
+        print(
+            f"{index['total_tokens']:,} tokens in {len(index['shards'])} shard(s) of {index['dtype']} in {args.out} "
+            f"({args.tokenizer}, vocabulary {index['tokenizer']['vocab_size']})"
+        )
+        return 0
+    name = args.name[0]
+    if name not in DATASETS:
+        return fail(f"datasets get: unknown dataset {name!r}.{closest(name, DATASETS)}")
+    spec = DATASETS[name]
     if spec.kind != "images" or spec.name == "digits":
         print(f"{spec.name}: nothing to download ({spec.description}).")
         return 0

@@ -76,9 +76,15 @@ def build_parser() -> argparse.ArgumentParser:
     graph = commands.add_parser("graph", help="the forward+backward graph of one step, as DOT (or SVG/PNG with --out)")
     graph.add_argument("model")
     graph.add_argument("--out", help="file to write: .dot, or .svg/.png (needs Graphviz)")
-    datasets = commands.add_parser("datasets", help="list the datasets, or download one")
-    datasets.add_argument("action", choices=["list", "get"])
-    datasets.add_argument("name", nargs="?")
+    datasets = commands.add_parser(
+        "datasets", help="list the datasets, download one, or tokenize text/JSONL files into token shards"
+    )
+    datasets.add_argument("action", choices=["list", "get", "tokenize"])
+    datasets.add_argument("name", nargs="*", help="get: a dataset's name; tokenize: the text or JSONL files")
+    datasets.add_argument("--out", help="tokenize: the folder for the shards and index.json")
+    datasets.add_argument("--tokenizer", choices=["bytes", "chars"], default="bytes", help="tokenize: ids of")
+    datasets.add_argument("--field", default="text", help="tokenize: the JSONL field holding the text")
+    datasets.add_argument("--shard-tokens", type=_positive_int, default=1 << 26, help="tokenize: ids per shard")
     launch = commands.add_parser("launch", help="run a script or a lamina command in N processes over MPI")
     launch.add_argument("-n", "--nproc", type=_positive_int, required=True, help="number of processes (ranks)")
     launch.add_argument("--hosts", help="comma-separated hosts (mpiexec's --host / -hosts)")
@@ -177,8 +183,10 @@ def main(argv=None) -> int:
             "bench": commands.bench,
             "docs": commands.docs,
         }
-        if args.command == "datasets" and args.action == "get" and not args.name:
-            parser.error("datasets get: name a dataset (see `lamina datasets list`)")
+        if args.command == "datasets" and args.action == "get" and len(args.name) != 1:
+            parser.error("datasets get: name one dataset (see `lamina datasets list`)")
+        if args.command == "datasets" and args.action == "tokenize" and (not args.name or not args.out):
+            parser.error("datasets tokenize: name the text/JSONL files and --out FOLDER")
         try:
             return names[args.command](args)
         except commands.CommandError as error:

@@ -11,6 +11,7 @@ from lamina.datasets.jsonl import JsonlShards
 from lamina.datasets.mnist import KMNIST, MNIST, FashionMNIST, read_idx
 from lamina.datasets.shipped import Digits, Sonnets
 from lamina.datasets.text import SST2, ParallelText, TextCorpus, Vocabulary, tokenize
+from lamina.datasets.tokens import TokenShards, TokenStream, write_token_shards
 
 __all__ = [
     "generated",
@@ -28,6 +29,9 @@ __all__ = [
     "cache_dir",
     "ImageFolder",
     "JsonlShards",
+    "TokenShards",
+    "TokenStream",
+    "write_token_shards",
     "KMNIST",
     "MNIST",
     "FashionMNIST",

@@ -1,4 +1,5 @@
-"""JsonlShards: stream OSCAR-style `*.jsonl[.gz]` shards line by line, never loading a shard whole."""
+"""JsonlShards: stream OSCAR-style `*.jsonl[.gz]` shards (or plain `*.txt[.gz]` shards, one record per line)
+line by line, never loading a shard whole."""
 
 import gzip
 import json
@@ -19,7 +20,7 @@ class JsonlShards(IterableDataset):
 
     def __init__(self, root, pattern="*.jsonl*", field="text", rank=0, world_size=1, transform=None):
         self.root, self.field, self.transform = Path(root), field, transform
-        self.files = sorted(p for p in self.root.glob(pattern) if p.suffix in (".jsonl", ".gz"))
+        self.files = sorted(p for p in self.root.glob(pattern) if p.suffix in (".jsonl", ".txt", ".gz"))
         if not self.files:
             raise DataError(f"JsonlShards: no files matching {pattern} in {self.root}.")
         self.rank, self.world_size = rank, world_size
@@ -29,8 +30,12 @@ class JsonlShards(IterableDataset):
         for path in self.files:
             opener = gzip.open if path.suffix == ".gz" else open
             with opener(path, "rt", encoding="utf-8") as file:
+                plain = path.name.endswith((".txt", ".txt.gz"))  # a text shard: each line is a record
                 for line_number, line in enumerate(file, start=1):
                     if not line.strip():
+                        continue
+                    if plain:
+                        yield line.rstrip("\n")
                         continue
                     try:
                         record = json.loads(line)

@@ -64,9 +64,18 @@ def closest(name, known) -> str:
     return f" Did you mean {', '.join(matches)}?" if matches else ""
 
 
+def is_token_folder(data_name) -> bool:
+    """A folder written by `lamina datasets tokenize` (it has index.json): a text dataset of any size."""
+    from pathlib import Path
+
+    return (Path(data_name) / "index.json").is_file()
+
+
 def check_names(model_name, data_name):
     if model_name not in MODELS:
         raise KeyError(f"unknown model {model_name!r}.{closest(model_name, MODELS)} Known: {', '.join(MODELS)}.")
+    if MODELS[model_name][0] == "text" and is_token_folder(data_name):
+        return
     if data_name not in DATASETS:
         raise KeyError(f"unknown dataset {data_name!r}.{closest(data_name, DATASETS)} Known: {', '.join(DATASETS)}.")
     kind = MODELS[model_name][0]
@@ -146,7 +155,7 @@ def build_model(meta: dict):
 def make_task(model_name, data_name, batch_size=64, workers=0, seed=0, download=False):
     """(model, train loader, validation loader, meta) for a model on a dataset."""
     check_names(model_name, data_name)
-    spec = DATASETS[data_name]
+    spec = DATASETS.get(data_name)
     kind, channels, size = MODELS[model_name]
     meta = {"model": model_name, "data": data_name}
 
@@ -169,6 +178,14 @@ def make_task(model_name, data_name, batch_size=64, workers=0, seed=0, download=
                 raise DataError(f"{error}\nGet it with `lamina datasets get {data_name}` (or download=True).") from None
             sets.append(ArrayDataset(adapt_images(images, channels, size), labels.astype(np.int64)))
         train_set, val_set = sets
+    elif kind == "text" and is_token_folder(data_name):  # token shards: read window by window, never loaded
+        from lamina.data.dataset import Subset
+        from lamina.datasets.tokens import TokenShards
+
+        windows = TokenShards(data_name, context=64)
+        split = max(1, int(0.9 * len(windows)))
+        meta.update(vocab=windows.tokenizer.vocab_size, context=64, tokenizer=windows.tokenizer.describe())
+        train_set, val_set = Subset(windows, range(split)), Subset(windows, range(split, len(windows)))
     elif kind == "text":
         from lamina.datasets import Sonnets
 

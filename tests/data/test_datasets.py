@@ -177,6 +177,22 @@ def test_jsonl_shards_stream_and_resume(tmp_path):
         list(datasets.JsonlShards(tmp_path))
 
 
+def test_text_shards_stream_and_resume_by_line(tmp_path):
+    (tmp_path / "part-0.txt").write_text("first line\nsecond line\n\nthird\n")
+    with gzip.open(tmp_path / "part-1.txt.gz", "wt") as file:
+        file.write("fourth\nfifth")
+    stream = datasets.JsonlShards(tmp_path, pattern="*.txt*")
+    lines = ["first line", "second line", "third", "fourth", "fifth"]
+    assert list(stream) == lines
+    iterator = iter(stream)
+    head = [next(iterator) for _ in range(2)]
+    resumed = datasets.JsonlShards(tmp_path, pattern="*.txt*")
+    resumed.load_state_dict(stream.state_dict())
+    assert head + list(resumed) == lines
+    ranks = [list(datasets.JsonlShards(tmp_path, pattern="*.txt*", rank=r, world_size=2)) for r in (0, 1)]
+    assert ranks == [lines[0::2], lines[1::2]]
+
+
 def encode_counts(runs):
     """pycocotools' string encoding (its rleToString), written out here to test the decoder against."""
     text = ""
