@@ -221,6 +221,19 @@ def _has_module(name: str) -> bool:
     return importlib.util.find_spec(name) is not None
 
 
+def _text_codec(meta):
+    """(encode, decode, the characters it knows or None for any) of a gpt run: its token shards' tokenizer,
+    or the characters of the shipped corpus."""
+    if "tokenizer" in meta:
+        from lamina.datasets.tokens import tokenizer_from
+
+        coder = tokenizer_from(meta["tokenizer"])
+        return (lambda text: coder.encode(text).tolist()), coder.decode, getattr(coder, "stoi", None)
+    itos = meta["itos"]
+    stoi = {c: i for i, c in enumerate(itos)}
+    return (lambda text: [stoi[c] for c in text]), (lambda ids: "".join(itos[i] for i in ids)), stoi
+
+
 def predict(args) -> int:
     from lamina.train.tasks import adapt_images
 
@@ -231,17 +244,8 @@ def predict(args) -> int:
             return fail(f"predict: {path} does not exist.")
         if meta["model"] == "gpt":
             text = path.read_text()
-            if "tokenizer" in meta:  # trained on token shards: their tokenizer encodes and decodes
-                from lamina.datasets.tokens import tokenizer_from
-
-                coder = tokenizer_from(meta["tokenizer"])
-                unknown = sorted({c for c in text if c not in coder.stoi}) if hasattr(coder, "stoi") else []
-                encode, decode = (lambda t: coder.encode(t).tolist()), coder.decode
-            else:
-                itos = meta["itos"]
-                stoi = {c: i for i, c in enumerate(itos)}
-                unknown = sorted({c for c in text if c not in stoi})
-                encode, decode = (lambda t: [stoi[c] for c in t]), (lambda ids: "".join(itos[i] for i in ids))
+            encode, decode, known = _text_codec(meta)
+            unknown = sorted({c for c in text if c not in known}) if known is not None else []
             if unknown:
                 return fail(f"predict: {path} has characters the model never saw: {unknown[:10]}.")
             prompt = lamina.tensor([encode(text)[-meta["context"] :]])
