@@ -72,6 +72,24 @@ def retina_shapes(n: int = 200, seed: int = 0, size: int = 20):
     return images, labels.astype(np.int64)
 
 
+def oriented_bars(n: int = 1000, seed: int = 0, size: int = 20, length: int = 6):
+    """Horizontal (label 0) and vertical (label 1) bars of `length` lit cells anywhere on a size x size retina.
+
+    Every image has the same ink, so total ink tells the classes apart no better than chance; and on a
+    thousand images no weighting of the raw pixels separates them (a cell is lit by bars of both kinds).
+    """
+    rng = np.random.default_rng(seed)
+    images = np.zeros((n, size, size), dtype=np.float32)
+    labels = rng.integers(0, 2, n)
+    for image, label in zip(images, labels):
+        start, line = rng.integers(0, size - length + 1), rng.integers(0, size)
+        if label == 0:
+            image[line, start : start + length] = 1
+        else:
+            image[start : start + length, line] = 1
+    return images, labels.astype(np.int64)
+
+
 # The T-C problem (Rumelhart, Hinton & Williams 1986): each letter is five cells of a 3x3 block
 _T = np.array([[1, 1, 1], [0, 1, 0], [0, 1, 0]])  # a bar of three and a stem of two
 _C = np.array([[1, 1, 0], [1, 0, 0], [1, 1, 0]])  # two, one, two: the open side on the right
@@ -88,6 +106,26 @@ def tc_problem(n: int = 200, seed: int = 0, size: int = 8):
         top, left = rng.integers(0, size - 2, 2)
         image[top : top + 3, left : left + 3] = letter
     return images, labels.astype(np.int64)
+
+
+def tc_retinas(size: int = 8):
+    """Every distinct T-C retina: 2 letters x 4 rotations x (size - 2)^2 positions (288 on 8x8), with the
+    top row of each letter's block, so that a split by position can hold positions out.
+
+    Returns (images, labels, tops).
+    """
+    images, labels, tops = [], [], []
+    for label, letter in enumerate((_T, _C)):
+        for turns in range(4):
+            rotated = np.rot90(letter, turns)
+            for top in range(size - 2):
+                for left in range(size - 2):
+                    image = np.zeros((size, size), dtype=np.float32)
+                    image[top : top + 3, left : left + 3] = rotated
+                    images.append(image)
+                    labels.append(label)
+                    tops.append(top)
+    return np.stack(images), np.asarray(labels, dtype=np.int64), np.asarray(tops)
 
 
 def sequence_task(task: str, n: int = 1000, length: int = 8, vocab: int = 10, seed: int = 0):

@@ -9,15 +9,13 @@ Here at small scale, with every deviation:
   0-255 scale minus the mean, as the paper fed raw pixels minus the mean image.
 - Network: four layers, conv 5x5 (16) - pool - conv 5x5 (32) - pool - conv 3x3 (32) - linear, with the
   paper's initialisation (weights N(0, 0.01), biases 0), plain SGD with momentum 0.9, batch 64.
-- Target: 10 % training error (on a fixed 1000-image subset of the training set, checked every 25 steps)
-  instead of 25 %. On this task 25 % comes within a few hundred steps, before the two networks' speeds
-  part. Measured in full mode (rates 0.001-0.1), seeds 0, 1, 2: ReLU reached 10 % 4.0x, 3.7x, 3.3x
-  sooner than tanh, and 25 % 2.7x, 2.3x, 1.9x sooner (paper: about 6x at 25 %). The factor depends on
-  float32 rounding too: after changes of the convolution kernels' summation order seed 0 gave 2.8-3.6x;
-  with the NumPy reference kernels seeds 0 and 1 gave 2.5x at 10 %; with the AVX-512 products
-  (products.c), full mode, seeds 0, 1, 2: 2.1x, 3.6x, 3.0x (to 25 %: 1.9x, 2.4x, 2.1x), seed 0 in quick
-  mode 2.1x. So the test asserts "at least twice as fast", which every run met; the result reports both
-  ratios.
+- Judged at the paper's mark, 25 % training error (on a fixed 1000-image subset of the training set,
+  checked every 25 steps): "pass" only at about the paper's 6x, "partial" where ReLU gets there sooner by
+  less, FAIL where tanh is as fast. Runs go on to 10 %, where the two networks' speeds part more on this
+  task (25 % comes within a few hundred steps), and that ratio is reported beside. Measured in full mode
+  (rates 0.001-0.1), seeds 0, 1, 2: to 25 % 2.7x, 2.3x, 1.9x; to 10 % 4.0x, 3.7x, 3.3x; with the AVX-512
+  products (products.c) to 25 % 1.9x, 2.4x, 2.1x. The factor moves with float32 rounding (the kernels'
+  summation order) too. So this milestone is "partial": ReLU is faster, not six times faster, here.
 - Each activation's fastest learning rate is taken from a grid shared by both. In quick mode a run stops
   once it has taken more steps than the fastest run of its activation so far: it can no longer be the
   fastest (such runs are reported as "> N").
@@ -29,7 +27,7 @@ import lamina
 from lamina import nn, optim
 from lamina.history.milestone import Result
 from lamina.history.training import accuracy, count_parameters, digits_arrays
-from lamina.models import alexnet
+from lamina.models import alexnet, lenet5
 from lamina.nn import functional as F
 from lamina.viz.plots import curves
 
@@ -146,25 +144,28 @@ def run(quick=True, out_dir=None, seed=0):
                 "SGD step",
                 "training error",
                 "ReLU vs tanh, four-layer CNN, each at its fastest rate",
+                references={"25% (the paper's mark)": EARLY_TARGET, "10%": TARGET},
             )
         )
     return [
         Result(
             "alexnet",
             2012,
-            "AlexNet's parameter count equals torchvision's",
-            f"{count:,}",
+            "AlexNet's parameter count equals torchvision's (and beside LeNet-5's)",
+            f"{count:,} ({count / count_parameters(lenet5()):.0f}x LeNet-5's 61,706)",
             f"{TORCHVISION_ALEXNET:,}",
             count == TORCHVISION_ALEXNET,
         ),
         Result(
             "alexnet",
             2012,
-            "ReLU reaches 10% training error at least 2x faster than tanh (four-layer CNN, each at its fastest rate)",
-            f"ReLU {steps['ReLU']} steps, tanh {steps['tanh']} ({ratio:.1f}x); to 25%: {early_ratio:.1f}x",
+            f"ReLU reaches 25% training error sooner than tanh (four-layer CNN, each at its fastest rate, seed {seed})",
+            f"{early_ratio:.1f}x vs the paper's 6x (ReLU {early['ReLU']} steps, tanh {early['tanh']}); "
+            f"to 10%: {ratio:.1f}x",
             "about 6x (to 25% on CIFAR-10)",
-            ratio >= 2.0,
+            early_ratio > 1.0,  # could fail: tanh first, or neither reaching 25%
             pictures,
+            partial=early_ratio < 6.0,  # faster, but not the paper's factor: said, not hidden
             details={name: _describe(*found[name]) for name in found},
         ),
     ]

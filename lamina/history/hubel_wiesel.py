@@ -96,9 +96,7 @@ def run(quick=True, out_dir=None, seed=0):
                 "orientation tuning curves",
             )
         )
-        pictures.append(
-            image_grid(list(learned_filters), out_dir / "hubel_wiesel_lenet_filters.png", columns=6, cmap="coolwarm")
-        )
+        pictures.append(image_grid(list(learned_filters), out_dir / "hubel_wiesel_lenet_filters.png", columns=6))
     return [
         Result(
             "hubel-wiesel",

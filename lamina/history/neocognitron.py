@@ -101,9 +101,7 @@ def run(quick=True, out_dir=None, seed=0):
     pixel_shifted = float(np.mean(scores["pixels"][1:]))
     pictures = []
     if out_dir is not None:
-        pictures.append(
-            image_grid(list(s1.reshape(-1, 3, 3)), out_dir / "neocognitron_s1.png", columns=8, cmap="coolwarm")
-        )
+        pictures.append(image_grid(list(s1.reshape(-1, 3, 3)), out_dir / "neocognitron_s1.png", columns=8))
     return [
         Result(
             "neocognitron",
