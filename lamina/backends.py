@@ -1,8 +1,11 @@
 """`lamina.backends`: PyTorch's backend switches and queries (cudnn, mps, cuda.matmul), answered truthfully.
 
 The flags exist so that programs which set them (`torch.backends.cudnn.benchmark = True`) run; lamina's
-CPU kernels are deterministic and have no TF32 mode, so the values change nothing.
+CPU kernels are deterministic and have no TF32 mode, so the values change nothing. lamina's own switch,
+`winograd.enabled`, trades a 3x3 convolution's precision for speed (backend/kernels/choices.py).
 """
+
+from lamina.backend.kernels.choices import winograd  # noqa: F401 - lamina.backends.winograd, re-exported
 
 
 class _Flags:

@@ -22,7 +22,7 @@ import numba
 import numpy as np
 
 from lamina.backend import native
-from lamina.backend.kernels import products, reference, threads
+from lamina.backend.kernels import choices, products, reference, threads
 from lamina.backend.kernels.jit import njit
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -914,7 +914,8 @@ def _staggered(rows, columns, dtype):
 
 def _winograd_usable(w_shape, stride, dilation, groups, padding):
     return (
-        tuple(w_shape[2:]) == (3, 3)
+        choices.winograd.enabled  # precision against speed: the user's switch (choices.py)
+        and tuple(w_shape[2:]) == (3, 3)
         and tuple(stride) == (1, 1)
         and tuple(dilation) == (1, 1)
         and groups == 1
