@@ -5,15 +5,24 @@ Simplified (and said so): two S/C stages whose S-cells learn by winner-take-all 
 (each patch moves its best-matching cell's weights towards it; 8 then 128 cells), C-cells that take the
 maximum over overlapping 3x3 neighbourhoods, top C-cells that take each feature's maximum over the whole
 retina, and instead of the paper's last S/C layers a nearest-neighbour readout of those responses (no
-gradient anywhere). Shift tolerance is measured on test digits moved by
-1-3 pixels on a larger retina, against the same readout on raw pixels.
+gradient anywhere). Shift tolerance is measured on test digits moved by 1-3 pixels on a larger retina.
+
+Judged against two baselines that could beat it on shifted digits: the same readout on raw pixels, and a
+small CNN trained by back-propagation on the same unshifted digits (conv 5x5 8 - pool - conv 5x5 16 - pool -
+linear, Adam, 10 epochs; no augmentation). "Pass" needs the shifted accuracy to beat both and to stay
+within 5 points of the unshifted one (the paper's "not affected by a shift"); "partial" where it beats both
+but drops more. Also reported: where the tolerance comes from. Fukushima's top C-cells see the whole
+retina; here that is the last step, a maximum over all positions, and without it (local 3x3 pooling only)
+the shifted accuracy falls to about raw pixels' level, so this design's tolerance is that top layer's.
 """
 
 import numpy as np
 
 import lamina
+from lamina import nn, optim
 from lamina.history.milestone import Result
-from lamina.history.training import digits_arrays
+from lamina.history.training import accuracy as classifier_accuracy
+from lamina.history.training import digits_arrays, fit_classifier
 from lamina.nn import functional as F
 from lamina.viz.plots import image_grid
 
@@ -82,23 +91,37 @@ def run(quick=True, out_dir=None, seed=0):
     c1 = c_layer(s_layer(train, s1, 3, 0.5))
     s2 = competitive_learning(patches(c1, 3, generator, 3000 if quick else 10000), 128, generator)
 
+    def c2_of(images):
+        return c_layer(s_layer(c_layer(s_layer(images, s1, 3, 0.5)), s2, 3, 0.5))
+
     def features(images):
-        c2 = c_layer(s_layer(c_layer(s_layer(images, s1, 3, 0.5)), s2, 3, 0.5))
         # the top C-cells: each feature's strongest response anywhere on the retina (where shifts stop mattering)
-        return F.adaptive_max_pool2d(lamina.tensor(c2), 1).numpy().reshape(len(images), -1)
+        return F.adaptive_max_pool2d(lamina.tensor(c2_of(images)), 1).numpy().reshape(len(images), -1)
+
+    def local_only(images):  # the ablation: one more local 3x3 C stage instead of the top, whole-retina one
+        return c_layer(c2_of(images)).reshape(len(images), -1)
 
     def pixels(images):
         return images.reshape(len(images), -1)
 
+    tests = [(0, 0)] + SHIFTS
     scores = {}
-    for name, extract in (("neocognitron", features), ("pixels", pixels)):
+    for name, extract in (("neocognitron", features), ("local pooling only", local_only), ("pixels", pixels)):
         reference = extract(train)
         scores[name] = [
-            float((nearest_neighbour(reference, y, extract(on_canvas(x_test, *s))) == y_test).mean())
-            for s in [(0, 0)] + SHIFTS
+            float((nearest_neighbour(reference, y, extract(on_canvas(x_test, *s))) == y_test).mean()) for s in tests
         ]
-    accuracy, shifted = scores["neocognitron"][0], float(np.mean(scores["neocognitron"][1:]))
-    pixel_shifted = float(np.mean(scores["pixels"][1:]))
+    lamina.manual_seed(seed)
+    cnn = nn.Sequential(
+        nn.Conv2d(1, 8, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(16 * 6 * 6, 10),
+    )  # fmt: skip
+    fit_classifier(cnn, train, y, epochs=10, batch_size=32, seed=seed, optimizer=optim.Adam(cnn.parameters(), lr=2e-3))
+    scores["small CNN"] = [classifier_accuracy(cnn, on_canvas(x_test, *s), y_test) for s in tests]
+    unshifted = {name: values[0] for name, values in scores.items()}
+    shifted = {name: float(np.mean(values[1:])) for name, values in scores.items()}
+    beats = shifted["neocognitron"] > max(shifted["pixels"], shifted["small CNN"])
     pictures = []
     if out_dir is not None:
         pictures.append(image_grid(list(s1.reshape(-1, 3, 3)), out_dir / "neocognitron_s1.png", columns=8))
@@ -106,12 +129,14 @@ def run(quick=True, out_dir=None, seed=0):
         Result(
             "neocognitron",
             1980,
-            "unsupervised S/C layers recognise digits, tolerant to shifts",
-            f"{accuracy:.1%} accuracy; {shifted:.1%} on digits shifted 1-3 px (raw pixels: "
-            f"{scores['pixels'][0]:.1%} -> {pixel_shifted:.1%})",
-            "recognition tolerant to shifts (better than raw pixels)",
-            accuracy >= 0.85 and shifted > pixel_shifted,
+            "unsupervised S/C layers recognise digits shifted 1-3 px better than raw pixels and a small CNN",
+            f"shifted {shifted['neocognitron']:.1%} (unshifted {unshifted['neocognitron']:.1%}); raw pixels "
+            f"{shifted['pixels']:.1%} ({unshifted['pixels']:.1%}), small CNN {shifted['small CNN']:.1%} "
+            f"({unshifted['small CNN']:.1%}); without the top pooling {shifted['local pooling only']:.1%}",
+            "recognition not affected by shifts",
+            beats,
             pictures,
             details={"shifts": SHIFTS, "accuracy": scores},
+            partial=unshifted["neocognitron"] - shifted["neocognitron"] > 0.05,
         )
     ]
