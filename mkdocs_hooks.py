@@ -92,6 +92,21 @@ def _coverage_table() -> str:
 def on_page_markdown(markdown, page, config, files):
     if "<!-- lamina:coverage-table -->" in markdown:
         markdown = markdown.replace("<!-- lamina:coverage-table -->", _coverage_table())
+    if "<!-- lamina:ilsvrc-table -->" in markdown:
+        from lamina.history import ilsvrc
+
+        lines = ["| year | winning entry | top-5 error | source |", "|---|---|---|---|"]
+        lines += ["| " + " | ".join(row) + " |" for row in ilsvrc.rows()]
+        lines += ["", f"Human top-5 error: {ilsvrc.HUMAN_TOP5[0]}% ({ilsvrc.HUMAN_TOP5[1]})."]
+        markdown = markdown.replace("<!-- lamina:ilsvrc-table -->", "\n".join(lines))
+    if "<!-- lamina:datasets-table -->" in markdown:
+        from lamina.train.tasks import DATASETS
+
+        lines = ["| name | kind | how it arrives | size | what |", "|---|---|---|---|---|"]
+        for spec in DATASETS.values():
+            size = f"{spec.size_mb:.1f} MB" if spec.size_mb else "-"
+            lines.append(f"| {spec.name} | {spec.kind} | {spec.source} | {size} | {spec.description} |")
+        markdown = markdown.replace("<!-- lamina:datasets-table -->", "\n".join(lines))
     if "<!-- lamina:milestone-list -->" in markdown:
         items = [f"- [{m.year}: {m.title}]({Path(_page_path(m)).name})" for m in _milestones()]
         markdown = markdown.replace("<!-- lamina:milestone-list -->", "\n".join(items))

@@ -54,3 +54,11 @@ def test_bench_refuses_an_unknown_workload_and_names_the_choices():
     )
     assert result.returncode == 2
     assert "unknown workload(s) no-such-net" in result.stdout and "resnet20" in result.stdout
+
+
+def test_datasets_list_says_what_is_on_this_machine(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("LAMINA_DATA", str(tmp_path / "empty-cache"))
+    assert main(["datasets", "list"]) == 0
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[1:-1]}
+    assert "shipped" in lines["digits"] and "generated" in lines["reverse"]
+    assert "not here" in lines["mnist"] and "11.6 MB" in lines["mnist"] and "placed by hand" in lines["kmnist"]

@@ -326,9 +326,14 @@ def datasets(args) -> int:
     from lamina.train.tasks import DATASETS, closest, image_arrays
 
     if args.action == "list":
+        from lamina.train.tasks import availability
+
+        print(f"{'name':14} {'kind':10} {'on this machine':16} {'how':15} {'size':>9}  description")
         for spec in DATASETS.values():
-            print(f"{spec.name:14} {spec.kind:10} {spec.description}")
-        print(f"cache folder: {cache_dir()} (set LAMINA_DATA to move it)")
+            size = f"{spec.size_mb:.1f} MB" if spec.size_mb else "-"
+            status = availability(spec)
+            print(f"{spec.name:14} {spec.kind:10} {status:16} {spec.source:15} {size:>9}  {spec.description}")
+        print(f"cache folder: {cache_dir()} (set LAMINA_DATA to move it); `lamina datasets get NAME` downloads")
         return 0
     if args.action == "tokenize":
         from lamina.datasets.tokens import write_token_shards

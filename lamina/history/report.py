@@ -54,6 +54,11 @@ def html_report(results, timings) -> str:
         if r.details:
             body.append(html.table(("detail", "value"), [(key, _short(value)) for key, value in r.details.items()]))
         body.extend(html.figure(picture, f"{r.name}: {Path(picture).stem.replace('_', ' ')}") for picture in r.pictures)
+    from lamina.history import ilsvrc
+
+    body.append(html.heading("The ImageNet challenge, top-5 error by year (published numbers)"))
+    body.append(html.table(("year", "winning entry", "top-5 error", "source"), ilsvrc.rows()))
+    body.append(html.paragraph(f"Human top-5 error: {ilsvrc.HUMAN_TOP5[0]}% ({ilsvrc.HUMAN_TOP5[1]})."))
     seconds = ", ".join(f"{name} {value:.1f}" for name, value in timings.items())
     body.append(html.paragraph(f"Seconds per milestone: {seconds}."))
     return html.page("lamina history: the classic results, reproduced", body)

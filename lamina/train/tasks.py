@@ -24,20 +24,22 @@ class DataSpec:
     size: int = 0
     classes: int = 10
     description: str = ""
+    source: str = "downloaded"  # "shipped", "generated", "downloaded" or "placed by hand"
+    size_mb: float = 0.0  # what a download (or the files to place) weighs, compressed
 
 
 DATASETS = {
     spec.name: spec
     for spec in [
-        DataSpec("digits", "images", 1, 8, 10, "UCI optical digits, 8x8, shipped with lamina"),
-        DataSpec("mnist", "images", 1, 28, 10, "MNIST, 28x28 (downloaded, SHA-256 checked)"),
-        DataSpec("fashion-mnist", "images", 1, 28, 10, "Fashion-MNIST, 28x28 (downloaded, SHA-256 checked)"),
-        DataSpec("kmnist", "images", 1, 28, 10, "Kuzushiji-MNIST, 28x28 (files placed by hand)"),
-        DataSpec("cifar10", "images", 3, 32, 10, "CIFAR-10 binary, 32x32 (downloaded, MD5 checked)"),
-        DataSpec("cifar100", "images", 3, 32, 100, "CIFAR-100 binary, 32x32 (downloaded, MD5 checked)"),
-        DataSpec("sonnets", "text", description="Shakespeare's sonnets, characters, shipped with lamina"),
-        DataSpec("reverse", "sequences", classes=11, description="reverse 8 digits (generated)"),
-        DataSpec("sort", "sequences", classes=11, description="sort 8 digits (generated)"),
+        DataSpec("digits", "images", 1, 8, 10, "UCI optical digits, 8x8, shipped with lamina", "shipped"),
+        DataSpec("mnist", "images", 1, 28, 10, "MNIST, 28x28 (SHA-256 checked)", "downloaded", 11.6),
+        DataSpec("fashion-mnist", "images", 1, 28, 10, "Fashion-MNIST, 28x28 (SHA-256 checked)", "downloaded", 30.9),
+        DataSpec("kmnist", "images", 1, 28, 10, "Kuzushiji-MNIST, 28x28", "placed by hand"),
+        DataSpec("cifar10", "images", 3, 32, 10, "CIFAR-10 binary, 32x32 (MD5 checked)", "downloaded", 162.2),
+        DataSpec("cifar100", "images", 3, 32, 100, "CIFAR-100 binary, 32x32 (MD5 checked)", "downloaded", 160.7),
+        DataSpec("sonnets", "text", description="Shakespeare's sonnets, characters", source="shipped"),
+        DataSpec("reverse", "sequences", classes=11, description="reverse 8 digits", source="generated"),
+        DataSpec("sort", "sequences", classes=11, description="sort 8 digits", source="generated"),
     ]
 }
 
@@ -85,6 +87,17 @@ def check_names(model_name, data_name):
             f"{model_name} takes {kind}, but {data_name} holds {DATASETS[data_name].kind}; use one of "
             f"{', '.join(suitable)}."
         )
+
+
+def availability(spec: DataSpec) -> str:
+    """Whether the dataset can be used on this machine now: shipped, generated, here (in the cache), or not."""
+    if spec.source in ("shipped", "generated"):
+        return spec.source
+    try:
+        image_arrays(spec, train=False, download=False)  # the smaller split: reads the files, downloads nothing
+    except DataError:
+        return "not here"
+    return "here"
 
 
 def image_arrays(spec: DataSpec, train: bool, download: bool = False):
