@@ -1,38 +1,50 @@
-"""1989/1998, LeCun et al.: LeNet-1 and LeNet-5 read handwritten digits."""
+"""1989/1998, LeCun et al.: LeNet-1 and LeNet-5 read handwritten digits, better than a linear classifier and
+a fully connected net of their time (the 1998 paper's comparison: linear 12.0% error on MNIST, a 300-unit
+MLP 4.7%, LeNet-5 0.95%).
+
+Judged by that comparison on the same data: each LeNet must beat the linear classifier trained the same
+way (softmax regression on the pixels, same epochs, SGD with momentum); the one-hidden-layer MLP (100 units)
+is reported beside it. On the shipped 8x8 digits (upsampled to 28x28) a linear classifier already does well,
+so the margin is small; with MNIST in the cache (`lamina datasets get mnist`), LeNet-5 is also trained on
+MNIST itself and its test error reported against the paper's 0.95%.
+"""
 
 import lamina
-from lamina import optim
+from lamina import nn, optim
 from lamina.history.milestone import Result
 from lamina.history.training import accuracy, digits_arrays, fit_classifier
 from lamina.models import lenet1, lenet5
 from lamina.viz.plots import curves
 
 
+def _trained(build, x_train, y_train, x_test, y_test, epochs, lr, seed):
+    lamina.manual_seed(seed)
+    model = build()
+    optimizer = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    losses = fit_classifier(model, x_train, y_train, epochs=epochs, batch_size=32, optimizer=optimizer, seed=seed)
+    return accuracy(model, x_test, y_test), losses
+
+
 def run(quick=True, out_dir=None, seed=0):
     x_train, y_train, x_test, y_test = digits_arrays(size=28)
+    epochs = 20 if quick else 40
+    baselines = {
+        "linear": _trained(lambda: nn.Sequential(nn.Flatten(), nn.Linear(784, 10)), x_train, y_train, x_test,
+                           y_test, epochs, 0.01, seed)[0],
+        "MLP": _trained(lambda: nn.Sequential(nn.Flatten(), nn.Linear(784, 100), nn.Tanh(), nn.Linear(100, 10)),
+                        x_train, y_train, x_test, y_test, epochs, 0.01, seed)[0],
+    }  # fmt: skip
     results, losses = [], {}
-    for name, build, epochs, lr in (
-        # 20 epochs at lr 0.01: over seeds 0-5, LeNet-5 reached 98.6-99.7% (15 epochs: 97.2-98.9%; lr 0.02
-        # was less stable, 95.8-99.7%; measured 2026-11-26)
-        ("LeNet-5", lenet5, 20 if quick else 30, 0.01),
-        ("LeNet-1", lenet1, 20 if quick else 40, 0.05),
-    ):
-        lamina.manual_seed(seed)
-        model = build()
-        optimizer = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
-        losses[name] = fit_classifier(
-            model, x_train, y_train, epochs=epochs, batch_size=32, optimizer=optimizer, seed=seed
-        )
-        test = accuracy(model, x_test, y_test)
-        target = 0.97 if name == "LeNet-5" else 0.95
+    for name, build, lr in (("LeNet-5", lenet5, 0.01), ("LeNet-1", lenet1, 0.05)):
+        test, losses[name] = _trained(build, x_train, y_train, x_test, y_test, epochs, lr, seed)
         results.append(
             Result(
                 "lenet",
                 1998 if name == "LeNet-5" else 1989,
-                f"{name} on the shipped 8x8 digits (upsampled to 28x28)",
-                f"{test:.1%} test accuracy",
-                f">= {target:.0%}",
-                test >= target,
+                f"{name} beats a linear classifier on the shipped digits (8x8, upsampled to 28x28)",
+                f"{test:.1%} test accuracy; linear {baselines['linear']:.1%}, MLP {baselines['MLP']:.1%}",
+                "LeNet-5 0.95% error vs linear 12.0%, MLP 4.7% (MNIST)",
+                test > baselines["linear"],
             )
         )
     mnist = _mnist_result(seed, quick)
