@@ -265,6 +265,7 @@ from lamina import data, datasets, nn, optim, transforms, viz
 from lamina import accelerator, amp, backends, cuda, distributed, utils
 from lamina.amp import autocast
 from lamina import onnx, train
+from lamina.functional.out import with_out as _with_out
 from lamina.serialization import load, save
 
 
@@ -417,3 +418,16 @@ def _legacy_tensor_type(dtype):
 FloatTensor, DoubleTensor, HalfTensor = (_legacy_tensor_type(d) for d in (float32, float64, float16))
 LongTensor, IntTensor, ShortTensor = (_legacy_tensor_type(d) for d in (int64, int32, int16))
 ByteTensor, CharTensor, BoolTensor = (_legacy_tensor_type(d) for d in (uint8, int8, bool))
+
+
+# PyTorch's out= on the functions everyday code passes it to (functional/out.py: one wrapper, its rules)
+_OUT_FUNCTIONS = (
+    "abs", "add", "addmm", "amax", "amin", "argmax", "argmin", "bmm", "cat", "ceil", "clamp", "cos", "cumsum",
+    "div", "dot", "einsum", "erf", "exp", "expm1", "floor", "gather", "index_select", "log", "log1p",
+    "log_softmax", "logsumexp", "matmul", "max", "maximum", "mean", "min", "minimum", "mm", "mul", "mv", "neg",
+    "outer", "pow", "prod", "reciprocal", "remainder", "round", "rsqrt", "sigmoid", "sin", "softmax", "sort",
+    "sqrt", "square", "stack", "std", "sub", "sum", "tanh", "topk", "tril", "triu", "true_divide", "var", "where",
+)  # fmt: skip
+for _name in _OUT_FUNCTIONS:
+    globals()[_name] = _with_out(globals()[_name])
+del _name
