@@ -35,7 +35,10 @@ RANK = {
     "transforms": 5,
     "optim": 6,
     "datasets": 6,
-    "onnx": 6,  # export: traces a model's ops, writes the file (serialization's atomic write)
+    "onnx": 6,
+    "testing": 2,
+    "compiler": 1,  # torch.compile's name, run eagerly  # assert_close: reads tensors' arrays (NumPy, as a reader)
+    "distributions": 5,  # probability distributions, composites of the ops (lamina.random for draws)  # export: traces a model's ops, writes the file (serialization's atomic write)
     "models": 7,
     "history": 8,
     "train": 8,
@@ -53,6 +56,7 @@ NUMPY_ALLOWED = {
     "settings",
     "torch_checkpoint",
     "onnx",
+    "testing",
     "tensor",
     "data",
     "datasets",

@@ -1,0 +1,72 @@
+"""lamina.distributions against torch.distributions: log_prob, entropy and their gradients (gradchecked in
+float64, compared with torch), sampling frequencies, and the reparameterised Normal."""
+
+import numpy as np
+import pytest
+
+import lamina
+from lamina.distributions import Bernoulli, Categorical, Normal
+from tests.helpers import check_op
+
+VALUES = [[0, 2, 1], [1, 1, 0]]
+
+
+def test_categorical_log_prob_and_entropy_from_logits_and_probs():
+    check_op(lambda lib, x: lib.distributions.Categorical(logits=x).log_prob(lib.tensor(VALUES)), [(2, 3, 4)])
+    check_op(lambda lib, x: lib.distributions.Categorical(logits=x).entropy(), [(3, 5)])
+    check_op(lambda lib, x: lib.distributions.Categorical(probs=x).log_prob(lib.tensor([1, 0, 3])), [(3, 4)],
+             positive=True)  # fmt: skip
+    check_op(lambda lib, x: lib.distributions.Categorical(probs=x).entropy(), [(2, 4)], positive=True)
+
+
+def test_normal_and_bernoulli_match_torch():
+    check_op(lambda lib, m, s: lib.distributions.Normal(m, s).log_prob(lib.tensor([0.5, -1.0, 2.0])), [(3,), (3,)],
+             positive=True)  # fmt: skip
+    check_op(lambda lib, x: lib.distributions.Normal(x, x.exp()).entropy(), [(4,)])
+    check_op(lambda lib, x: lib.distributions.Normal(x, 2.0).cdf(lib.tensor([0.0, 1.0, -1.0])), [(3,)])
+    check_op(lambda lib, x: lib.distributions.Bernoulli(logits=x).log_prob(lib.tensor([1.0, 0.0, 1.0])), [(3,)])
+    check_op(lambda lib, x: lib.distributions.Bernoulli(logits=x).entropy(), [(5,)])
+
+
+def test_categorical_samples_follow_the_probabilities():
+    probs = lamina.tensor([0.1, 0.6, 0.3])
+    draws = Categorical(probs=probs).sample((20_000,), generator=lamina.Generator().manual_seed(0)).numpy()
+    frequencies = np.bincount(draws, minlength=3) / len(draws)
+    assert np.abs(frequencies - [0.1, 0.6, 0.3]).max() < 0.015  # 20,000 draws: sd about 0.0035
+    batch = Categorical(logits=lamina.zeros(4, 5))
+    assert batch.sample().shape == (4,) and batch.sample((2, 3)).shape == (2, 3, 4)
+    assert batch.enumerate_support().shape == (5, 4)
+
+
+def test_normal_rsample_is_differentiable_and_sample_is_not():
+    loc = lamina.tensor([1.0, -2.0], requires_grad=True)
+    scale = lamina.tensor([0.5, 2.0], requires_grad=True)
+    drawn = Normal(loc, scale).rsample((1000,), generator=lamina.Generator().manual_seed(1))
+    drawn.mean(0).sum().backward()
+    assert np.allclose(loc.grad.numpy(), [1.0, 1.0])
+    assert abs(float(drawn.detach().mean(0)[0]) - 1.0) < 0.1 and not Normal(loc, scale).sample().requires_grad
+
+
+def test_a_reinforce_step_as_pytorch_examples_write_it():
+    """pytorch/examples reinforcement_learning/reinforce.py: sample an action, weight its log-prob by the return."""
+    lamina.manual_seed(0)
+    policy = lamina.nn.Sequential(lamina.nn.Linear(4, 16), lamina.nn.ReLU(), lamina.nn.Linear(16, 2))
+    probs = policy(lamina.randn(1, 4)).softmax(-1)
+    m = Categorical(probs)
+    action = m.sample()
+    loss = -m.log_prob(action) * 1.5
+    loss.sum().backward()
+    assert all(p.grad is not None for p in policy.parameters())
+
+
+def test_bad_parameters_are_refused():
+    with pytest.raises(ValueError, match="either `probs` or `logits`"):
+        Categorical()
+    with pytest.raises(ValueError, match="probs must be non-negative"):
+        Categorical(probs=lamina.tensor([0.5, -0.1]))
+    with pytest.raises(ValueError, match="scale must be positive"):
+        Normal(0.0, lamina.tensor([1.0, 0.0]))
+    with pytest.raises(ValueError, match=r"values must be in 0..2"):
+        Categorical(logits=lamina.zeros(3)).log_prob(lamina.tensor(3))
+    with pytest.raises(ValueError, match=r"probs must lie in \[0, 1\]"):
+        Bernoulli(probs=lamina.tensor([1.5]))
