@@ -1117,6 +1117,12 @@ class Tensor:
         return False
 
     # --- printing ---
+    def __format__(self, format_spec: str) -> str:
+        """f"{loss:.4f}" of a 0-d tensor formats its number, as PyTorch does; other tensors only with an empty spec."""
+        if self.ndim == 0:
+            return self.item().__format__(format_spec)
+        return object.__format__(self, format_spec)
+
     def __repr__(self) -> str:
         prefix = "tensor("
         body = np.array2string(self.numpy(), separator=", ", prefix=prefix, threshold=1000, edgeitems=3, precision=4)

@@ -152,3 +152,12 @@ def test_a_tensor_assigned_to_the_array_slot_is_named_in_the_error():
     parameter.array = lamina.randn(2, 2)
     with pytest.raises(lamina.DTypeError, match=r"\.array holds a Tensor.*p\.data = other"):
         parameter + 1
+
+
+def test_format_of_a_0d_tensor_formats_its_number_as_torch_does():
+    torch = pytest.importorskip("torch")
+    for lib in (lamina, torch):
+        value = lib.tensor(3.14159)
+        assert f"{value:.2f}" == "3.14" and f"{lib.tensor([2.5])[0]:+.3f}" == "+2.500"
+        with pytest.raises(TypeError):
+            f"{lib.ones(2):.2f}"
