@@ -124,7 +124,7 @@ class Function:
         return tuple((AccumulateGrad(n) if isinstance(n, Tensor) else n, 0) for n in nodes)
 
     def __repr__(self) -> str:
-        return f"<{self.op_name}Backward>"
+        return f"<{self.name()}>"  # as a tensor's repr shows it in PyTorch: grad_fn=<MulBackward0>
 
     def node_extras(self) -> "NodeExtras":
         """The rarely used parts of a node (hooks, retain_grad, anomaly trace), made on first use."""
