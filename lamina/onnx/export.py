@@ -220,10 +220,12 @@ def _parameters_and_buffers(model):
 
 
 def _output_tensors(result):
+    """The model's outputs, nested tuples flattened in order (an LSTM's (output, (h, c)) -> three), as torch's
+    exporter names them."""
     if isinstance(result, Tensor):
         return [result]
-    if isinstance(result, (tuple, list)) and result and all(isinstance(value, Tensor) for value in result):
-        return list(result)
+    if isinstance(result, (tuple, list)) and result:
+        return [tensor for value in result for tensor in _output_tensors(value)]
     raise OnnxExportError(
         f"lamina.onnx.export: the model returned {type(result).__name__}; export needs a tensor or a tuple of tensors."
     )
@@ -266,7 +268,15 @@ def _runner(proto):
         return lambda feeds: evaluator.run(None, feeds)
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3
-    session = onnxruntime.InferenceSession(payload, options, providers=["CPUExecutionProvider"])
+    try:
+        session = onnxruntime.InferenceSession(payload, options, providers=["CPUExecutionProvider"])
+    except Exception as error:  # noqa: BLE001 - onnxruntime's own error types; only "not implemented" falls back
+        if "NOT_IMPLEMENTED" not in str(error):
+            raise
+        from onnx.reference import ReferenceEvaluator  # e.g. a float64 Conv, which onnxruntime's CPU lacks
+
+        evaluator = ReferenceEvaluator(proto)
+        return lambda feeds: evaluator.run(None, feeds)
     return lambda feeds: session.run(None, feeds)
 
 

@@ -230,3 +230,22 @@ def test_file_names_and_multiple_outputs(tmp_path):
     )
     assert total.tolist() == [4, 6] and product.tolist() == [3, 8]
     assert not list(tmp_path.glob(".*tmp"))  # written atomically: no temporary left behind
+
+
+def test_recurrent_layers_export_unrolled_with_their_states_as_outputs():
+    lamina.manual_seed(0)
+    lstm = nn.LSTM(3, 4, batch_first=True)
+    session = _session(_exported(lstm, lamina.randn(2, 5, 3)))
+    x = lamina.randn(2, 5, 3, generator=lamina.Generator().manual_seed(3))
+    with lamina.no_grad():
+        output, (h, c) = lstm(x)
+    got = session.run(None, {"input": x.numpy()})
+    assert len(got) == 3  # (output, (h, c)) flattened, as torch's exporter does
+    for want, have in zip((output, h, c), got):
+        assert np.abs(want.numpy() - have).max() < 1e-5
+
+
+def test_float64_models_are_checked_where_onnxruntime_lacks_the_kernel():
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU()).double()  # onnxruntime's CPU has no float64 Conv
+    proto = _exported(model, lamina.randn(1, 1, 5, 5, dtype=lamina.float64))  # verified by onnx.reference
+    assert proto.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.DOUBLE
