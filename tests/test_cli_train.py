@@ -1,5 +1,6 @@
 """The training CLI on tiny data: train -> checkpoint -> eval -> predict, config files, errors, info commands."""
 
+import importlib.util
 import json
 
 import numpy as np
@@ -147,6 +148,8 @@ def test_gpt_trains_on_token_shards_written_by_the_cli(tmp_path, capsys):
     assert main(["predict", str(out / "last.safetensors"), str(prompt), "--length", "30"]) == 0
     assert capsys.readouterr().out.startswith("Shall I compare thee")
     assert main(["datasets", "tokenize", str(tmp_path / "missing.txt"), "--out", str(tokens)]) == 2
+    if importlib.util.find_spec("onnx") is not None:  # a GPT leaves as ONNX too (token ids in, logits out)
+        assert main(["export", str(out / "last.safetensors")]) == 0 and (out / "model.onnx").exists()
 
 
 def test_models_lists_the_zoo_with_parameter_counts(capsys):

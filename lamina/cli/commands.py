@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import math
 import platform
 import sys
 from pathlib import Path
@@ -200,17 +201,21 @@ def export_onnx(args) -> int:
     from lamina.onnx import export
 
     model, meta = _load_run(args.checkpoint)
+    names = None
     if meta["model"] == "gpt":
-        example = lamina.zeros(args.batch_size, meta["context"], dtype=lamina.int64)
+        shapes, dtype = [(args.batch_size, meta["context"])], lamina.int64
+    elif meta["model"] == "transformer":  # the encoder-decoder itself: (source, decoder input), 8 tokens each
+        model, names = model.model, ["source", "decoder_input"]
+        shapes, dtype = [(args.batch_size, 8), (args.batch_size, 8)], lamina.int64
     else:
-        example = lamina.zeros(args.batch_size, meta["channels"], meta["size"], meta["size"])
-    example = example + (lamina.arange(example.numel()).reshape(example.shape) % 7).to(example.dtype)
+        shapes, dtype = [(args.batch_size, meta["channels"], meta["size"], meta["size"])], lamina.float32
+    examples = tuple((lamina.arange(math.prod(shape)).reshape(shape) % 7).to(dtype) for shape in shapes)
     out = Path(args.out) if args.out else Path(args.checkpoint).parent / "model.onnx"
-    proto = export(model, example, out)
+    proto = export(model, examples, out, input_names=names)
     print(
-        f"wrote {out}: {meta['model']}, opset {proto.opset_import[0].version}, input {tuple(example.shape)} "
-        f"{example.dtype.name}, {len(proto.graph.node)} nodes; checked against lamina in "
-        f"{'onnxruntime' if _has_module('onnxruntime') else 'onnx.reference'}"
+        f"wrote {out}: {meta['model']}, opset {proto.opset_import[0].version}, input(s) "
+        f"{', '.join(str(shape) for shape in shapes)} {dtype.name}, {len(proto.graph.node)} nodes; checked against "
+        f"lamina in {'onnxruntime' if _has_module('onnxruntime') else 'onnx.reference'}"
     )
     return 0
 
