@@ -271,6 +271,19 @@ class Tensor:
             extras.hooks = extras.hooks + (hook,)
         return _HookHandle(self, hook)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call `hook(tensor)` once this leaf's `.grad` holds its gradient from the current backward: as soon as
+        the last contribution is in, while the backward goes on (DistributedDataParallel starts its reductions
+        so). PyTorch's contract: leaves that require grad only; the hook returns nothing."""
+        if not self.requires_grad or self.grad_fn is not None:
+            raise AutogradError(
+                "register_post_accumulate_grad_hook: only leaf tensors that require grad accumulate a .grad; "
+                "use register_hook for a non-leaf tensor."
+            )
+        wrapped = PostAccumulateGradHook(hook)
+        self._hooks = self._hooks + (wrapped,)
+        return _HookHandle(self, wrapped)
+
     def retain_grad(self):
         """Keep this non-leaf tensor's gradient in `.grad` after backward."""
         if self.grad_fn is not None:
@@ -1260,6 +1273,15 @@ def parse_to_arguments(args, dtype=None, device=None):
         else:
             device = arg
     return (dtypes.to_dtype(dtype) if dtype is not None else None), (get_device(device) if device is not None else None)
+
+
+class PostAccumulateGradHook:
+    """A post-accumulate hook kept among a leaf's `_hooks` (told apart from gradient hooks by its type)."""
+
+    __slots__ = ("function",)
+
+    def __init__(self, function):
+        self.function = function
 
 
 class _HookHandle:

@@ -10,7 +10,7 @@ gradient, summed (fan-out works because gradients accumulate).
 from lamina.autograd.anomaly import first_bad_value
 from lamina.autograd.grad_mode import state
 from lamina.errors import AnomalyError, AutogradError, ShapeError, shape_str
-from lamina.tensor import Tensor
+from lamina.tensor import PostAccumulateGradHook, Tensor
 
 
 def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capture=None):
@@ -33,7 +33,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
             pending[node] = pending[node] + grad if node in pending else grad
             start_nodes.append(node)
 
-    dependencies = _count_dependencies(start_nodes)
+    dependencies, leaf_waiting = _count_dependencies(start_nodes, early_leaves=capture is None)
+    delivered = set()  # gradient arrays given to a leaf early: a later leaf receiving one takes a copy
     ready = [node for node in dict.fromkeys(start_nodes) if dependencies.get(node, 0) == 0]
     captured = {}
     anomaly = state.anomaly_enabled
@@ -56,9 +57,11 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                 grad = grad_inputs[index] if grad_inputs is not None else None
                 if next_node is None:
                     continue
-                if isinstance(next_node, Tensor):  # a leaf: accumulate at the end
+                if isinstance(next_node, Tensor):  # a leaf: accumulate at the end (or once complete, see below)
                     if grad is not None:
                         _add_leaf_grad(leaf_grads, next_node, grad)
+                    if leaf_waiting and id(next_node) in leaf_waiting:
+                        _one_contribution_in(next_node, leaf_waiting, leaf_grads, delivered, external, create_graph)
                     continue
                 if grad is not None:
                     pending[next_node] = pending[next_node] + grad if next_node in pending else grad
@@ -72,7 +75,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
             return [
                 captured.get(id(t.grad_fn)) if t.grad_fn is not None else _leaf_grad(leaf_grads, t) for t in capture
             ]
-        _accumulate_all(leaf_grads, external, create_graph)
+        _accumulate_all(leaf_grads, external, create_graph, delivered)
         for callback in state.backward_callbacks:  # e.g. DistributedDataParallel's gradient averaging
             callback()
     finally:
@@ -89,21 +92,42 @@ def queue_callback(callback) -> None:
     state.backward_callbacks.append(callback)
 
 
-def _count_dependencies(start_nodes):
-    """How many edges point into each node reachable from the start nodes."""
-    dependencies = {}
+def _count_dependencies(start_nodes, early_leaves=False):
+    """How many edges point into each node reachable from the start nodes; with early_leaves, also into each
+    leaf that has a post-accumulate hook (its .grad is written as soon as its last edge has been walked)."""
+    dependencies, leaf_waiting = {}, {}
     stack = list(dict.fromkeys(start_nodes))
     seen = set(stack)
     while stack:
         node = stack.pop()
         for next_node in node.next_nodes:
-            if next_node is None or isinstance(next_node, Tensor):
+            if next_node is None:
+                continue
+            if isinstance(next_node, Tensor):
+                if early_leaves and next_node._hooks and _has_post_hook(next_node):
+                    leaf_waiting[id(next_node)] = leaf_waiting.get(id(next_node), 0) + 1
                 continue
             dependencies[next_node] = dependencies.get(next_node, 0) + 1
             if next_node not in seen:
                 seen.add(next_node)
                 stack.append(next_node)
-    return dependencies
+    return dependencies, leaf_waiting
+
+
+def _has_post_hook(leaf) -> bool:
+    return any(type(hook) is PostAccumulateGradHook for hook in leaf._hooks)
+
+
+def _one_contribution_in(leaf, leaf_waiting, leaf_grads, delivered, external, create_graph):
+    """One edge into a leaf with a post-accumulate hook has been walked; after its last, write its .grad now
+    and run the hook, while the rest of the backward goes on."""
+    leaf_waiting[id(leaf)] -= 1
+    if leaf_waiting[id(leaf)] == 0:
+        del leaf_waiting[id(leaf)]
+        entry = leaf_grads.pop(id(leaf), None)
+        if entry is not None:
+            _accumulate_one(leaf, entry[1], external, create_graph, shared=id(entry[1].array) in delivered)
+            delivered.add(id(entry[1].array))
 
 
 def _run_tensor_hooks(node, grad_out, external):
@@ -180,30 +204,43 @@ def _leaf_grad(leaf_grads, tensor):
     return None if entry is None else entry[1]
 
 
-def _accumulate_all(leaf_grads, external, create_graph):
+def _accumulate_all(leaf_grads, external, create_graph, delivered=()):
     """Write the summed gradients into the leaves' `.grad` (after their hooks).
 
     Without create_graph a leaf's `.grad` must own its memory: the same array
     can reach two leaves (Add sends grad_out to both), be a view, or be the
     caller's own gradient; an optimizer updating one in place must not change
-    another. Those are copied; a fresh array is taken as it is.
+    another. Those are copied; a fresh array is taken as it is. `delivered` holds
+    the arrays already given to a leaf earlier in this backward.
     """
     deliveries = {}
     for _, grad in leaf_grads.values():
         deliveries[id(grad.array)] = deliveries.get(id(grad.array), 0) + 1
     for leaf, grad in leaf_grads.values():
-        for hook in leaf._hooks:
-            replaced = hook(grad)
-            if replaced is not None:
-                grad = replaced
-        if leaf.grad is not None:
-            leaf.grad = leaf.grad + grad if create_graph else (leaf.grad + grad).detach()
+        shared = deliveries.get(id(grad.array), 0) > 1 or id(grad.array) in delivered
+        _accumulate_one(leaf, grad, external, create_graph, shared)
+
+
+def _accumulate_one(leaf, grad, external, create_graph, shared):
+    """The leaf's gradient hooks, then `.grad` written (summed onto an existing one), then its post-accumulate
+    hooks."""
+    for hook in leaf._hooks:
+        if type(hook) is PostAccumulateGradHook:
             continue
+        replaced = hook(grad)
+        if replaced is not None:
+            grad = replaced
+    if leaf.grad is not None:
+        leaf.grad = leaf.grad + grad if create_graph else (leaf.grad + grad).detach()
+    else:
         if not create_graph:
             data = grad.array
-            shared = deliveries.get(id(data), 0) > 1 or id(data) in external
-            grad = Tensor._make(data.copy(), grad.device) if shared or not data.flags.owndata else grad.detach()
+            copy = shared or id(data) in external or not data.flags.owndata
+            grad = Tensor._make(data.copy(), grad.device) if copy else grad.detach()
         leaf.grad = grad
+    for hook in leaf._hooks:
+        if type(hook) is PostAccumulateGradHook:
+            hook.function(leaf)
 
 
 def store_grads(inputs, grads, create_graph):

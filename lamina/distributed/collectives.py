@@ -110,15 +110,21 @@ def _mpi_op(op: str, reduce_op):
 
 
 def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
-    """tensor = op(tensor of every rank), in place (AVG divides the sum by the world size)."""
+    """tensor = op(tensor of every rank), in place (AVG divides the sum by the world size).
+
+    With async_op=True it is started (MPI's Iallreduce) and returns a handle: the tensor holds the result
+    once `handle.wait()` has returned, and must not be touched before (PyTorch's contract)."""
     array = _buffer("all_reduce", tensor)
     mpi_op, average = _mpi_op("all_reduce", op)
     communicator = _communicator()
+    if async_op:
+        request = communicator.Iallreduce(_mpi().IN_PLACE, array, op=mpi_op)
+        return _Pending(request, tensor, communicator.Get_size() if average else None)
     communicator.Allreduce(_mpi().IN_PLACE, array, op=mpi_op)
     if average:
         array /= communicator.Get_size()
     tensor._version[0] += 1
-    return _Done() if async_op else None
+    return None
 
 
 def broadcast(tensor, src=0, group=None, async_op=False):
@@ -162,6 +168,25 @@ def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=Fal
         target /= communicator.Get_size()
     output._version[0] += 1
     return _Done() if async_op else None
+
+
+class _Pending:
+    """The handle of an all_reduce started with async_op=True: wait() completes it (and divides, for AVG)."""
+
+    def __init__(self, request, tensor, divide_by):
+        self.request, self.tensor, self.divide_by, self.done = request, tensor, divide_by, False
+
+    def wait(self):
+        if not self.done:
+            self.request.Wait()
+            if self.divide_by is not None:
+                self.tensor.array /= self.divide_by
+            self.tensor._version[0] += 1
+            self.done = True
+        return True
+
+    def is_completed(self):
+        return self.done or bool(self.request.Test())
 
 
 class _Done:

@@ -60,4 +60,27 @@ grad = relaxed.module.used.weight.grad.clone()
 distributed.all_reduce(grad, distributed.ReduceOp.MAX)
 assert lamina.allclose(grad, relaxed.module.used.weight.grad)  # averaged: equal on both ranks
 print("OK find_unused", rank)
+
+# async all_reduce: started, then completed by wait()
+t = lamina.tensor([1.0, 2.0]) * (rank + 1)
+handle = distributed.all_reduce(t, async_op=True)
+handle.wait()
+assert t.tolist() == [3.0, 6.0] and handle.is_completed()
+print("OK async", rank)
+
+# overlap: with one bucket per parameter, the last layer's buckets are on their way before the backward
+# reaches the first layer (whose input gradient a hook observes)
+lamina.manual_seed(0)
+net = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 1))
+ddp = nn.parallel.DistributedDataParallel(net, bucket_cap_mb=1e-6)
+started_when_first_layer_reached = []
+x = lamina.ones(2, 4) * (rank + 1)
+hidden = net[0](x)
+hidden.register_hook(lambda g: started_when_first_layer_reached.append(len(ddp._pending)))
+net[4](net[3](net[2](net[1](hidden)))).sum().backward()
+assert started_when_first_layer_reached[0] >= 4, started_when_first_layer_reached  # layers 3 and 2's buckets
+weight = net[0].weight.grad.clone()
+distributed.all_reduce(weight, distributed.ReduceOp.MAX)
+assert lamina.allclose(weight, net[0].weight.grad)  # and the result is averaged all the same
+print("OK overlap", rank)
 sys.stdout.flush()

@@ -58,7 +58,7 @@ def test_two_ranks_of_32_equal_one_process_of_64(kind, mode, tmp_path):
 def test_collectives_and_ddp_checks_on_two_ranks():
     done = run_ranks(2, "collectives_worker.py")
     assert done.returncode == 0, done.stderr[-3000:]
-    for check in ("collectives", "broadcast", "unused", "find_unused"):
+    for check in ("collectives", "broadcast", "unused", "find_unused", "async", "overlap"):
         assert all(f"OK {check} {rank}" in done.stdout for rank in (0, 1)), (check, done.stdout)
 
 

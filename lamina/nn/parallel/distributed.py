@@ -2,18 +2,22 @@
 averaged over the processes after every backward so all replicas take the same step.
 
 - At construction every parameter and buffer is broadcast from rank 0: all replicas start equal.
-- Each parameter's gradient hook marks it ready; the first one of a backward queues the reduction to run
-  when that backward has written every .grad (autograd.engine.queue_callback).
-- The reduction works in buckets of about `bucket_cap_mb` MB, in the same order on every rank (reverse
-  parameter order, as PyTorch: the last layers' gradients are ready first): each bucket's gradients are
-  copied into one flat buffer, summed with one MPI Allreduce and divided by the world size.
+- Each parameter's post-accumulate hook (run by the backward as soon as that parameter's .grad is complete)
+  marks it ready. Gradients are reduced in buckets of about `bucket_cap_mb` MB, in reverse parameter order
+  (as PyTorch: the last layers' gradients are ready first): once every parameter of the next bucket is
+  ready, its gradients are copied into one flat buffer and a non-blocking MPI Iallreduce starts on it,
+  while the backward goes on through the earlier layers. Buckets start strictly in order, so every rank
+  issues the same collectives in the same order.
+- When the backward has written every .grad (autograd.engine.queue_callback) the reductions are waited
+  for and each averaged bucket is written back into the parameters' .grad.
 - `no_sync()` skips the reduction (gradient accumulation); the next backward outside it reduces the sum.
 - A parameter that got no gradient is an error naming it, unless `find_unused_parameters=True`, which
   reduces a zero for it (so every rank's buckets stay the same).
 
-NOTE: lamina's engine writes the leaves' .grad at the end of the backward walk, so the reduction starts
-after the whole backward (no overlap with it, unlike PyTorch's hooks on CUDA streams); on one machine with
-two cores, as here, there is nothing to overlap with anyway. benchmarks/README.md has the measurements.
+NOTE: how much the overlap gains depends on the MPI library progressing a non-blocking collective while
+Python computes (Open MPI does so inside later MPI calls, or with an asynchronous progress thread) and on
+spare cores; on one machine with two cores, as here, there is little to overlap with.
+benchmarks/README.md has the measurements.
 """
 
 import contextlib
@@ -38,11 +42,13 @@ class DistributedDataParallel(Module):
         object.__setattr__(self, "_syncing", True)
         object.__setattr__(self, "_ready", set())
         object.__setattr__(self, "_queued", False)
+        object.__setattr__(self, "_pending", [])  # (bucket, flat gradients, handle) started in this backward
+        object.__setattr__(self, "_next_bucket", 0)  # the next bucket to start: they start in order
         self._sync_module_states()
         trained = [p for p in module.parameters() if p.requires_grad]
         object.__setattr__(self, "_buckets", _buckets(list(reversed(trained)), bucket_cap_mb * 1024 * 1024))
         for parameter in trained:
-            parameter.register_hook(self._make_hook(parameter))
+            parameter.register_post_accumulate_grad_hook(self._make_hook(parameter))
 
     def _sync_module_states(self):
         with no_grad():
@@ -66,35 +72,60 @@ class DistributedDataParallel(Module):
             self._syncing = previous
 
     def _make_hook(self, parameter):
-        def hook(grad):
-            if self._syncing:
-                self._ready.add(id(parameter))
-                if not self._queued:
-                    self._queued = True
-                    queue_callback(self._reduce)
-            return None
+        def hook(_):
+            if not self._syncing:
+                return
+            self._ready.add(id(parameter))
+            if not self._queued:
+                self._queued = True
+                queue_callback(self._finish)
+            self._start_ready_buckets()
 
         return hook
 
-    def _reduce(self):
-        """After a backward: average every bucket's gradients over the ranks."""
-        self._queued = False
-        ready, self._ready = self._ready, set()
+    def _start_ready_buckets(self):
+        while self._next_bucket < len(self._buckets) and all(
+            id(p) in self._ready for p in self._buckets[self._next_bucket]
+        ):
+            self._start(self._buckets[self._next_bucket])
+
+    def _start(self, bucket):
+        """Copy the bucket's gradients (zeros for a parameter without one) into a flat buffer; start its sum."""
+        xp = bucket[0].device.xp
+        with no_grad():
+            grads = [p.grad.array.reshape(-1) if p.grad is not None else xp.zeros(p.numel(), p.array.dtype)
+                     for p in bucket]  # fmt: skip
+            flat = Tensor._make(xp.concatenate(grads), bucket[0].device)
+        self._pending.append((bucket, flat, distributed.all_reduce(flat, async_op=True)))
+        object.__setattr__(self, "_next_bucket", self._next_bucket + 1)
+
+    def _finish(self):
+        """After a backward: the buckets not started yet (unused parameters) started, all waited for, the
+        averages written back into .grad."""
+        ready, pending = self._ready, self._pending
+        object.__setattr__(self, "_ready", set())
+        object.__setattr__(self, "_pending", [])
+        object.__setattr__(self, "_queued", False)
         names = {id(p): n for n, p in self.module.named_parameters()}
         unused = [names[id(p)] for bucket in self._buckets for p in bucket if id(p) not in ready]
         if unused and not self.find_unused_parameters:
+            for _, _, handle in pending:  # no request left in flight behind the error
+                handle.wait()
+            object.__setattr__(self, "_next_bucket", 0)
             raise distributed.collectives.DistributedError(
                 f"DistributedDataParallel: parameters {unused} received no gradient in this backward; every rank "
                 "must reduce the same buckets. Pass find_unused_parameters=True if parts of the model are unused."
             )
+        object.__setattr__(self, "_pending", pending)
+        while self._next_bucket < len(self._buckets):  # buckets holding an unused parameter: started now
+            self._start(self._buckets[self._next_bucket])
+        pending = self._pending
+        object.__setattr__(self, "_pending", [])
+        object.__setattr__(self, "_next_bucket", 0)
         world = distributed.get_world_size()
         with no_grad():
-            for bucket in self._buckets:
-                xp = bucket[0].device.xp
-                grads = [p.grad.array.reshape(-1) if p.grad is not None else xp.zeros(p.numel(), p.array.dtype)
-                         for p in bucket]  # fmt: skip
-                flat = Tensor._make(xp.concatenate(grads), bucket[0].device)
-                distributed.all_reduce(flat)
+            for bucket, flat, handle in pending:
+                handle.wait()
                 flat.array /= world
                 offset = 0
                 for p in bucket:
