@@ -35,8 +35,13 @@ static int anomaly_used = 0;
 static PyObject *zero_version;    /* a fresh version box is a new list [0] per tensor */
 
 /* Slot offsets */
-static Py_ssize_t tensor_data, tensor_device, tensor_requires_grad, tensor_grad, tensor_grad_fn, tensor_version,
-    tensor_base, tensor_hooks;
+static Py_ssize_t tensor_data, tensor_device, tensor_requires_grad, tensor_version, tensor_base;
+/* Tensor.FRESH_FIELDS (tensor.py): every other field of a new tensor and its starting value, so the list of
+ * Tensor's fields lives in one place and a slot added there is set here too (configure() checks that). */
+#define MAX_FRESH 32
+static Py_ssize_t fresh_offsets[MAX_FRESH];
+static PyObject *fresh_values[MAX_FRESH];
+static Py_ssize_t fresh_count = 0;
 static Py_ssize_t ctx_device, ctx_xp, ctx_needs_input_grad, ctx_saved;
 
 static PyObject *s_device, *s_xp, *s_data, *s_requires_grad, *s_forward, *s_array_type, *s_asarray, *s_is_view,
@@ -83,12 +88,8 @@ static PyObject *make_tensor(PyObject *array, PyObject *device) {
     PyList_SET_ITEM(version, 0, Py_NewRef(zero_version));
     write_slot(tensor, tensor_data, array);
     write_slot(tensor, tensor_device, device);
-    write_slot(tensor, tensor_requires_grad, Py_False);
-    write_slot(tensor, tensor_grad, Py_None);
-    write_slot(tensor, tensor_grad_fn, Py_None);
     SLOT(tensor, tensor_version) = version; /* the new reference moves into the slot */
-    write_slot(tensor, tensor_base, Py_None);
-    write_slot(tensor, tensor_hooks, empty_tuple);
+    for (Py_ssize_t i = 0; i < fresh_count; i++) write_slot(tensor, fresh_offsets[i], fresh_values[i]);
     return tensor;
 }
 
@@ -286,6 +287,51 @@ static PyObject *anomaly_turned_on(PyObject *module, PyObject *unused) {
     Py_RETURN_NONE;
 }
 
+/* Tensor.FRESH_FIELDS into the table make_tensor writes; every slot of Tensor but array, device, _version and
+ * __weakref__ must be in it. */
+static int read_fresh_fields(PyObject *tensor) {
+    PyObject *fields = PyObject_GetAttrString(tensor, "FRESH_FIELDS");
+    PyObject *slots = fields == NULL ? NULL : PyObject_GetAttrString(tensor, "__slots__");
+    int ok = fields != NULL && slots != NULL && PyTuple_Check(fields) && PyTuple_Check(slots) &&
+             PyTuple_GET_SIZE(fields) <= MAX_FRESH;
+    if (!ok && !PyErr_Occurred())
+        PyErr_SetString(PyExc_TypeError, "apply.c: Tensor.FRESH_FIELDS and __slots__ must be tuples");
+    for (Py_ssize_t i = 0; ok && i < PyTuple_GET_SIZE(fields); i++) {
+        PyObject *pair = PyTuple_GET_ITEM(fields, i);
+        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
+            PyErr_SetString(PyExc_TypeError, "apply.c: Tensor.FRESH_FIELDS holds (name, value) pairs");
+            ok = 0;
+            break;
+        }
+        const char *name = PyUnicode_AsUTF8(PyTuple_GET_ITEM(pair, 0));
+        if (name == NULL || (fresh_offsets[i] = slot_offset(tensor, name)) < 0) {
+            ok = 0;
+            break;
+        }
+        fresh_values[i] = Py_NewRef(PyTuple_GET_ITEM(pair, 1));
+        fresh_count = i + 1;
+    }
+    for (Py_ssize_t i = 0; ok && i < PyTuple_GET_SIZE(slots); i++) {
+        PyObject *slot = PyTuple_GET_ITEM(slots, i);
+        if (PyUnicode_CompareWithASCIIString(slot, "array") == 0 ||
+            PyUnicode_CompareWithASCIIString(slot, "device") == 0 ||
+            PyUnicode_CompareWithASCIIString(slot, "_version") == 0 ||
+            PyUnicode_CompareWithASCIIString(slot, "__weakref__") == 0)
+            continue;
+        int found = 0;
+        for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(fields) && !found; j++)
+            found = PyUnicode_Compare(slot, PyTuple_GET_ITEM(PyTuple_GET_ITEM(fields, j), 0)) == 0;
+        if (!found) {
+            PyErr_Format(PyExc_TypeError, "apply.c: Tensor's slot %R has no starting value in Tensor.FRESH_FIELDS",
+                         slot);
+            ok = 0;
+        }
+    }
+    Py_XDECREF(fields);
+    Py_XDECREF(slots);
+    return ok ? 0 : -1;
+}
+
 /* configure(Tensor, Function, state, record, check_forward, raise_device_mismatch) */
 static PyObject *configure(PyObject *module, PyObject *args) {
     PyObject *tensor, *function;
@@ -300,12 +346,10 @@ static PyObject *configure(PyObject *module, PyObject *args) {
     Py_INCREF(device_mismatch);
     if ((tensor_data = slot_offset(tensor, "array")) < 0 || (tensor_device = slot_offset(tensor, "device")) < 0 ||
         (tensor_requires_grad = slot_offset(tensor, "requires_grad")) < 0 ||
-        (tensor_grad = slot_offset(tensor, "grad")) < 0 || (tensor_grad_fn = slot_offset(tensor, "grad_fn")) < 0 ||
         (tensor_version = slot_offset(tensor, "_version")) < 0 || (tensor_base = slot_offset(tensor, "_base")) < 0 ||
-        (tensor_hooks = slot_offset(tensor, "_hooks")) < 0 || (ctx_device = slot_offset(function, "device")) < 0 ||
-        (ctx_xp = slot_offset(function, "xp")) < 0 ||
+        (ctx_device = slot_offset(function, "device")) < 0 || (ctx_xp = slot_offset(function, "xp")) < 0 ||
         (ctx_needs_input_grad = slot_offset(function, "needs_input_grad")) < 0 ||
-        (ctx_saved = slot_offset(function, "_saved")) < 0)
+        (ctx_saved = slot_offset(function, "_saved")) < 0 || read_fresh_fields(tensor) < 0)
         return NULL;
     Py_RETURN_NONE;
 }
