@@ -480,3 +480,15 @@ def test_products_keep_blas_to_one_thread_while_the_kernel_threads_are_busy(monk
         monkeypatch.setattr(threads, "_last_split", 0.0)
         F.linear(x, w)  # busy: through the kernel set's policy
     assert seen == [True]
+
+
+def test_small_array_paths_do_not_import_numba():
+    """A small tensor's sum, max and matrix product are small.c's (or NumPy's): numba stays unimported."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, lamina\nx = lamina.ones(4, 4)\nx.sum(); x.max(); x.sum(0); x @ x\nprint('numba' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "False", done.stderr

@@ -11,6 +11,7 @@ offer the same functions with the same arguments; a kernel the compiled set lack
 input (an unusual dtype, grouped convolution) is answered by the reference.
 """
 
+import importlib.util
 import os
 
 from lamina.backend.kernels import reference
@@ -38,12 +39,30 @@ def _resolve(name):
     return compiled
 
 
+class _CompiledOnFirstUse:
+    """The compiled set before it is imported: numba (~0.4 s) is imported only when a kernel that needs it is
+    first asked for, and from then on the compiled module itself is the active set. The small-array kernels
+    (small.py) answer before that without it."""
+
+    def __getattr__(self, name):
+        global _active
+        from lamina.backend.kernels import small
+
+        if name in small.SERVED:
+            value = getattr(small, name)
+            setattr(self, name, value)  # next time a plain attribute: a module attribute's cost
+            return value
+        compiled = _compiled_or_none()
+        _active = compiled if compiled is not None else reference  # numba failing to import: the reference
+        return getattr(_active, name)
+
+
 def active():
-    """The kernel module in use (`reference` or `compiled`)."""
+    """The kernel set in use: `reference` or `compiled` (which until first needed is _CompiledOnFirstUse)."""
     global _active
     if _active is None:
         wanted = os.environ.get("LAMINA_KERNELS", "numba")
-        _active = reference if wanted == "numpy" else (_compiled_or_none() or reference)
+        _active = reference if wanted == "numpy" or importlib.util.find_spec("numba") is None else _LAZY_COMPILED
     return _active
 
 
@@ -63,6 +82,9 @@ class use:
         _active = self.previous
 
 
+_LAZY_COMPILED = _CompiledOnFirstUse()
+
+
 def available() -> list:
     """The kernel sets this installation can use: ['numpy'] or ['numpy', 'numba']."""
     return ["numpy"] + (["numba"] if _compiled_or_none() is not None else [])
@@ -72,4 +94,4 @@ def describe() -> str:
     module = active()
     if module is reference:
         return "numpy (reference kernels)"
-    return module.describe()
+    return module.describe()  # the compiled set's own description (imports it)

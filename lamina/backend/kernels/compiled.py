@@ -21,8 +21,7 @@ import math
 import numba
 import numpy as np
 
-from lamina.backend import native
-from lamina.backend.kernels import choices, products, reference, threads
+from lamina.backend.kernels import choices, products, reference, small, threads
 from lamina.backend.kernels.jit import njit
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -1530,30 +1529,10 @@ def cross_entropy_backward(grad_losses, logits, target, ignore_index, lse):
     return dx
 
 
-# --- small arrays: sums, whole-tensor max/min (loss.sum(), x.max(), a bias's gradient) and matrix products ---
-# NumPy's call costs more than the work here: ~0.75 us to set up a reduction (plus 0.25 to wrap its scalar)
-# and 0.3 for a 4x4 ndarray.dot, where small.c's loops take 0.06-0.2 us, measured (tests/backend/
-# test_small_kernels.py; benchmarks/README.md). small.c is an optional extension (setup.py): unbuilt, NumPy.
-try:
-    from lamina.backend.kernels import _small
-
-    if not native.enabled("small"):  # LAMINA_NATIVE=0: NumPy's and numba's paths, the ones small.c is tested against
-        _small = None
-except ImportError:
-    _small = None
-
-if _small is not None:
-    sum_all, sum_dims = _small.sum_all, _small.sum_dims  # NumPy's beyond small float arrays
-    max_all, min_all = _small.max_all, _small.min_all
-    small_product = _small.product  # None beyond small 2-D float arrays: the caller's NumPy product
-else:  # NumPy's (the reference's) for all
-    sum_all, sum_dims, max_all, min_all = reference.sum_all, reference.sum_dims, reference.max_all, reference.min_all
-    small_product = reference.small_product
-
-
-def class_targets(labels, classes, ignore_index):
-    counted = _small.class_targets(labels, classes, ignore_index) if _small is not None else None
-    return reference.class_targets(labels, classes, ignore_index) if counted is None else counted
+# --- small arrays: sums, whole-tensor max/min, small products, class-target checks: small.py (no numba) ---
+_small = small.extension  # small.c (or None): also the small-array paths of ReLU and the optimizer updates below
+sum_all, sum_dims, max_all, min_all = small.sum_all, small.sum_dims, small.max_all, small.min_all
+small_product, class_targets = small.small_product, small.class_targets
 
 
 # --- ReLU: a vectorised loop for large arrays, and a backward in one pass instead of compare, cast, multiply ---
