@@ -264,7 +264,9 @@ from lamina.ops.movement import cat, expand, flip, permute, repeat, reshape, rol
 from lamina import data, datasets, nn, optim, transforms, viz
 from lamina import accelerator, amp, backends, cuda, distributed, utils
 from lamina.amp import autocast
-from lamina import distributions, onnx, testing, train
+from lamina import distributions, linalg, onnx, testing, train
+from lamina.ops.decompositions import det
+from lamina.ops.decompositions import inv as inverse
 from lamina.compiler import compile
 from lamina.functional.out import with_out as _with_out
 from lamina.serialization import load, save

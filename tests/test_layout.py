@@ -37,7 +37,8 @@ RANK = {
     "datasets": 6,
     "onnx": 6,
     "testing": 2,
-    "compiler": 1,  # torch.compile's name, run eagerly  # assert_close: reads tensors' arrays (NumPy, as a reader)
+    "compiler": 1,
+    "linalg": 4,  # torch.linalg's names over ops/decompositions.py and functional's norm  # torch.compile's name, run eagerly  # assert_close: reads tensors' arrays (NumPy, as a reader)
     "distributions": 5,  # probability distributions, composites of the ops (lamina.random for draws)  # export: traces a model's ops, writes the file (serialization's atomic write)
     "models": 7,
     "history": 8,
