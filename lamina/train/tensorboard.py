@@ -82,10 +82,12 @@ def _packed_doubles(field: int, values) -> bytes:
     return _bytes(field, b"".join(struct.pack("<d", v) for v in values))
 
 
-def _event(step: int, summary_values=(), file_version=None) -> bytes:
+def _event(step: int, summary_values=(), file_version=None, graph_def=None) -> bytes:
     event = _double(1, time.time()) + _int(2, int(step))
     if file_version is not None:
         event += _bytes(3, file_version.encode())
+    if graph_def is not None:
+        event += _bytes(4, graph_def)  # Event.graph_def: a serialised GraphDef
     if summary_values:
         event += _bytes(5, b"".join(_bytes(1, value) for value in summary_values))  # Summary.value (repeated)
     return event
@@ -135,6 +137,13 @@ class SummaryWriter:
         array = values.numpy() if hasattr(values, "numpy") else values
         self._write(_event(global_step, [_bytes(1, tag.encode()) + _bytes(5, _histogram(array))]))
 
+    def add_graph(self, model, input_to_model=None, verbose=False, use_strict_trace=True):
+        """The model's forward as TensorBoard's graph: one node per primitive, grouped by the layer it ran in.
+
+        Traced once on `input_to_model` (a tensor or a tuple of them) in eval mode without a graph, so the
+        model's state (BatchNorm statistics, the random streams) is left as it was."""
+        self._write(_event(0, graph_def=graph_def(model, input_to_model)))
+
     def flush(self):
         self._file.flush()
 
@@ -149,6 +158,53 @@ class SummaryWriter:
 
     def __exit__(self, *exc_info):
         self.close()
+
+
+def graph_def(model, inputs) -> bytes:
+    """A GraphDef (tensorflow/core/framework/graph.proto: repeated NodeDef {name, op, input}) of the ops one
+    forward applies, traced with lamina.onnx's tracer. Node names carry the layer's path, which is how
+    TensorBoard groups them into boxes; parameters are VariableV2 nodes named by their state_dict keys."""
+    from lamina.autograd.grad_mode import no_grad
+    from lamina.onnx.trace import Tracer
+
+    inputs = inputs if isinstance(inputs, (tuple, list)) else (inputs,)
+    names, nodes = {}, []
+
+    def node(name, op, sources=()):
+        nodes.append(_bytes(1, _bytes(1, name.encode()) + _bytes(2, op.encode())
+                            + b"".join(_bytes(3, s.encode()) for s in sources)))  # fmt: skip
+
+    for index, value in enumerate(inputs):
+        names[id(value.array)] = f"input_{index}"
+        node(f"input_{index}", "Placeholder")
+    for name, parameter in model.named_parameters():
+        if id(parameter.array) not in names:
+            names[id(parameter.array)] = name
+            node(name, "VariableV2")
+    modes = [(module, module.training) for module in model.modules()]
+    model.eval()
+    try:
+        with no_grad(), Tracer(model) as tracer:
+            model(*inputs)
+    finally:
+        for module, training in modes:
+            module.training = training
+    for number, step in enumerate(tracer.steps):
+        scope = step.layer.split(" (")[0] if not step.layer.startswith("the model") else ""
+        name = f"{scope}/{step.op.replace(':', '_')}_{number}" if scope else f"{step.op.replace(':', '_')}_{number}"
+        sources = []
+        for value in step.inputs:
+            source = names.get(id(value.array))
+            if source is None:
+                source = names[id(value.array)] = (
+                    f"{scope}/Const_{number}_{len(sources)}" if scope else f"Const_{number}"
+                )
+                node(source, "Const")
+            sources.append(source)
+        names[id(step.output.array)] = name
+        node(name, step.op.split(":")[0] if ":" not in step.op else step.op.split(":")[1].capitalize(), sources)
+    versions = _bytes(4, _int(1, 1))  # GraphDef.versions {producer: 1}
+    return b"".join(nodes) + versions
 
 
 def log_epoch(writer: SummaryWriter, record: dict, model, step: int):

@@ -160,6 +160,8 @@ class Trainer:
         loss = self._loss(logits, targets)
         if not math.isfinite(loss.item()):
             return self._non_finite(inputs, targets, "loss")
+        if self.log == "tensorboard" and getattr(self, "_first_inputs", None) is None:
+            self._first_inputs = inputs  # the model's graph goes to TensorBoard with the first epoch's events
         if self._graph_svg is None and self.out_dir is not None and self.writes and self.plot:
             from lamina.viz.svg import graph_svg
 
@@ -244,6 +246,8 @@ class Trainer:
 
             if self._tensorboard is None:
                 self._tensorboard = SummaryWriter(self.out_dir / "tensorboard")
+                if getattr(self, "_first_inputs", None) is not None:
+                    self._tensorboard.add_graph(_unwrapped(self.model), self._first_inputs)
             log_epoch(self._tensorboard, record, _unwrapped(self.model), record["epoch"])
         state = self._state()
         self._save("last", state)

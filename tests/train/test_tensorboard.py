@@ -64,6 +64,24 @@ def test_trainer_writes_every_epoch_to_tensorboard(tmp_path):
         [e.value for e in reader.Scalars("val/loss")], [r["val_loss"] for r in history], rtol=1e-6
     )
     assert set(reader.Tags()["histograms"]) == {"weights/weight", "weights/bias"}
+    graph = reader.Graph()  # the model's graph, from the first batch
+    assert [(n.name, n.op) for n in graph.node] == [
+        ("input_0", "Placeholder"), ("weight", "VariableV2"), ("bias", "VariableV2"), ("Linear_0", "Linear")
+    ]  # fmt: skip
+    assert list(graph.node[-1].input) == ["input_0", "weight", "bias"]
+
+
+def test_add_graph_groups_nodes_by_layer_and_leaves_the_model_as_it_was(tmp_path):
+    model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 36, 2))
+    model.train()
+    statistics = model[1].running_mean.clone()
+    with SummaryWriter(tmp_path) as writer:
+        writer.add_graph(model, lamina.randn(2, 1, 8, 8))
+    assert model.training and lamina.equal(model[1].running_mean, statistics)
+    graph = accumulate(tmp_path).Graph()
+    ops = {n.name.split("/")[0]: n.op for n in graph.node if "/" in n.name and "Const" not in n.name}
+    assert ops["0"] == "Conv" and ops["4"] == "Linear"  # each primitive named under its layer's path
+    assert all(source in {n.name for n in graph.node} for n in graph.node for source in n.input)
 
 
 def test_lamina_train_tensorboard_flag(tmp_path):
