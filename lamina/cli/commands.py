@@ -424,13 +424,12 @@ def doctor(args) -> int:
 
 def docs(args) -> int:
     """lamina docs: the MkDocs site of a source checkout, served on localhost or built (--build)."""
-    import importlib.util
     import subprocess
 
     root = Path(lamina.__file__).resolve().parent.parent
     if not (root / "mkdocs.yml").exists():
         return fail("docs: the documentation lives in the source repository (mkdocs.yml, docs/); run it from a clone.")
-    if importlib.util.find_spec("mkdocs") is None or importlib.util.find_spec("mkdocstrings") is None:
+    if not (_has_module("mkdocs") and _has_module("mkdocstrings")):
         return fail("docs: needs MkDocs and mkdocstrings; install them with pip install -e '.[docs]'.")
     config = ["-f", str(root / "mkdocs.yml")]
     if args.build:

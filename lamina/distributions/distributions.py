@@ -3,6 +3,7 @@
 import math
 
 from lamina import creation, random
+from lamina.dtypes import finfo
 from lamina.errors import ShapeError, shape_str
 from lamina.functional import logsumexp
 from lamina.tensor import Tensor
@@ -201,18 +202,12 @@ def _softplus(x):
 
 
 def _tiny(x):
-    from lamina.dtypes import finfo
-
     return finfo(x.dtype if x.is_floating_point() else None).tiny
 
 
 def _eps(x):
-    from lamina.dtypes import finfo
-
     return finfo(x.dtype if x.is_floating_point() else None).eps
 
 
 def _most_negative(x):
-    from lamina.dtypes import finfo
-
     return finfo(x.dtype).min

@@ -7,6 +7,6 @@ graph.py assembles the file, export.py ties them together and checks the result 
 Needs the onnx extra: pip install 'lamina[onnx]'.
 """
 
-from lamina.onnx.export import OPSET, OnnxExportError, export, export_to_bytes
+from lamina.onnx.export import OPSET, OnnxExportError, export
 
-__all__ = ["OPSET", "OnnxExportError", "export", "export_to_bytes"]
+__all__ = ["OPSET", "OnnxExportError", "export"]

@@ -10,7 +10,7 @@ file runs (onnxruntime, or onnx's reference evaluator) on the example and on a s
 the same shape, and must give the model's outputs on both. An export that would be wrong is an error.
 """
 
-import io
+import contextlib
 
 import numpy as np
 
@@ -18,7 +18,7 @@ from lamina.autograd.grad_mode import enable_grad, no_grad
 from lamina.errors import LaminaError
 from lamina.onnx.graph import GraphBuilder
 from lamina.onnx.symbolic import SYMBOLIC, Unsupported
-from lamina.onnx.trace import Tracer
+from lamina.onnx.trace import Tracer, eval_mode
 from lamina.tensor import Tensor
 
 OPSET = 17
@@ -202,11 +202,7 @@ class _Exporter:
         self.bind(step.output, output)
 
     def _check_needed(self, graph_outputs):
-        needed = set(name for name, _ in graph_outputs)
-        for node in reversed(self.g.nodes):
-            if any(name in needed for name in node.output):
-                needed.update(node.input)
-        for name in needed:
+        for name in self.g.needed_names(name for name, _ in graph_outputs):
             if name in self.failed:
                 raise OnnxExportError(self.failed[name])
 
@@ -231,26 +227,19 @@ def _output_tensors(result):
     )
 
 
-class _export_mode:
+@contextlib.contextmanager
+def _export_mode(model):
     """Eval mode and every floating parameter recording, for the trace only; both restored after."""
-
-    def __init__(self, model):
-        self.model = model
-
-    def __enter__(self):
-        self.modes = [(module, module.training) for module in self.model.modules()]
-        self.flags = [(p, p.requires_grad) for p in self.model.parameters()]
-        self.model.eval()
-        for parameter, _ in self.flags:
-            if parameter.is_floating_point():
-                parameter.requires_grad_(True)
-
-    def __exit__(self, *exc):
-        for module, training in self.modes:
-            module.training = training
-        for parameter, flag in self.flags:
-            parameter.requires_grad_(flag)
-        return False
+    flags = [(p, p.requires_grad) for p in model.parameters()]
+    with eval_mode(model):
+        try:
+            for parameter, _ in flags:
+                if parameter.is_floating_point():
+                    parameter.requires_grad_(True)
+            yield model
+        finally:
+            for parameter, flag in flags:
+                parameter.requires_grad_(flag)
 
 
 # --- the check that the file computes what the model computes ---
@@ -336,10 +325,3 @@ def _difference(want: np.ndarray, have: np.ndarray):
     tolerance = (1e-4 if want.dtype == np.float32 else 1e-9) * scale
     worst = float(np.nanmax(np.abs(want.astype(np.float64) - have))) if want.size else 0.0
     return None if worst <= tolerance else f"max abs difference {worst:.3g} > {tolerance:.3g}"
-
-
-def export_to_bytes(model, args, **options) -> bytes:
-    """The ONNX file's bytes, written to memory (for tests and for serving without a file)."""
-    buffer = io.BytesIO()
-    export(model, args, buffer, **options)
-    return buffer.getvalue()

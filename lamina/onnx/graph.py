@@ -39,15 +39,19 @@ class GraphBuilder:
         """A 0-d constant of the dtype of the tensor it meets (ONNX does not promote dtypes)."""
         return self.constant(np.asarray(value, dtype=array_dtype), hint="scalar")
 
+    def needed_names(self, outputs) -> set:
+        """Every value name the given outputs depend on (themselves included), walking the nodes backwards."""
+        needed = set(outputs)
+        for node in reversed(self.nodes):
+            if any(name in needed for name in node.output):
+                needed.update(name for name in node.input if name)
+        return needed
+
     def model(self, graph_inputs, graph_outputs, named_arrays, opset: int, producer_version: str):
         """The ModelProto: nodes that the outputs need (the rest dropped), and the initializers they read."""
         helper = self.onnx.helper
-        needed, kept = set(name for name, _ in graph_outputs), []
-        for node in reversed(self.nodes):
-            if any(name in needed for name in node.output):
-                kept.append(node)
-                needed.update(name for name in node.input if name)
-        kept.reverse()
+        needed = self.needed_names(name for name, _ in graph_outputs)
+        kept = [node for node in self.nodes if any(name in needed for name in node.output)]
         arrays = {**named_arrays, **self.initializers}
         initializers = [
             self.onnx.numpy_helper.from_array(np.ascontiguousarray(arrays[name]), name)

@@ -28,11 +28,8 @@ def _out_shape(step):
     return list(step.output.array.shape)
 
 
-def _unary(op_type):
-    return lambda out, step, names: out.g.node(op_type, names)
-
-
-def _binary(op_type):
+def _direct(op_type):
+    """A primitive that is one ONNX op with the same inputs."""
     return lambda out, step, names: out.g.node(op_type, names)
 
 
@@ -374,22 +371,22 @@ def _compare(op):
 
 SYMBOLIC = {
     # elementwise
-    "Add": _binary("Add"),
-    "Sub": _binary("Sub"),
-    "Mul": _binary("Mul"),
-    "Div": _binary("Div"),
-    "Pow": _binary("Pow"),
-    "Maximum": _binary("Max"),
-    "Minimum": _binary("Min"),
+    "Add": _direct("Add"),
+    "Sub": _direct("Sub"),
+    "Mul": _direct("Mul"),
+    "Div": _direct("Div"),
+    "Pow": _direct("Pow"),
+    "Maximum": _direct("Max"),
+    "Minimum": _direct("Min"),
     "Remainder": _remainder,
-    "Where": lambda out, step, names: out.g.node("Where", names),
+    "Where": _direct("Where"),
     "PowScalar": _pow_scalar,
     "Clamp": _clamp,
     "Cast": _cast,
     "Clone": _identity,
     "ToDevice": _identity,
     **{
-        name: _unary(op_type)
+        name: _direct(op_type)
         for name, op_type in {
             "Neg": "Neg",
             "Exp": "Exp",
@@ -418,7 +415,7 @@ SYMBOLIC = {
     "Round": _round,
     "GeluTanh": _gelu_tanh,
     # products and layers
-    "MatMul": _binary("MatMul"),
+    "MatMul": _direct("MatMul"),
     "Linear": _linear,
     "Einsum": _einsum,
     "Conv": _conv,

@@ -10,7 +10,8 @@ Shapes are those of the example input: the exported graph is static, as every Re
 was read off this one run.
 """
 
-from dataclasses import dataclass, field
+import contextlib
+from dataclasses import dataclass
 
 from lamina.autograd.function import Function, python_apply
 from lamina.autograd.grad_mode import no_grad
@@ -27,7 +28,6 @@ class Step:
     options: dict
     output: Tensor
     layer: str
-    node: object = field(default=None, repr=False)  # the graph node it left (found again after in-place ops)
 
 
 class Tracer:
@@ -91,4 +91,16 @@ class Tracer:
 
     def _add(self, op, inputs, options, output):
         layer = self._layers[-1] if self._layers else "the model"
-        self.steps.append(Step(op, tuple(inputs), dict(options), output, layer, output.grad_fn))
+        self.steps.append(Step(op, tuple(inputs), dict(options), output, layer))
+
+
+@contextlib.contextmanager
+def eval_mode(model):
+    """The model in eval mode for a trace, each module's own mode put back after."""
+    modes = [(module, module.training) for module in model.modules()]
+    model.eval()
+    try:
+        yield model
+    finally:
+        for module, training in modes:
+            module.training = training

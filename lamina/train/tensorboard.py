@@ -165,7 +165,7 @@ def graph_def(model, inputs) -> bytes:
     forward applies, traced with lamina.onnx's tracer. Node names carry the layer's path, which is how
     TensorBoard groups them into boxes; parameters are VariableV2 nodes named by their state_dict keys."""
     from lamina.autograd.grad_mode import no_grad
-    from lamina.onnx.trace import Tracer
+    from lamina.onnx.trace import Tracer, eval_mode
 
     inputs = inputs if isinstance(inputs, (tuple, list)) else (inputs,)
     names, nodes = {}, []
@@ -181,14 +181,8 @@ def graph_def(model, inputs) -> bytes:
         if id(parameter.array) not in names:
             names[id(parameter.array)] = name
             node(name, "VariableV2")
-    modes = [(module, module.training) for module in model.modules()]
-    model.eval()
-    try:
-        with no_grad(), Tracer(model) as tracer:
-            model(*inputs)
-    finally:
-        for module, training in modes:
-            module.training = training
+    with eval_mode(model), no_grad(), Tracer(model) as tracer:
+        model(*inputs)
     for number, step in enumerate(tracer.steps):
         scope = step.layer.split(" (")[0] if not step.layer.startswith("the model") else ""
         name = f"{scope}/{step.op.replace(':', '_')}_{number}" if scope else f"{step.op.replace(':', '_')}_{number}"

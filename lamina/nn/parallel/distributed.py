@@ -102,29 +102,21 @@ class DistributedDataParallel(Module):
     def _finish(self):
         """After a backward: the buckets not started yet (unused parameters) started, all waited for, the
         averages written back into .grad."""
-        ready, pending = self._ready, self._pending
-        object.__setattr__(self, "_ready", set())
-        object.__setattr__(self, "_pending", [])
         object.__setattr__(self, "_queued", False)
         names = {id(p): n for n, p in self.module.named_parameters()}
-        unused = [names[id(p)] for bucket in self._buckets for p in bucket if id(p) not in ready]
+        unused = [names[id(p)] for bucket in self._buckets for p in bucket if id(p) not in self._ready]
         if unused and not self.find_unused_parameters:
-            for _, _, handle in pending:  # no request left in flight behind the error
+            for _, _, handle in self._reset():  # no request left in flight behind the error
                 handle.wait()
-            object.__setattr__(self, "_next_bucket", 0)
             raise distributed.collectives.DistributedError(
                 f"DistributedDataParallel: parameters {unused} received no gradient in this backward; every rank "
                 "must reduce the same buckets. Pass find_unused_parameters=True if parts of the model are unused."
             )
-        object.__setattr__(self, "_pending", pending)
         while self._next_bucket < len(self._buckets):  # buckets holding an unused parameter: started now
             self._start(self._buckets[self._next_bucket])
-        pending = self._pending
-        object.__setattr__(self, "_pending", [])
-        object.__setattr__(self, "_next_bucket", 0)
         world = distributed.get_world_size()
         with no_grad():
-            for bucket, flat, handle in pending:
+            for bucket, flat, handle in self._reset():
                 handle.wait()
                 flat.array /= world
                 offset = 0
@@ -135,6 +127,14 @@ class DistributedDataParallel(Module):
                     else:
                         p.grad.array[...] = values
                     offset += p.numel()
+
+    def _reset(self) -> list:
+        """Ready for the next backward; returns the reductions this one started."""
+        pending = self._pending
+        object.__setattr__(self, "_ready", set())
+        object.__setattr__(self, "_pending", [])
+        object.__setattr__(self, "_next_bucket", 0)
+        return pending
 
 
 def _buckets(parameters, capacity_bytes):
