@@ -22,7 +22,10 @@ def as_backend_array(data, dtype, device):
     a NumPy array keeps its dtype unless one is given.
     """
     if isinstance(data, Tensor):
-        data = data.device.backend.to_numpy(data.array)
+        data = data.array if data.device is device else data.device.backend.to_numpy(data.array)
+    if type(data) is device.array_type and device.array_type is not np.ndarray:  # already on the device
+        array = data if dtype is None else data.astype(dtypes.to_dtype(dtype).numpy)
+        return array.copy() if array is data else array
     if dtype is not None:
         dtype = dtypes.to_dtype(dtype)
         return device.backend.asarray(np.asarray(data), dtype.numpy).copy()

@@ -6,12 +6,15 @@
 helper always runs gradcheck (float64 central differences) and, where asked,
 gradgradcheck; when torch is importable it also compares values, gradients
 (for a random upstream gradient) and the float32 output dtype with torch.
-Without torch those comparisons are skipped, never failed.
+Without torch those comparisons are skipped, never failed. Then the op runs on every other device
+(tests/device_helpers.py: the strict fake device everywhere, cuda where there is a GPU) and must give
+the CPU's values, gradients and dtypes.
 """
 
 import numpy as np
 
 import lamina
+from device_helpers import compare_op_on_devices
 from lamina.autograd import gradcheck, gradgradcheck
 
 try:
@@ -98,6 +101,7 @@ def check_op(
             assert gradgradcheck(lamina_fn, _lamina_inputs(arrays)), "gradgradcheck failed"
     if torch is not None:
         compare_with_torch(fn, arrays, atol=atol, rtol=rtol, grad=grad, seed=seed)
+    compare_op_on_devices(fn, arrays, grad=grad, seed=seed)
 
 
 def compare_with_torch(fn, arrays, atol=1e-6, rtol=1e-5, grad=True, seed=0):

@@ -213,19 +213,21 @@ static PyObject *apply(PyObject *module, PyObject *const *args, Py_ssize_t nargs
     if (buffer != small) PyMem_Free(buffer);
     if (output_array == NULL) goto fail_xp;
 
-    /* NumPy reductions return scalars, not arrays */
-    PyObject *array_type = PyObject_GetAttr(device, s_array_type);
+    PyObject *output_device = read_slot(ctx, ctx_device, s_device); /* ToDevice changes ctx.device */
+    if (output_device == NULL) goto fail_output_array;
+    /* NumPy reductions return scalars, not arrays: made an array of the output's device */
+    PyObject *array_type = PyObject_GetAttr(output_device, s_array_type);
     if (array_type == NULL) goto fail_output_array;
     if ((PyObject *)Py_TYPE(output_array) != array_type) {
-        PyObject *converted = PyObject_CallMethodOneArg(xp, s_asarray, output_array);
+        PyObject *output_xp = PyObject_GetAttr(output_device, s_xp);
+        PyObject *converted = output_xp == NULL ? NULL : PyObject_CallMethodOneArg(output_xp, s_asarray, output_array);
+        Py_XDECREF(output_xp);
         Py_DECREF(output_array);
         output_array = converted;
     }
     Py_DECREF(array_type);
     if (output_array == NULL) goto fail_xp;
 
-    PyObject *output_device = read_slot(ctx, ctx_device, s_device); /* ToDevice changes ctx.device */
-    if (output_device == NULL) goto fail_output_array;
     PyObject *output = make_tensor(output_array, output_device);
     if (output == NULL) goto fail_output_array;
 

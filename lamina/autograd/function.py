@@ -87,9 +87,10 @@ class Function:
             output_array = cls.forward(ctx, first.array, second.array)
         else:
             output_array = cls.forward(ctx, *[tensor.array for tensor in inputs], **options)
-        if type(output_array) is not device.array_type:
-            output_array = device.xp.asarray(output_array)  # NumPy reductions return scalars, not arrays
-        output = Tensor._make(output_array, ctx.device)  # ToDevice changes ctx.device
+        output_device = ctx.device  # ToDevice changes it
+        if type(output_array) is not output_device.array_type:
+            output_array = output_device.xp.asarray(output_array)  # NumPy reductions return scalars, not arrays
+        output = Tensor._make(output_array, output_device)
         if cls.is_view:
             output._version = first._version
             output._base = first._base if first._base is not None else first

@@ -9,6 +9,7 @@ by registering a device here, without touching any op.
 Importing lamina never probes for a GPU: `cuda` is resolved only when asked.
 """
 
+from lamina.backend.kernels import namespace
 from lamina.backend.numpy_backend import NumpyBackend
 from lamina.errors import DeviceError
 
@@ -49,6 +50,7 @@ cpu = _DEVICES["cpu"]
 def register_device(name: str, backend) -> Device:
     """Make `name` a device served by `backend` (a GPU backend, or a test's fake device)."""
     device = Device(name, backend)
+    namespace.register(device.array_type, device.xp)  # the reference kernels compute on its arrays
     _DEVICES[name] = device
     return device
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import lamina
+from device_helpers import extra_devices
 
 try:
     import torch
@@ -63,4 +64,49 @@ def compare_layer(make_ours, make_theirs, inputs, modes=("train", "eval"), atol=
         their_buffers = dict(theirs.named_buffers())
         for name, buffer in ours.named_buffers():
             np.testing.assert_allclose(buffer.numpy(), their_buffers[name].numpy(), atol=atol, rtol=rtol, err_msg=name)
+    compare_layer_on_devices(make_ours, inputs, modes, call)
     return ours, theirs
+
+
+def run_layer(layer, inputs, modes, call, device):
+    """Per mode, the layer's outputs, input gradients, parameter gradients and buffers, as host arrays."""
+    layer.to(device)
+    rng = np.random.default_rng(7)
+    results = {}
+    for mode in modes:
+        layer.train(mode == "train")
+        tensors = [lamina.tensor(x, device=device, requires_grad=x.dtype.kind == "f") for x in inputs]
+        outputs = _flatten(call(layer, *tensors))
+        loss = 0
+        for i, o in enumerate(outputs):
+            results[f"{mode} output {i}"] = o.numpy()
+            if o.requires_grad:
+                upstream = lamina.tensor(rng.standard_normal(o.shape), dtype=o.dtype, device=device)
+                loss = loss + (o * upstream).sum()
+        loss.backward()
+        for i, t in enumerate(tensors):
+            results[f"{mode} input grad {i}"] = None if t.grad is None else t.grad.numpy()
+        for name, param in layer.named_parameters():
+            results[f"{mode} grad of {name}"] = None if param.grad is None else param.grad.numpy()
+            param.grad = None
+        for name, buffer in layer.named_buffers():
+            results[f"{mode} buffer {name}"] = buffer.numpy()
+    return results
+
+
+def compare_layer_on_devices(make_ours, inputs, modes=("train", "eval"), call=None):
+    """The same layer (same weights) on every extra device gives the CPU's outputs, gradients and buffers."""
+    call = call or (lambda layer, *xs: layer(*xs))
+    reference = make_ours().double()
+    state = {k: v.numpy().copy() for k, v in reference.state_dict().items()}
+    expected = run_layer(reference, inputs, modes, call, "cpu")
+    for device in extra_devices():
+        layer = make_ours().double()
+        layer.load_state_dict({k: lamina.tensor(v) for k, v in state.items()})
+        got = run_layer(layer, inputs, modes, call, device)
+        assert got.keys() == expected.keys()
+        for key, value in expected.items():
+            if value is None:
+                assert got[key] is None, f"{key}: a gradient on {device} where the CPU has none"
+                continue
+            np.testing.assert_allclose(got[key], value, atol=1e-9, rtol=1e-8, err_msg=f"{key} on {device}")

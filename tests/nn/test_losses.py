@@ -32,7 +32,7 @@ def test_cross_entropy_class_indices(kwargs, reduction):
 
     def fn(lib, x, t):
         options = {
-            k: (lib.tensor(weight).to(x.dtype) if v == "w" else v) for k, v in kwargs.items()
+            k: (x.new_tensor(weight) if v == "w" else v) for k, v in kwargs.items()
         }  # weights are constants
         return F(lib).cross_entropy(x, t, reduction=reduction, **options)
 
@@ -69,12 +69,12 @@ def test_binary_cross_entropies():
     check_op(lambda lib, p, t: F(lib).binary_cross_entropy(p, t), arrays=[probabilities, targets])
     weight, pos_weight = rng.uniform(0.5, 2, (3,)), rng.uniform(0.5, 2, (3,))
     check_op(
-        lambda lib, p, t: F(lib).binary_cross_entropy(p, t, weight=lib.tensor(weight).to(p.dtype), reduction="sum"),
+        lambda lib, p, t: F(lib).binary_cross_entropy(p, t, weight=p.new_tensor(weight), reduction="sum"),
         arrays=[probabilities, targets],
     )
     check_op(
         lambda lib, x, t: F(lib).binary_cross_entropy_with_logits(
-            x * 5, t, pos_weight=lib.tensor(pos_weight).to(x.dtype)
+            x * 5, t, pos_weight=x.new_tensor(pos_weight)
         ),
         arrays=[rng.standard_normal((4, 3)), targets],
         gradgrad=True,
@@ -93,7 +93,7 @@ def test_kl_div(reduction):
     target[0, 1] = 0.0  # 0 log 0 = 0
     # the target holds a 0 (where d/dt of t log t is infinite): a constant here
     check_op(
-        lambda lib, x: F(lib).kl_div(x.log_softmax(1), lib.tensor(target).to(x.dtype), reduction=reduction),
+        lambda lib, x: F(lib).kl_div(x.log_softmax(1), x.new_tensor(target), reduction=reduction),
         arrays=[rng.standard_normal((3, 4))],
     )
     check_op(

@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 
+from lamina.backend.kernels import namespace
+
 # --- convolution: im2col by a strided window view (no copy until the matrix product needs one) ---
 
 
@@ -31,20 +33,23 @@ def conv_output_hw(input_hw, weight_hw, stride, padding, dilation):
 
 def _windows(x_padded, kernel, stride, dilation, out_size):
     """(N, C, Ho, Wo, kh, kw) view: the input patch under each output position."""
+    xp = namespace.of(x_padded)
     (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
     extent = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
-    view = np.lib.stride_tricks.sliding_window_view(x_padded, extent, axis=(2, 3))
+    view = xp.lib.stride_tricks.sliding_window_view(x_padded, extent, axis=(2, 3))
     return view[:, :, : (out_size[0] - 1) * sh + 1 : sh, : (out_size[1] - 1) * sw + 1 : sw, ::dh, ::dw]
 
 
 def _pad(x, padding):
+    xp = namespace.of(x)
     if not any(p for pair in padding for p in pair):
         return x
-    return np.pad(x, ((0, 0), (0, 0)) + tuple(padding))
+    return xp.pad(x, ((0, 0), (0, 0)) + tuple(padding))
 
 
 def conv2d_forward(x, w, stride, padding, dilation, groups):
     """y[n, o] = sum over c, i, j of x_padded[n, c, h*s + i*d, ...] * w[o, c, i, j], per group."""
+    xp = namespace.of(x)
     out_hw = conv_output_hw(x.shape[2:], w.shape[2:], stride, padding, dilation)
     windows = _windows(_pad(x, padding), w.shape[2:], stride, dilation, out_hw)
     per_group_in, per_group_out = x.shape[1] // groups, w.shape[0] // groups
@@ -52,35 +57,37 @@ def conv2d_forward(x, w, stride, padding, dilation, groups):
     for g in range(groups):
         patch = windows[:, g * per_group_in : (g + 1) * per_group_in]  # (N, Cg, Ho, Wo, kh, kw)
         kernel = w[g * per_group_out : (g + 1) * per_group_out]  # (Og, Cg, kh, kw)
-        outputs.append(np.tensordot(patch, kernel, axes=([1, 4, 5], [1, 2, 3])))  # (N, Ho, Wo, Og)
-    out = outputs[0] if groups == 1 else np.concatenate(outputs, axis=3)
-    return np.ascontiguousarray(out.transpose(0, 3, 1, 2))  # (N, O, Ho, Wo)
+        outputs.append(xp.tensordot(patch, kernel, axes=([1, 4, 5], [1, 2, 3])))  # (N, Ho, Wo, Og)
+    out = outputs[0] if groups == 1 else xp.concatenate(outputs, axis=3)
+    return xp.ascontiguousarray(out.transpose(0, 3, 1, 2))  # (N, O, Ho, Wo)
 
 
 def conv2d_weight_grad(x, grad, weight_shape, stride, padding, dilation, groups):
     """dL/dw[o, c, i, j] = sum over n, h, w of grad[n, o, h, w] * x_padded[n, c, h*s + i*d, ...]."""
+    xp = namespace.of(x)
     windows = _windows(_pad(x, padding), weight_shape[2:], stride, dilation, grad.shape[2:])
     per_group_in, per_group_out = x.shape[1] // groups, weight_shape[0] // groups
     parts = []
     for g in range(groups):
         patch = windows[:, g * per_group_in : (g + 1) * per_group_in]
         grad_g = grad[:, g * per_group_out : (g + 1) * per_group_out]
-        parts.append(np.tensordot(grad_g, patch, axes=([0, 2, 3], [0, 2, 3])))  # (Og, Cg, kh, kw)
-    return parts[0] if groups == 1 else np.concatenate(parts, axis=0)
+        parts.append(xp.tensordot(grad_g, patch, axes=([0, 2, 3], [0, 2, 3])))  # (Og, Cg, kh, kw)
+    return parts[0] if groups == 1 else xp.concatenate(parts, axis=0)
 
 
 def conv2d_input_grad(grad, w, input_shape, stride, padding, dilation, groups):
     """dL/dx: each output gradient spread back over the input patch it came from (col2im)."""
+    xp = namespace.of(grad)
     (kh, kw), (sh, sw), (dh, dw) = w.shape[2:], stride, dilation
     n, channels = input_shape[0], input_shape[1]
     (top, bottom), (left, right) = padding
-    padded = np.zeros((n, channels, input_shape[2] + top + bottom, input_shape[3] + left + right), dtype=grad.dtype)
+    padded = xp.zeros((n, channels, input_shape[2] + top + bottom, input_shape[3] + left + right), dtype=grad.dtype)
     out_h, out_w = grad.shape[2:]
     per_group_in, per_group_out = channels // groups, w.shape[0] // groups
     for g in range(groups):
         grad_g = grad[:, g * per_group_out : (g + 1) * per_group_out]
         kernel = w[g * per_group_out : (g + 1) * per_group_out]
-        patches = np.tensordot(grad_g, kernel, axes=([1], [0]))  # (N, Ho, Wo, Cg, kh, kw)
+        patches = xp.tensordot(grad_g, kernel, axes=([1], [0]))  # (N, Ho, Wo, Cg, kh, kw)
         target = padded[:, g * per_group_in : (g + 1) * per_group_in]
         for i in range(kh):
             for j in range(kw):
@@ -99,6 +106,7 @@ def max_pool2d(x_padded, kernel, stride, dilation, out_size):
     NOTE: the first maximum wins a tie (as PyTorch); a NaN counts as the maximum.
     Returns (values (N, C, Ho, Wo), positions (N, C, Ho, Wo) int64).
     """
+    xp = namespace.of(x_padded)
     (kh, kw), n, c = kernel, x_padded.shape[0], x_padded.shape[1]
     out_h, out_w = out_size
     if tuple(stride) == tuple(kernel) and tuple(dilation) == (1, 1):
@@ -108,19 +116,20 @@ def max_pool2d(x_padded, kernel, stride, dilation, out_size):
     else:
         flat = _windows(x_padded, kernel, stride, dilation, out_size).reshape(n, c, out_h, out_w, -1)
     best = flat.argmax(axis=-1)  # (N, C, Ho, Wo) in [0, kh*kw); argmax returns the first NaN or maximum
-    values = np.take_along_axis(flat, best[..., None], axis=-1)[..., 0]
+    values = xp.take_along_axis(flat, best[..., None], axis=-1)[..., 0]
     (sh, sw), (dh, dw) = stride, dilation
-    rows = np.arange(out_h).reshape(-1, 1) * sh + (best // kw) * dh
-    cols = np.arange(out_w).reshape(1, -1) * sw + (best % kw) * dw
-    return values, (rows * x_padded.shape[3] + cols).astype(np.int64)
+    rows = xp.arange(out_h).reshape(-1, 1) * sh + (best // kw) * dh
+    cols = xp.arange(out_w).reshape(1, -1) * sw + (best % kw) * dw
+    return values, (rows * x_padded.shape[3] + cols).astype(xp.int64)
 
 
 def max_pool2d_backward(grad, positions, padded_shape):
     """The gradient of max_pool2d for x_padded: each window's gradient added at its maximum."""
+    xp = namespace.of(grad)
     n, c = padded_shape[:2]
-    out = np.zeros((n * c, padded_shape[2] * padded_shape[3]), dtype=grad.dtype)
-    rows = np.arange(n * c).reshape(-1, 1)
-    np.add.at(out, (rows, positions.reshape(n * c, -1)), grad.reshape(n * c, -1))
+    out = xp.zeros((n * c, padded_shape[2] * padded_shape[3]), dtype=grad.dtype)
+    rows = xp.arange(n * c).reshape(-1, 1)
+    xp.add.at(out, (rows, positions.reshape(n * c, -1)), grad.reshape(n * c, -1))
     return out.reshape(padded_shape)
 
 
@@ -140,11 +149,12 @@ def max_pool2d_grad(grad, x_padded, values, kernel, stride, dilation):
 
 def batch_norm_train(x, weight, bias, eps):
     """Normalise each channel by the batch's statistics: returns (y, mean (C,), biased var (C,), invstd (C,))."""
+    xp = namespace.of(x)
     dims = (0,) + tuple(range(2, x.ndim))
     shape = (1, -1) + (1,) * (x.ndim - 2)
     mean = x.mean(axis=dims)
     var = x.var(axis=dims)
-    invstd = 1 / np.sqrt(var + eps)
+    invstd = 1 / xp.sqrt(var + eps)
     y = (x - mean.reshape(shape)) * invstd.reshape(shape)
     if weight is not None:
         y = y * weight.reshape(shape)
@@ -169,8 +179,9 @@ def batch_norm_train_backward(grad, x, weight, mean, invstd):
 
 def layer_norm(x, weight, bias, eps):
     """Normalise each row of x (M, D): returns (y, mean (M,), invstd (M,))."""
+    xp = namespace.of(x)
     mean = x.mean(axis=1)
-    invstd = 1 / np.sqrt(x.var(axis=1) + eps)
+    invstd = 1 / xp.sqrt(x.var(axis=1) + eps)
     y = (x - mean[:, None]) * invstd[:, None]
     if weight is not None:
         y = y * weight
@@ -216,8 +227,9 @@ def min_all(x, keepdim):
 def class_targets(labels, classes, ignore_index):
     """A classification loss's labels: (how many are not ignore_index, the flat index of the first that is
     neither ignore_index nor in [0, classes), or -1)."""
+    xp = namespace.of(labels)
     kept = labels != ignore_index
-    bad = np.flatnonzero(kept & ((labels < 0) | (labels >= classes)))
+    bad = xp.flatnonzero(kept & ((labels < 0) | (labels >= classes)))
     return int(kept.sum()), (int(bad[0]) if bad.size else -1)
 
 
@@ -230,22 +242,27 @@ def small_product(a, b):
 # --- activations and softmax ---
 
 
-# A 0-d zero of the input's dtype: NumPy takes it in half the time of a Python 0, which it must first
-# resolve to a dtype (4x4 float32: 0.26 vs 0.49 us, measured)
+# A 0-d zero of the input's dtype: NumPy takes it faster than a Python 0, which it must first resolve to a
+# dtype. Another namespace gets a scalar of the dtype (a device cannot take a host array).
 _ZEROS = {np.dtype(kind): np.zeros((), kind) for kind in (np.float16, np.float32, np.float64)}
+
+
+def _zero(xp, dtype):
+    zero = _ZEROS.get(dtype) if xp is np else None
+    return dtype.type(0) if zero is None else zero
 
 
 def relu(x):
     """max(x, 0) elementwise; NaN stays NaN (as PyTorch)."""
-    return np.maximum(x, _ZEROS.get(x.dtype, 0))
+    xp = namespace.of(x)
+    return xp.maximum(x, _zero(xp, x.dtype))
 
 
 def relu_backward(grad, z):
     """grad where the ReLU's output z is positive, else 0 (NOTE: 0 at x = 0, as PyTorch)."""
-    zero = _ZEROS.get(z.dtype)
-    if zero is None:  # an integer dtype
-        zero = z.dtype.type(0)
-    return np.where(z > zero, grad, zero)
+    xp = namespace.of(grad)
+    zero = _zero(xp, z.dtype)
+    return xp.where(z > zero, grad, zero)
 
 
 _SQRT_2_OVER_PI = 0.7978845608028654
@@ -253,7 +270,8 @@ _SQRT_2_OVER_PI = 0.7978845608028654
 
 def gelu_tanh(x):
     """x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))); returns (y, the tanh), the tanh kept for the backward."""
-    t = np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
+    xp = namespace.of(x)
+    t = xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
     return 0.5 * x * (1 + t), t
 
 
@@ -265,7 +283,8 @@ def gelu_tanh_backward(grad, x, t):
 
 def softmax(x):
     """Softmax of each row of x (M, D); a row of all -inf gives NaN, as in PyTorch."""
-    shifted = np.exp(x - x.max(axis=1, keepdims=True))
+    xp = namespace.of(x)
+    shifted = xp.exp(x - x.max(axis=1, keepdims=True))
     return shifted / shifted.sum(axis=1, keepdims=True)
 
 
@@ -275,11 +294,12 @@ def attention_weights(scores, queries, scale, causal_offset):
     With causal_offset (not None), row r (query q = r % queries) sees keys k <= q + causal_offset only;
     the others get weight 0 (a row that sees no key is NaN, as in PyTorch).
     """
+    xp = namespace.of(scores)
     scaled = scores * scores.dtype.type(scale)
     if causal_offset is not None:
-        query = np.arange(scores.shape[0]) % queries
-        hidden = np.arange(scores.shape[1])[None, :] > (query + causal_offset)[:, None]
-        scaled = np.where(hidden, -np.inf, scaled).astype(scores.dtype, copy=False)
+        query = xp.arange(scores.shape[0]) % queries
+        hidden = xp.arange(scores.shape[1])[None, :] > (query + causal_offset)[:, None]
+        scaled = xp.where(hidden, -xp.inf, scaled).astype(scores.dtype, copy=False)
     return softmax(scaled)
 
 
@@ -293,26 +313,30 @@ def cross_entropy(logits, target, ignore_index):
 
     Returns (losses (M,), logsumexp (M,)); the caller reduces.
     """
+    xp = namespace.of(logits)
     shift = logits.max(axis=1)
-    lse = np.log(np.exp(logits - shift[:, None]).sum(axis=1)) + shift
+    lse = xp.log(xp.exp(logits - shift[:, None]).sum(axis=1)) + shift
     keep = target != ignore_index
-    picked = np.take_along_axis(logits, np.where(keep, target, 0)[:, None], axis=1)[:, 0]
-    return np.where(keep, lse - picked, 0).astype(logits.dtype, copy=False), lse
+    picked = xp.take_along_axis(logits, xp.where(keep, target, 0)[:, None], axis=1)[:, 0]
+    return xp.where(keep, lse - picked, 0).astype(logits.dtype, copy=False), lse
 
 
 def cross_entropy_backward(grad_losses, logits, target, ignore_index, lse):
     """d losses / d logits = (softmax - onehot(target)) * grad, zero on ignored rows."""
+    xp = namespace.of(grad_losses)
     keep = target != ignore_index
-    weights = np.where(keep, grad_losses, 0).astype(logits.dtype, copy=False)
-    dx = np.exp(logits - lse[:, None]) * weights[:, None]
-    rows = np.nonzero(keep)[0]
-    dx[rows, target[rows]] -= weights[rows]
+    weights = xp.where(keep, grad_losses, 0).astype(logits.dtype, copy=False)
+    dx = xp.exp(logits - lse[:, None]) * weights[:, None]
+    # every row, the ignored ones subtracting a zero weight at column 0: no data-dependent row list (which
+    # a GPU would have to read back to size)
+    dx[xp.arange(dx.shape[0]), xp.where(keep, target, 0)] -= weights
     return dx
 
 
 def index_add_rows(target, rows, values):
     """target[rows[k]] += values[k] for every k, repeated rows adding up (an embedding's backward)."""
-    np.add.at(target, rows, values)
+    xp = namespace.of(target)
+    xp.add.at(target, rows, values)
 
 
 # --- optimizer updates, in place on the parameter and its state ---
@@ -320,6 +344,7 @@ def index_add_rows(target, rows, values):
 
 def adam_step(p, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, step):
     """One Adam/AdamW update of p (no amsgrad): see lamina/optim/adam.py for the formulas."""
+    xp = namespace.of(p)
     if weight_decay:
         if decoupled:
             p *= 1 - lr * weight_decay
@@ -329,7 +354,7 @@ def adam_step(p, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay,
     exp_avg += (1 - beta1) * grad
     exp_avg_sq *= beta2
     exp_avg_sq += (1 - beta2) * grad * grad
-    denominator = np.sqrt(exp_avg_sq) / math.sqrt(1 - beta2**step) + eps
+    denominator = xp.sqrt(exp_avg_sq) / math.sqrt(1 - beta2**step) + eps
     p -= (lr / (1 - beta1**step)) * exp_avg / denominator
 
 
