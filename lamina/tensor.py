@@ -15,7 +15,7 @@ import weakref
 import numpy as np
 
 from lamina import dtypes
-from lamina.backend import get_device
+from lamina.backend import deferred, get_device
 from lamina.errors import AutogradError, DTypeError, ShapeError
 
 
@@ -144,6 +144,8 @@ class Tensor:
 
     def numpy(self) -> np.ndarray:
         """The data as a NumPy array; on the CPU it shares memory with the tensor (as in PyTorch)."""
+        if deferred.pending:  # a host read: the checks left on the device report now (backend/deferred.py)
+            deferred.flush()
         return self.device.backend.to_numpy(self.array)
 
     def tolist(self):

@@ -196,7 +196,10 @@ class StrictArray:
         return (StrictArray(row) if isinstance(row, np.ndarray) else row for row in self._a)
 
     def __getitem__(self, key):
-        return _wrap(self._a[_unwrap(key, "indexing")])
+        key = _unwrap(key, "indexing")
+        if _has_mask(key):
+            _sync("boolean mask indexing")  # the result's size depends on the data: CuPy reads it back
+        return _wrap(self._a[_wrapped_indices(key, self._a.shape)])
 
     def __setitem__(self, key, value):
         self._a[_unwrap(key, "indexing")] = _unwrap(value, "assignment")
@@ -209,6 +212,23 @@ class StrictArray:
 
     def __deepcopy__(self, memo):
         return StrictArray(self._a.copy())
+
+
+def _has_mask(key):
+    keys = key if isinstance(key, tuple) else (key,)
+    return any(isinstance(k, np.ndarray) and k.dtype == bool for k in keys)
+
+
+def _wrapped_indices(key, shape):
+    """Integer-array indices taken modulo their dim, as CuPy does (it never checks bounds on the device):
+    an out-of-range index is the caller's check to make, not an error NumPy would raise for it here."""
+    keys = key if isinstance(key, tuple) else (key,)
+    if any(k is Ellipsis or k is None for k in keys) or len(keys) > len(shape):
+        return key
+    wrapped = tuple(
+        k % size if isinstance(k, np.ndarray) and k.dtype.kind in "iu" and size else k for k, size in zip(keys, shape)
+    )
+    return wrapped if isinstance(key, tuple) else wrapped[0]
 
 
 def _method(name):
@@ -242,6 +262,27 @@ for _name in _OPERATORS:
 
     setattr(StrictArray, _dunder, _op)
 StrictArray.__hash__ = None
+_nonzero = StrictArray.nonzero
+
+
+def _counted_nonzero(self):
+    _sync("nonzero")  # the result's size depends on the data
+    return _nonzero(self)
+
+
+StrictArray.nonzero = _counted_nonzero
+
+
+# functions whose output size depends on the values: CuPy must read the device to allocate it
+_SIZED_BY_DATA = {"nonzero", "flatnonzero", "argwhere", "unique", "extract", "compress"}
+
+
+def _counted(function, name):
+    def counted(*args, **kwargs):
+        _sync(name)
+        return function(*args, **kwargs)
+
+    return counted
 
 
 class _Ufunc:
@@ -273,6 +314,8 @@ class _Namespace:
 
     def __getattr__(self, name):
         value = getattr(self._module, name)
+        if name in _SIZED_BY_DATA:
+            value = _counted(value, name)
         if isinstance(value, types.ModuleType):  # xp.linalg, xp.fft
             wrapped = _Namespace(value, f"{self.__name__}.{name}")
         elif isinstance(value, np.ufunc):

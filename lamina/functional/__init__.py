@@ -8,6 +8,7 @@ measured speed or stability reason, written in its docstring.
 import builtins  # sum, any, max, abs: this module defines tensor versions of them
 from collections import namedtuple
 
+from lamina.backend import deferred
 from lamina import dtypes
 from lamina.autograd.autocast_mode import in_float32
 from lamina.errors import DTypeError, ShapeError, shape_str
@@ -343,8 +344,15 @@ def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
             f"index_select: index must be a 1-D integer tensor; got {index.dtype.name} "
             f"of shape {shape_str(index.shape)}."
         )
-    if index.numel() and (int(index.array.min()) < 0 or int(index.array.max()) >= x.shape[dim]):
-        raise IndexError(f"index_select: index out of range for dimension {dim} with size {x.shape[dim]}.")
+    deferred.require_in_range(
+        index.array,
+        0,
+        x.shape[dim],
+        lambda bad: IndexError(
+            f"index_select: index {bad} out of range for dimension {dim} with size {x.shape[dim]}."
+        ),
+        "index_select",
+    )
     return getitem(x, (slice(None),) * dim + (index.reshape(-1),))
 
 

@@ -5,6 +5,7 @@ of x (as in PyTorch). An index holding integer arrays, lists or bool masks is
 advanced indexing: a copy, whose backward adds every repeated position.
 """
 
+from lamina.backend import deferred
 from lamina.autograd.function import Function
 from lamina.errors import DeviceError, DTypeError, ShapeError, shape_str
 from lamina.ops.shapes import normalize_dim
@@ -142,12 +143,14 @@ def _check_index_tensor(op, x, dim, index):
                 f"{op}: size of index {shape_str(index.shape)} exceeds the input's {shape_str(x.shape)} at "
                 f"dimension {axis}; it may only be larger along dim {dim}."
             )
-    if index.numel():
-        low, high = int(index.array.min()), int(index.array.max())
-        size = x.shape[dim]
-        if low < 0 or high >= size:  # checked before indexing: NumPy would wrap negatives silently
-            bad = high if high >= size else low
-            raise IndexError(f"{op}: index {bad} is out of bounds for dimension {dim} with size {size}.")
+    size = x.shape[dim]
+    deferred.require_in_range(  # checked before indexing: NumPy would wrap negatives silently
+        index.array,
+        0,
+        size,
+        lambda bad: IndexError(f"{op}: index {bad} is out of bounds for dimension {dim} with size {size}."),
+        op,
+    )
 
 
 def gather(x, dim, index):
@@ -214,8 +217,13 @@ def index_add(x, dim, index, source):
             f"index_add: source shape {shape_str(source.shape)} must be {shape_str(expected)} (input "
             f"{shape_str(x.shape)} with dimension {dim} of the index's length {index.shape[0]})."
         )
-    if index.numel() and (int(index.array.min()) < 0 or int(index.array.max()) >= x.shape[dim]):
-        raise IndexError(f"index_add: index out of range for dimension {dim} with size {x.shape[dim]}.")
+    deferred.require_in_range(
+        index.array,
+        0,
+        x.shape[dim],
+        lambda bad: IndexError(f"index_add: index {bad} out of range for dimension {dim} with size {x.shape[dim]}."),
+        "index_add",
+    )
     position = (slice(None),) * dim + (index.array,)
     return x + IndexAdd.apply(cast(source, x.dtype), shape=x.shape, index=position)
 
@@ -223,8 +231,13 @@ def index_add(x, dim, index, source):
 def index_fill(x, dim, index, value):
     """x with the slices at `index` along dim set to value."""
     dim = normalize_dim("index_fill", dim, x.ndim)
-    if index.numel() and (int(index.array.min()) < -x.shape[dim] or int(index.array.max()) >= x.shape[dim]):
-        raise IndexError(f"index_fill: index out of range for dimension {dim} with size {x.shape[dim]}.")
+    deferred.require_in_range(
+        index.array,
+        -x.shape[dim],
+        x.shape[dim],
+        lambda bad: IndexError(f"index_fill: index {bad} out of range for dimension {dim} with size {x.shape[dim]}."),
+        "index_fill",
+    )
     position = (slice(None),) * dim + (index.array.reshape(-1),)
     return IndexPut.apply(x, x.new_full((), value), index=position)
 

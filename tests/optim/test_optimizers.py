@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import lamina
+from device_helpers import extra_devices
 from lamina import nn, optim
 
 CONFIGS = [
@@ -55,6 +56,32 @@ def test_optimizer_matches_torch_over_20_steps(name, kwargs):
         their_opt.step()
     for (name_ours, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters()):
         np.testing.assert_allclose(p.numpy(), q.detach().numpy(), rtol=1e-10, atol=1e-12, err_msg=name_ours)
+
+
+def train_20_steps(name, kwargs, device):
+    lamina.manual_seed(0)
+    model = nn.Sequential(nn.Linear(5, 4), nn.Tanh(), nn.Linear(4, 2)).double().to(device)
+    optimizer = getattr(optim, name)(model.parameters(), **kwargs)
+    rng = np.random.default_rng(1)
+    x = lamina.tensor(rng.standard_normal((16, 5)), device=device)
+    y = lamina.tensor(rng.standard_normal((16, 2)), device=device)
+    for _ in range(20):
+        optimizer.zero_grad()
+        ((model(x) - y) ** 2).mean().backward()
+        optimizer.step()
+    state = optimizer.state_dict()["state"]
+    return [p.numpy() for p in model.parameters()], [v.numpy() for s in state.values() for v in s.values()
+                                                      if isinstance(v, lamina.Tensor)]  # fmt: skip
+
+
+@pytest.mark.parametrize("name,kwargs", CONFIGS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CONFIGS)])
+def test_optimizer_on_every_device_matches_the_cpu(name, kwargs):
+    params, state = train_20_steps(name, kwargs, "cpu")
+    for device in extra_devices():
+        got_params, got_state = train_20_steps(name, kwargs, device)
+        assert len(got_state) == len(state)
+        for got, expected in zip(got_params + got_state, params + state):
+            np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-14, err_msg=f"{name} on {device}")
 
 
 def test_sgd_rule_by_hand():

@@ -226,11 +226,13 @@ def min_all(x, keepdim):
 
 def class_targets(labels, classes, ignore_index):
     """A classification loss's labels: (how many are not ignore_index, the flat index of the first that is
-    neither ignore_index nor in [0, classes), or -1)."""
+    neither ignore_index nor in [0, classes), or -1). Both are computed without reading the labels back
+    (0-d arrays on a device), so a check of them can wait for the next host read (backend/deferred.py)."""
     xp = namespace.of(labels)
     kept = labels != ignore_index
-    bad = xp.flatnonzero(kept & ((labels < 0) | (labels >= classes)))
-    return int(kept.sum()), (int(bad[0]) if bad.size else -1)
+    bad = (kept & ((labels < 0) | (labels >= classes))).reshape(-1)
+    first_bad = xp.where(bad.any(), bad.argmax(), -1) if bad.size else xp.asarray(-1)
+    return kept.sum(), first_bad
 
 
 def small_product(a, b):

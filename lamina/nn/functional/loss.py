@@ -6,6 +6,7 @@ log(1 + exp(-|x|)) form for the same reason.
 """
 
 from lamina.autograd.autocast_mode import in_float32
+from lamina.backend import deferred
 from lamina.errors import DTypeError, ShapeError, shape_str
 from lamina.nn.functional._checks import (
     check_not_empty,
@@ -16,6 +17,7 @@ from lamina.nn.functional._checks import (
 )
 from lamina.ops.elementwise import maximum, where
 from lamina.ops.softmax import CrossEntropyRows
+from lamina.tensor import Tensor
 
 
 def _check_class_targets(op, input, target, ignore_index) -> int:
@@ -41,19 +43,25 @@ def _check_class_targets(op, input, target, ignore_index) -> int:
     classes = input.shape[1] if input.ndim > 1 else input.shape[0]
     labels = target.array
     kept, first_bad = target.device.backend.kernels.class_targets(labels, classes, ignore_index)  # one pass
-    if first_bad >= 0:
-        position = tuple(int(i) for i in target.device.backend.xp.unravel_index(first_bad, labels.shape))
+
+    def error():
+        flat, position = int(first_bad), ()
+        for size in reversed(labels.shape):  # the flat index unravelled
+            flat, index = divmod(flat, size)
+            position = (index,) + position
         value = int(labels[position])
         where = (
             "the (unbatched) target"
             if not position
             else f"batch position {position[0] if len(position) == 1 else position}"
         )
-        raise IndexError(
+        return IndexError(
             f"{op}: Target {value} is out of bounds: the input has {classes} classes (valid labels "
             f"0..{classes - 1}); found at {where}."
         )
-    return kept
+
+    deferred.require(first_bad < 0, error, op)
+    return kept if deferred.on_host(kept) else Tensor._make(kept, target.device)  # a count left on the device
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):

@@ -1,5 +1,6 @@
 """Embedding: rows of a weight matrix picked by integer indices."""
 
+from lamina.backend import deferred
 from lamina.errors import DTypeError, shape_str
 from lamina.ops.elementwise import where
 
@@ -15,14 +16,17 @@ def embedding(indices, weight, padding_idx=None):
             f"{shape_str(indices.shape)}."
         )
     count = weight.shape[0]
-    if indices.numel():
-        low, high = int(indices.array.min()), int(indices.array.max())
-        if low < 0 or high >= count:  # checked first: NumPy would wrap a negative index silently
-            bad = high if high >= count else low
-            raise IndexError(
-                f"embedding: index {bad} is out of range for an embedding with num_embeddings={count} "
-                f"(valid: 0..{count - 1})."
-            )
+    # checked before indexing: NumPy would wrap a negative index silently (a GPU wraps any)
+    deferred.require_in_range(
+        indices.array,
+        0,
+        count,
+        lambda bad: IndexError(
+            f"embedding: index {bad} is out of range for an embedding with num_embeddings={count} "
+            f"(valid: 0..{count - 1})."
+        ),
+        "embedding",
+    )
     out = weight[indices]
     if padding_idx is not None:
         padding_rows = (indices == padding_idx % count).unsqueeze(-1)
