@@ -9,9 +9,9 @@ Each result there is compared with the CPU's (the CPU's with torch's, elsewhere 
 
 import numpy as np
 import pytest
+import strict_device
 
 import lamina
-import strict_device
 
 CUDA_MISSING = "no CUDA device: lamina's CuPy backend did not register 'cuda' (CuPy missing or no GPU answered)"
 

@@ -12,9 +12,9 @@ the CPU's values, gradients and dtypes.
 """
 
 import numpy as np
+from device_helpers import compare_op_on_devices
 
 import lamina
-from device_helpers import compare_op_on_devices
 from lamina.autograd import gradcheck, gradgradcheck
 
 try:

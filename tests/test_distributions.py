@@ -12,7 +12,10 @@ VALUES = [[0, 2, 1], [1, 1, 0]]
 
 
 def test_categorical_log_prob_and_entropy_from_logits_and_probs():
-    check_op(lambda lib, x: lib.distributions.Categorical(logits=x).log_prob(lib.tensor(VALUES, device=x.device)), [(2, 3, 4)])
+    check_op(
+        lambda lib, x: lib.distributions.Categorical(logits=x).log_prob(lib.tensor(VALUES, device=x.device)),
+        [(2, 3, 4)],
+    )
     check_op(lambda lib, x: lib.distributions.Categorical(logits=x).entropy(), [(3, 5)])
     check_op(lambda lib, x: lib.distributions.Categorical(probs=x).log_prob(lib.tensor([1, 0, 3], device=x.device)), [(3, 4)],
              positive=True)  # fmt: skip
@@ -24,7 +27,10 @@ def test_normal_and_bernoulli_match_torch():
              positive=True)  # fmt: skip
     check_op(lambda lib, x: lib.distributions.Normal(x, x.exp()).entropy(), [(4,)])
     check_op(lambda lib, x: lib.distributions.Normal(x, 2.0).cdf(lib.tensor([0.0, 1.0, -1.0], device=x.device)), [(3,)])
-    check_op(lambda lib, x: lib.distributions.Bernoulli(logits=x).log_prob(lib.tensor([1.0, 0.0, 1.0], device=x.device)), [(3,)])
+    check_op(
+        lambda lib, x: lib.distributions.Bernoulli(logits=x).log_prob(lib.tensor([1.0, 0.0, 1.0], device=x.device)),
+        [(3,)],
+    )
     check_op(lambda lib, x: lib.distributions.Bernoulli(logits=x).entropy(), [(5,)])
 
 

@@ -8,6 +8,7 @@ scaler.update()                 # inf/NaN seen: scale *= backoff_factor; growth_
 import math
 
 from lamina.autograd.grad_mode import no_grad
+from lamina.functional import stack
 
 
 class GradScaler:
@@ -35,7 +36,7 @@ class GradScaler:
             return
         if id(optimizer) in self._unscaled:
             raise RuntimeError("unscale_() has already been called on this optimizer since the last update().")
-        found = False
+        finite = []  # per gradient, on its device: read once, in step() (as torch, one read per step)
         inverse = 1.0 / self._scale
         with no_grad():
             for group in optimizer.param_groups:
@@ -43,9 +44,8 @@ class GradScaler:
                     if param.grad is None:
                         continue
                     param.grad.mul_(inverse)
-                    if not bool(param.grad.isfinite().all()):
-                        found = True
-        self._found_inf[id(optimizer)] = found
+                    finite.append(param.grad.isfinite().all())
+        self._found_inf[id(optimizer)] = bool(finite) and not bool(stack(finite).all().item())
         self._unscaled.add(id(optimizer))
 
     def step(self, optimizer, *args, **kwargs):

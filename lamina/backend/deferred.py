@@ -69,8 +69,7 @@ def flush() -> None:
         if not ok:
             error = make_error()
             later = len(checks) - index - 1
-            note = (
-                f" (checked on the device when {op} ran and reported at the next read of a value"
-                + (f"; {later} later checks were not reported)" if later else ")")
+            note = f" (checked on the device when {op} ran and reported at the next read of a value" + (
+                f"; {later} later checks were not reported)" if later else ")"
             )
             raise type(error)(str(error) + note) from None

@@ -3,6 +3,7 @@
 import math
 
 from lamina import creation, random
+from lamina.backend import deferred
 from lamina.dtypes import finfo
 from lamina.errors import ShapeError, shape_str
 from lamina.functional import logsumexp
@@ -13,7 +14,7 @@ def _as_tensor(value, like=None):
     if isinstance(value, Tensor):
         return value
     dtype = like.dtype if like is not None and like.is_floating_point() else None
-    return creation.tensor(float(value), dtype=dtype)
+    return creation.tensor(float(value), dtype=dtype, device=like.device if like is not None else None)
 
 
 def _shape(sample_shape) -> tuple:
@@ -81,7 +82,7 @@ class Categorical(Distribution):
 
     @property
     def mean(self):
-        return creation.full(self.batch_shape, math.nan)
+        return creation.full(self.batch_shape, math.nan, device=self.probs.device)
 
     @property
     def mode(self):
@@ -109,7 +110,7 @@ class Categorical(Distribution):
         return -(self.probs * self.logits.clamp(min=_most_negative(self.logits))).sum(-1)
 
     def enumerate_support(self, expand=True) -> Tensor:
-        values = creation.arange(self._categories).reshape(-1, *([1] * len(self.batch_shape)))
+        values = creation.arange(self._categories, device=self.probs.device).reshape(-1, *([1] * len(self.batch_shape)))
         return values.expand(self._categories, *self.batch_shape) if expand else values
 
 
@@ -158,11 +159,14 @@ class Normal(Distribution):
     has_rsample = True
 
     def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = _as_tensor(loc), _as_tensor(scale)
+        self.loc = _as_tensor(loc, scale if isinstance(scale, Tensor) else None)
+        self.scale = _as_tensor(scale, self.loc)
         if not self.loc.is_floating_point():
             self.loc = self.loc.float()
-        if validate_args is not False and bool((self.scale <= 0).any()):
-            raise ValueError("Normal: scale must be positive.")
+        if validate_args is not False:  # on a device, reported at the next read (backend/deferred.py)
+            deferred.require(
+                (self.scale > 0).all().array, lambda: ValueError("Normal: scale must be positive."), "Normal"
+            )
         super().__init__(tuple((self.loc + self.scale).shape))
 
     @property

@@ -8,9 +8,9 @@ measured speed or stability reason, written in its docstring.
 import builtins  # sum, any, max, abs: this module defines tensor versions of them
 from collections import namedtuple
 
-from lamina.backend import deferred
 from lamina import dtypes
 from lamina.autograd.autocast_mode import in_float32
+from lamina.backend import deferred
 from lamina.errors import DTypeError, ShapeError, shape_str
 from lamina.ops import elementwise, movement, reduce
 from lamina.ops import softmax as softmax_ops
@@ -348,9 +348,7 @@ def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
         index.array,
         0,
         x.shape[dim],
-        lambda bad: IndexError(
-            f"index_select: index {bad} out of range for dimension {dim} with size {x.shape[dim]}."
-        ),
+        lambda bad: IndexError(f"index_select: index {bad} out of range for dimension {dim} with size {x.shape[dim]}."),
         "index_select",
     )
     return getitem(x, (slice(None),) * dim + (index.reshape(-1),))

@@ -5,8 +5,8 @@ of x (as in PyTorch). An index holding integer arrays, lists or bool masks is
 advanced indexing: a copy, whose backward adds every repeated position.
 """
 
-from lamina.backend import deferred
 from lamina.autograd.function import Function
+from lamina.backend import deferred
 from lamina.errors import DeviceError, DTypeError, ShapeError, shape_str
 from lamina.ops.shapes import normalize_dim
 from lamina.tensor import Tensor

@@ -41,6 +41,13 @@ class Trainer:
         meta: plain facts stored in every checkpoint (the CLI records the model and dataset names).
         log: "tensorboard" also writes TensorBoard event files to out_dir/tensorboard (every scalar of the
             epoch's record and a histogram of each parameter, per epoch; train/tensorboard.py).
+        device: where to train ("cpu", "cuda"); the model is moved there and every batch is moved to it.
+            Default: the device the model's parameters are on.
+        check_every: how many steps between reads of the device (the loss and gradient-norm finiteness
+            checks, the progress bar's loss, the checks ops left on the device). 1 on the CPU, where reading
+            is free and a non-finite loss is re-run to name the op; 50 on a GPU, where every read stops the
+            host until the device is idle, so a NaN there is reported by its step within 50 steps.
+            non_finite="skip" must decide before each update, so it reads every step.
     """
 
     def __init__(
@@ -63,6 +70,8 @@ class Trainer:
         plot=True,
         meta=None,
         log=None,
+        device=None,
+        check_every=None,
     ):
         if non_finite not in ("raise", "skip"):
             raise ValueError(f"Trainer: non_finite must be 'raise' or 'skip'; got {non_finite!r}.")
@@ -80,6 +89,15 @@ class Trainer:
         if log == "tensorboard" and out_dir is None:
             raise ValueError("Trainer: log='tensorboard' needs out_dir, where the event files go.")
         self.log, self._tensorboard = log, None
+        self.device = lamina.device(device) if device is not None else _model_device(model)
+        if device is not None:
+            model.to(self.device)
+        if check_every is None:
+            check_every = 1 if self.device.array_type is np.ndarray else 50
+        if int(check_every) < 1:
+            raise ValueError(f"Trainer: check_every must be a positive number of steps; got {check_every!r}.")
+        self.check_every = 1 if non_finite == "skip" else int(check_every)
+        self._unchecked = []  # (step, the step's "loss and gradients finite" flag on the device)
         self.history, self.epoch, self.step, self.stop, self.skipped = [], 0, 0, False, 0
         self.best = math.inf
         self.confusion = None
@@ -120,15 +138,20 @@ class Trainer:
         started, losses, correct, seen, norms = time.perf_counter(), [], [], 0, []
         batches = self._progress(self.train_loader, f"epoch {self.epoch + 1}/{self.epochs}")
         for inputs, targets in batches:
+            inputs, targets = _to_device(inputs, self.device), _to_device(targets, self.device)
             loss, logits = self._train_step(inputs, targets, norms)
             if loss is None:
                 continue
-            losses.append(loss)
+            losses.append(loss)  # 0-d tensors on the device, read once at the end of the epoch
             seen += len(targets)
             if "accuracy" in self.metrics and logits is not None and logits.ndim >= 2:
-                correct.append(accuracy(logits, targets.numpy()) * len(targets))
-            if hasattr(batches, "set_postfix"):
-                batches.set_postfix(loss=f"{loss:.4f}", samples_per_s=f"{seen / (time.perf_counter() - started):.0f}")
+                correct.append(_correct(logits, targets))
+            if self.step % self.check_every == 0:
+                self._check_finite()
+                if hasattr(batches, "set_postfix"):
+                    batches.set_postfix(
+                        loss=f"{loss.item():.4f}", samples_per_s=f"{seen / (time.perf_counter() - started):.0f}"
+                    )
             if interrupted.flag:
                 self._save("last", self._state(mid_epoch=True))
                 print(
@@ -136,17 +159,18 @@ class Trainer:
                     " (resume with resume=True / --resume)."
                 )
                 return None
+        self._check_finite()
         record = {
             "epoch": self.epoch + 1,
             "step": self.step,
-            "train_loss": _mean_over_ranks(float(np.mean(losses)) if losses else math.nan),
+            "train_loss": _mean_over_ranks(_mean(losses)),
             "lr": self.optimizer.param_groups[0]["lr"],
-            "grad_norm": float(np.mean(norms)) if norms else math.nan,
+            "grad_norm": _mean(norms),
             "skipped_batches": self.skipped,
             "seconds": time.perf_counter() - started,
         }
         if correct:
-            record["train_accuracy"] = sum(correct) / seen
+            record["train_accuracy"] = float(lamina.stack(correct).sum().item()) / seen
         if "perplexity" in self.metrics and losses:
             record["train_perplexity"] = perplexity(record["train_loss"])
         if self.val_loader is not None:
@@ -156,9 +180,11 @@ class Trainer:
         return record
 
     def _train_step(self, inputs, targets, norms):
+        """One update; returns (the loss, the logits), both left on the device, or (None, None) if skipped."""
         logits = self.model(inputs)
         loss = self._loss(logits, targets)
-        if not math.isfinite(loss.item()):
+        reads = self.check_every == 1  # the loss and the norm read at once (free on the CPU)
+        if reads and not math.isfinite(loss.item()):
             return self._non_finite(inputs, targets, "loss")
         if self.log == "tensorboard" and getattr(self, "_first_inputs", None) is None:
             self._first_inputs = inputs  # the model's graph goes to TensorBoard with the first epoch's events
@@ -170,18 +196,36 @@ class Trainer:
         loss.backward()
         for callback in self.callbacks:
             callback.on_after_backward(self)
-        norm = float(clip_grad_norm_(self.model.parameters(), math.inf).item())
-        if not math.isfinite(norm):
+        norm = clip_grad_norm_(self.model.parameters(), math.inf)
+        if reads and not math.isfinite(norm.item()):
             return self._non_finite(inputs, targets, "gradients")
+        if not reads:
+            self._unchecked.append((self.step + 1, loss.detach().isfinite() & norm.isfinite()))
         norms.append(norm)
         self.optimizer.step()
         if self.scheduler is not None and self.scheduler_interval == "step":
             self.scheduler.step()
         self.step += 1
-        value = loss.item()
-        for callback in self.callbacks:
-            callback.on_batch_end(self, self.step, value)
-        return value, logits.detach().numpy()
+        loss = loss.detach()
+        for callback in self.callbacks:  # the loss as a float where it is read anyway, else its 0-d tensor
+            callback.on_batch_end(self, self.step, loss.item() if reads else loss)
+        return loss, logits.detach()
+
+    def _check_finite(self):
+        """Read the flags of the steps since the last check (one read); raise naming the first bad step."""
+        if not self._unchecked:
+            return
+        steps, flags = zip(*self._unchecked)
+        self._unchecked = []
+        finite = lamina.stack(list(flags)).tolist()
+        if all(finite):
+            return
+        bad = steps[finite.index(False)]
+        raise AnomalyError(
+            f"Trainer: non-finite loss or gradients at epoch {self.epoch + 1}, step {bad} (found at step "
+            f"{self.step}: on {self.device} the device is read every {self.check_every} steps). Pass "
+            "check_every=1 to stop at the bad batch and name the op, or non_finite='skip'."
+        )
 
     def _loss(self, logits, targets):
         if logits.ndim == 3 and targets.ndim == 2:  # sequences: (B, T, V) against (B, T)
@@ -210,6 +254,7 @@ class Trainer:
         total, count, logits_all, targets_all = 0.0, 0, [], []
         with lamina.no_grad():
             for inputs, targets in loader:
+                inputs, targets = _to_device(inputs, self.device), _to_device(targets, self.device)
                 logits = self.model(inputs)
                 total += self._loss(logits, targets).item() * len(targets)
                 count += len(targets)
@@ -422,6 +467,35 @@ def fit(
         **options,
     )
     return trainer.fit()
+
+
+def _model_device(model):
+    """The device of the model's first parameter (the CPU for a model without any)."""
+    for param in _unwrapped(model).parameters():
+        return param.device
+    return lamina.device("cpu")
+
+
+def _to_device(batch, device):
+    """A batch (a tensor, or a tuple/list/dict of them) on `device`; other values as they are."""
+    if isinstance(batch, lamina.Tensor):
+        return batch if batch.device is device else batch.to(device, non_blocking=True)
+    if isinstance(batch, (tuple, list)):
+        return type(batch)(_to_device(item, device) for item in batch)
+    if isinstance(batch, dict):
+        return {key: _to_device(value, device) for key, value in batch.items()}
+    return batch
+
+
+def _correct(logits, targets):
+    """How many of the batch's rows (or sequence positions, weighted per sample) the arg-max gets right, as a
+    0-d tensor on the device: accuracy * len(targets), as train/metrics.accuracy computes it on arrays."""
+    return (logits.argmax(-1) == targets).to(lamina.float64).mean() * len(targets)
+
+
+def _mean(values) -> float:
+    """The mean of 0-d tensors (one read), or NaN for none."""
+    return float(lamina.stack(values).to(lamina.float64).mean().item()) if values else math.nan
 
 
 def _unwrapped(model):

@@ -295,8 +295,13 @@ def test_gelu_softmax_and_cross_entropy_primitives(kernel_set):
     check_op(lambda lib, x: lib.nn.functional.gelu(x, approximate="tanh"), [(3, 4)], gradgrad=True)
     check_op(lambda lib, x: x.softmax(-1), [(2, 3, 5)], gradgrad=True)
     target = np.array([1, 0, 4, -100])
-    check_op(lambda lib, x: lib.nn.functional.cross_entropy(x, lib.tensor(target, device=x.device)), [(4, 5)], gradgrad=True)
-    check_op(lambda lib, x: lib.nn.functional.cross_entropy(x, lib.tensor(target, device=x.device), reduction="sum"), [(4, 5)])
+    check_op(
+        lambda lib, x: lib.nn.functional.cross_entropy(x, lib.tensor(target, device=x.device)), [(4, 5)], gradgrad=True
+    )
+    check_op(
+        lambda lib, x: lib.nn.functional.cross_entropy(x, lib.tensor(target, device=x.device), reduction="sum"),
+        [(4, 5)],
+    )
 
 
 def test_linear_primitive(kernel_set):

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from device_helpers import extra_devices
 
 import lamina
-from device_helpers import extra_devices
 
 try:
     import torch

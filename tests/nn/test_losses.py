@@ -31,9 +31,7 @@ def test_cross_entropy_class_indices(kwargs, reduction):
     weight = np.array([0.5, 1.0, 2.0, 1.5])
 
     def fn(lib, x, t):
-        options = {
-            k: (x.new_tensor(weight) if v == "w" else v) for k, v in kwargs.items()
-        }  # weights are constants
+        options = {k: (x.new_tensor(weight) if v == "w" else v) for k, v in kwargs.items()}  # weights are constants
         return F(lib).cross_entropy(x, t, reduction=reduction, **options)
 
     check_op(fn, arrays=[LOGITS, LABELS], gradgrad=kwargs == {} and reduction == "mean")
@@ -73,9 +71,7 @@ def test_binary_cross_entropies():
         arrays=[probabilities, targets],
     )
     check_op(
-        lambda lib, x, t: F(lib).binary_cross_entropy_with_logits(
-            x * 5, t, pos_weight=x.new_tensor(pos_weight)
-        ),
+        lambda lib, x, t: F(lib).binary_cross_entropy_with_logits(x * 5, t, pos_weight=x.new_tensor(pos_weight)),
         arrays=[rng.standard_normal((4, 3)), targets],
         gradgrad=True,
     )

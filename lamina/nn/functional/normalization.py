@@ -12,6 +12,7 @@ from lamina.autograd.grad_mode import no_grad
 from lamina.errors import ShapeError, shape_str
 from lamina.nn.functional._checks import check_parameter_shape
 from lamina.ops import normalization as fused
+from lamina.tensor import Tensor
 
 
 def _channel_shape(x):
@@ -55,6 +56,8 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
         mean = x.mean(dims, keepdim=True)
         var = x.var(dims, keepdim=True, correction=0)
         if running_mean is not None:
+            if not isinstance(momentum, (int, float)):  # a count kept on the device (momentum=None)
+                momentum = Tensor._make(momentum, x.device)
             with no_grad():  # running statistics are state, not part of the graph
                 running_mean.mul_(1 - momentum).add_(mean.reshape(-1) * momentum)
                 running_var.mul_(1 - momentum).add_(var.reshape(-1) * (momentum * count / (count - 1)))

@@ -1,6 +1,7 @@
 """BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, LocalResponseNorm."""
 
 from lamina import creation, dtypes
+from lamina.backend import deferred
 from lamina.errors import ShapeError, shape_str
 from lamina.nn import functional as F
 from lamina.nn import init
@@ -66,7 +67,9 @@ class _BatchNorm(Module):
         if self.training and self.track_running_stats:
             self.num_batches_tracked.add_(1)
             if momentum is None:  # cumulative moving average
-                momentum = 1.0 / float(self.num_batches_tracked.item())
+                tracked = self.num_batches_tracked.array
+                # on a device the count stays there (a 0-d array): no read back in a training step
+                momentum = 1.0 / (float(tracked) if deferred.on_host(tracked) else tracked)
         return self._normalize(x, use_batch_stats, momentum)
 
     def _normalize(self, x, use_batch_stats, momentum):
