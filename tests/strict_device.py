@@ -26,6 +26,7 @@ import numpy as np
 
 import lamina
 from lamina.backend import register_device
+from lamina.backend.counter_random import CounterStream
 from lamina.backend.kernels import reference
 
 
@@ -374,7 +375,7 @@ class StrictBackend:
     kernels = reference
 
     def __init__(self):
-        self.generator = np.random.default_rng(0)
+        self.stream = CounterStream(self._generator)
 
     def asarray(self, data, dtype=None):
         return strict_xp.asarray(data, dtype=dtype)
@@ -402,32 +403,49 @@ class StrictBackend:
     def index_add(self, target, index, values):
         strict_xp.add.at(target, index, values)
 
-    # random draws: made on the host and copied over (a GPU backend draws on the device)
+    # random draws: counter_random's design, as on the GPU (the state is two numbers)
+    def _generator(self, seed):
+        return _StrictGenerator(seed)
+
     def seed(self, seed):
-        self.generator = np.random.default_rng(seed)
+        self.stream.seed(seed)
 
     def new_stream(self, seed):
-        stream = StrictBackend()
-        stream.seed(seed)
-        return stream
+        return self.stream.new_stream(seed)
 
     def get_state(self):
-        return self.generator.bit_generator.state
+        return self.stream.get_state()
 
     def set_state(self, state):
-        self.generator.bit_generator.state = state
+        self.stream.set_state(state)
 
     def uniform(self, shape, dtype):
-        return StrictArray(self.generator.random(shape, dtype=dtype))
+        return self.stream.uniform(shape, dtype)
 
     def normal(self, shape, dtype):
-        return StrictArray(self.generator.standard_normal(shape, dtype=dtype))
+        return self.stream.normal(shape, dtype)
 
     def integers(self, low, high, shape, dtype):
-        return StrictArray(self.generator.integers(low, high, size=shape).astype(dtype))
+        return self.stream.integers(low, high, shape, dtype)
 
     def permutation(self, n):
-        return StrictArray(self.generator.permutation(n))
+        return self.stream.permutation(n)
+
+
+class _StrictGenerator:
+    """NumPy's Generator, its draws made on the device (as CuPy's Generator makes them)."""
+
+    def __init__(self, seed):
+        self._generator = np.random.default_rng(seed)
+
+    def random(self, shape, dtype):
+        return StrictArray(self._generator.random(shape, dtype=dtype))
+
+    def standard_normal(self, shape, dtype):
+        return StrictArray(self._generator.standard_normal(shape, dtype=dtype))
+
+    def integers(self, low, high, size):
+        return StrictArray(self._generator.integers(low, high, size=size))
 
 
 def register():

@@ -68,8 +68,9 @@ class autocast:  # noqa: N801 - PyTorch's name
 
 
 def _device_types() -> set:
-    from lamina.backend import all_devices
+    from lamina.backend import all_devices, cuda_unavailable_reason
 
+    cuda_unavailable_reason()  # registers cuda, the first time, where a GPU answers
     return {device.type for device in all_devices()}
 
 

@@ -6,7 +6,7 @@ random generator. Ops never import NumPy for array math; they call
 `ctx.xp`, the namespace of their inputs' device, so a new backend plugs in
 by registering a device here, without touching any op.
 
-Importing lamina never probes for a GPU: `cuda` is resolved only when asked.
+Importing lamina never probes for a GPU: `cuda` is resolved only when asked (cupy_backend.py).
 """
 
 from lamina.backend.kernels import namespace
@@ -55,6 +55,26 @@ def register_device(name: str, backend) -> Device:
     return device
 
 
+_cuda_missing = None  # why there is no cuda device, once CuPy was asked (None: not asked yet)
+
+
+def cuda_unavailable_reason():
+    """None if the cuda device is registered (probing for it on first call), else why not."""
+    global _cuda_missing
+    if "cuda" in _DEVICES:
+        return None
+    if _cuda_missing is None:
+        from lamina.backend import cupy_backend
+
+        backend, _cuda_missing = cupy_backend.load()
+        if backend is not None:
+            from lamina import settings
+
+            backend.seed(settings.initial_seed())  # as if lamina.manual_seed had seeded it with the rest
+            register_device("cuda", backend)
+    return _cuda_missing
+
+
 def get_device(spec) -> Device:
     """Resolve `None`, a name such as 'cpu' or 'cuda:0', or a Device to a Device."""
     if spec is None:
@@ -62,15 +82,23 @@ def get_device(spec) -> Device:
     if isinstance(spec, Device):
         return spec
     name = str(spec)
-    device = _DEVICES.get(name) or _DEVICES.get(name.split(":")[0])
+    device = _DEVICES.get(name)
     if device is not None:
         return device
-    if name.split(":")[0] == "cuda":
-        raise DeviceError(
-            f"lamina: device '{name}' is not available: this lamina has no GPU backend "
-            "(the CuPy backend is not installed or no CUDA device was found). "
-            "Use device='cpu'."
-        )
+    kind, _, index = name.partition(":")
+    if kind == "cuda":
+        why = cuda_unavailable_reason()
+        if why is not None:
+            raise DeviceError(f"lamina: device '{name}' is not available: {why}. Use device='cpu'.")
+        if index not in ("", "0"):
+            raise DeviceError(
+                f"lamina: device '{name}': lamina uses one GPU per process (cuda:0, the current device); "
+                "run one process per GPU (lamina launch) and select it with CUDA_VISIBLE_DEVICES."
+            )
+        return _DEVICES["cuda"]
+    device = _DEVICES.get(kind) if index else None
+    if device is not None:
+        return device
     known = ", ".join(sorted(_DEVICES))
     raise DeviceError(f"lamina: unknown device '{name}'; known devices: {known}.")
 

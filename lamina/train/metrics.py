@@ -25,7 +25,11 @@ def perplexity(mean_loss: float) -> float:
 
 def confusion_matrix(logits, targets, num_classes: int) -> np.ndarray:
     """counts[true, predicted] as an int64 (K, K) array."""
-    predicted = np.asarray(logits).argmax(-1).reshape(-1)
+    return confusion_of_predictions(np.asarray(logits).argmax(-1), targets, num_classes)
+
+
+def confusion_of_predictions(predicted, targets, num_classes: int) -> np.ndarray:
+    """counts[true, predicted] from the predicted classes (the logits' arg-max)."""
     matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
-    np.add.at(matrix, (np.asarray(targets).reshape(-1), predicted), 1)
+    np.add.at(matrix, (np.asarray(targets).reshape(-1), np.asarray(predicted).reshape(-1)), 1)
     return matrix

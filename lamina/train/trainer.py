@@ -19,11 +19,12 @@ import numpy as np
 import lamina
 from lamina import distributed
 from lamina.autograd.anomaly import detect_anomaly
+from lamina.backend import all_devices
 from lamina.errors import AnomalyError
 from lamina.nn import functional as F
 from lamina.nn.utils import clip_grad_norm_
 from lamina.train.checkpoint import load_latest, manifest_path, save_checkpoint
-from lamina.train.metrics import accuracy, confusion_matrix, perplexity, top_k_accuracy
+from lamina.train.metrics import confusion_of_predictions, perplexity
 
 
 class Trainer:
@@ -170,7 +171,7 @@ class Trainer:
             "seconds": time.perf_counter() - started,
         }
         if correct:
-            record["train_accuracy"] = float(lamina.stack(correct).sum().item()) / seen
+            record["train_accuracy"] = _total(correct) / seen
         if "perplexity" in self.metrics and losses:
             record["train_perplexity"] = perplexity(record["train_loss"])
         if self.val_loader is not None:
@@ -249,28 +250,39 @@ class Trainer:
         )
 
     def evaluate(self, loader, prefix=""):
-        """Mean loss (and the chosen metrics) over a loader, in eval mode and without a graph."""
+        """Mean loss (and the chosen metrics) over a loader, in eval mode and without a graph.
+
+        The per-batch sums stay on the model's device and are read once at the end.
+        """
         self.model.eval()
-        total, count, logits_all, targets_all = 0.0, 0, [], []
+        losses, correct, top5, predicted, labels, count, classes = [], [], [], [], [], 0, None
         with lamina.no_grad():
             for inputs, targets in loader:
                 inputs, targets = _to_device(inputs, self.device), _to_device(targets, self.device)
                 logits = self.model(inputs)
-                total += self._loss(logits, targets).item() * len(targets)
+                losses.append(self._loss(logits, targets) * len(targets))
                 count += len(targets)
-                logits_all.append(logits.numpy())
-                targets_all.append(targets.numpy())
+                classes = logits.shape[-1]
+                if "accuracy" in self.metrics:
+                    correct.append(_correct(logits, targets))
+                if "top5" in self.metrics and classes > 5:
+                    hits = (logits.topk(5, -1).indices == targets.unsqueeze(-1)).any(-1)
+                    top5.append(hits.to(lamina.float64).mean() * len(targets))
+                if "confusion" in self.metrics:
+                    predicted.append(logits.argmax(-1).reshape(-1))
+                    labels.append(targets.reshape(-1))
         self.model.train()
-        record = {prefix + "loss": total / count}
-        logits, targets = np.concatenate(logits_all), np.concatenate(targets_all)
-        if "accuracy" in self.metrics:
-            record[prefix + "accuracy"] = accuracy(logits, targets)
-        if "top5" in self.metrics and logits.shape[-1] > 5:
-            record[prefix + "top5"] = top_k_accuracy(logits, targets, 5)
+        record = {prefix + "loss": _total(losses) / count}
+        if correct:
+            record[prefix + "accuracy"] = _total(correct) / count
+        if top5:
+            record[prefix + "top5"] = _total(top5) / count
         if "perplexity" in self.metrics:
             record[prefix + "perplexity"] = perplexity(record[prefix + "loss"])
-        if "confusion" in self.metrics:
-            self.confusion = confusion_matrix(logits, targets, logits.shape[-1])  # written as confusion.json
+        if predicted:
+            self.confusion = confusion_of_predictions(  # written as confusion.json
+                lamina.cat(predicted).numpy(), lamina.cat(labels).numpy(), classes
+            )
         return record
 
     # --- after an epoch: callbacks, logs, plots, checkpoints ---
@@ -383,7 +395,7 @@ class Trainer:
             "history": self.history,
             "skipped": self.skipped,
             "mid_epoch": mid_epoch,
-            "rng": json.dumps(lamina.get_rng_state()),
+            "rng": json.dumps({device.type: device.backend.get_state() for device in all_devices()}),
             "loader": self.train_loader.state_dict() if hasattr(self.train_loader, "state_dict") else None,
             "meta": self.meta,  # what the model and data were, for `lamina eval` and `predict`
         }
@@ -413,7 +425,7 @@ class Trainer:
         self.best = state["best"] if state["best"] is not None else math.inf
         if self.writes:
             self._rewrite_logs()  # rows logged after this checkpoint (a run killed before its save) would repeat
-        lamina.set_rng_state(json.loads(state["rng"]))
+        _set_rng_states(json.loads(state["rng"]))
         if state["loader"] is not None and hasattr(self.train_loader, "load_state_dict"):
             self.train_loader.load_state_dict(state["loader"])
         print(f"lamina: resumed from {path} (epoch {self.epoch}, step {self.step}).")
@@ -469,6 +481,19 @@ def fit(
     return trainer.fit()
 
 
+def _set_rng_states(states: dict):
+    """Every device's generator as the checkpoint saved it. A device this machine lacks (a GPU run resumed
+    on a CPU) is skipped: its model and optimizer state load anywhere, its draws start afresh."""
+    if "bit_generator" in states:  # a checkpoint of an older lamina: the CPU's state alone
+        states = {"cpu": states}
+    for kind, device_state in states.items():
+        try:
+            device = lamina.device(kind)
+        except lamina.DeviceError:
+            continue
+        device.backend.set_state(device_state)
+
+
 def _model_device(model):
     """The device of the model's first parameter (the CPU for a model without any)."""
     for param in _unwrapped(model).parameters():
@@ -491,6 +516,11 @@ def _correct(logits, targets):
     """How many of the batch's rows (or sequence positions, weighted per sample) the arg-max gets right, as a
     0-d tensor on the device: accuracy * len(targets), as train/metrics.accuracy computes it on arrays."""
     return (logits.argmax(-1) == targets).to(lamina.float64).mean() * len(targets)
+
+
+def _total(values) -> float:
+    """The sum of 0-d tensors, read once."""
+    return float(lamina.stack(values).to(lamina.float64).sum().item())
 
 
 def _mean(values) -> float:

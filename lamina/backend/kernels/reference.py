@@ -319,7 +319,10 @@ def cross_entropy(logits, target, ignore_index):
     shift = logits.max(axis=1)
     lse = xp.log(xp.exp(logits - shift[:, None]).sum(axis=1)) + shift
     keep = target != ignore_index
-    picked = xp.take_along_axis(logits, xp.where(keep, target, 0)[:, None], axis=1)[:, 0]
+    # an invalid label (reported by the loss's check, at once or at the next read) picks column 0, not memory
+    # outside the row: on a GPU that check may come later than this kernel
+    safe = xp.where(keep & (target >= 0) & (target < logits.shape[1]), target, 0)
+    picked = xp.take_along_axis(logits, safe[:, None], axis=1)[:, 0]
     return xp.where(keep, lse - picked, 0).astype(logits.dtype, copy=False), lse
 
 
@@ -331,7 +334,8 @@ def cross_entropy_backward(grad_losses, logits, target, ignore_index, lse):
     dx = xp.exp(logits - lse[:, None]) * weights[:, None]
     # every row, the ignored ones subtracting a zero weight at column 0: no data-dependent row list (which
     # a GPU would have to read back to size)
-    dx[xp.arange(dx.shape[0]), xp.where(keep, target, 0)] -= weights
+    safe = xp.where(keep & (target >= 0) & (target < logits.shape[1]), target, 0)
+    dx[xp.arange(dx.shape[0]), safe] -= weights
     return dx
 
 
