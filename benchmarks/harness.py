@@ -51,9 +51,12 @@ def compare(contenders: dict, windows: int = 7, seconds_per_window: float = 0.4,
 def run_window(fn, seconds):
     """Call fn repeatedly for `seconds`; its rate in calls per second."""
     calls, start = 0, time.perf_counter()
+    synchronize = getattr(fn, "synchronize", None)  # a GPU step: wait for its queued work before reading the clock
     while True:
         fn()
         calls += 1
+        if synchronize is not None:
+            synchronize()
         elapsed = time.perf_counter() - start
         if elapsed >= seconds:
             return calls / elapsed

@@ -9,6 +9,8 @@ Both sides build the network from the same code (models.py), start from the same
 that their losses agree over the first steps before anything is timed.
 """
 
+import os
+
 import numpy as np
 from models import char_gpt, lenet5, mlp, resnet20, tiny_mlp
 
@@ -20,6 +22,9 @@ def _sgd(lr):
 def _adamw(lib, params):
     return lib.optim.AdamW(params, lr=3e-4)
 
+
+# LAMINA_BENCH_DEVICE=cuda runs both sides on the GPU (benchmarks/gpu_check.sh); the workers inherit it
+DEVICE = os.environ.get("LAMINA_BENCH_DEVICE", "cpu")
 
 # name: (title, network, optimizer, batch, input maker (rng, batch) -> (x, y), training?)
 WORKLOADS = {
@@ -98,8 +103,13 @@ def build(name, library, seed=0, weights=None):
     model = network(lib)
     if weights is not None:
         model.load_state_dict({key: convert(value.copy()) for key, value in weights.items()})
+    device = DEVICE
+    model.to(device)
     opt = optimizer(lib, model.parameters()) if training else None
-    return _step_fn(lib, model, opt, convert(x), convert(y), training), model
+    step = _step_fn(lib, model, opt, convert(x).to(device), convert(y).to(device), training)
+    if device != "cpu":  # a GPU queues the work: a timing window ends when the queue is empty
+        step.synchronize = lib.cuda.synchronize
+    return step, model
 
 
 def _numpy_weights(model):

@@ -5,7 +5,6 @@ import numpy as np  # print options and dtype queries only
 
 from lamina import dtypes
 from lamina.backend import get_device
-from lamina.errors import DeviceError
 
 _initial_seed = 0
 
@@ -66,12 +65,14 @@ def get_float32_matmul_precision() -> str:
 
 
 def get_default_device():
-    return get_device("cpu")
+    return get_device(None)
 
 
 def set_default_device(device) -> None:
-    if device is not None and get_device(device).type != "cpu":
-        raise DeviceError("set_default_device: lamina creates tensors on the CPU by default; only 'cpu' is accepted.")
+    """New tensors and layers go to `device` unless told otherwise (torch.set_default_device); None: the CPU."""
+    from lamina.backend import set_default_device as set_default
+
+    set_default(device)
 
 
 def manual_seed_with_memory(seed: int) -> None:

@@ -62,3 +62,17 @@ def test_datasets_list_says_what_is_on_this_machine(tmp_path, monkeypatch, capsy
     lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[1:-1]}
     assert "shipped" in lines["digits"] and "generated" in lines["reverse"]
     assert "not here" in lines["mnist"] and "11.6 MB" in lines["mnist"] and "placed by hand" in lines["kmnist"]
+
+
+def test_a_device_this_machine_lacks_is_one_line_and_exit_2(capsys, tmp_path):
+    import lamina
+
+    if lamina.cuda.is_available():
+        pytest.skip("this machine has a GPU: benchmarks/gpu_check.sh trains on it")
+    assert main(["train", "lenet", "--device", "cuda", "--epochs", "1", "--out", str(tmp_path)]) == 2
+    assert main(["history", "run", "alexnet", "--device", "cuda", "--out", str(tmp_path)]) == 2
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert len(errors) == 2 and all("device 'cuda' is not available: CuPy" in line for line in errors), errors
+    assert main(["history", "run", "perceptron", "--device", "cuda", "--out", str(tmp_path)]) == 2
+    assert "perceptron run on the CPU only (milestones for any device: alexnet)" in capsys.readouterr().err
+    lamina.set_default_device(None)

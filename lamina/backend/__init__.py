@@ -75,10 +75,18 @@ def cuda_unavailable_reason():
     return _cuda_missing
 
 
+_default = [cpu]  # where tensors are made when no device is named: lamina.set_default_device
+
+
+def set_default_device(spec) -> None:
+    """Make `spec` (None: the CPU) the device new tensors and layers are made on, as torch.set_default_device."""
+    _default[0] = cpu if spec is None else get_device(spec)
+
+
 def get_device(spec) -> Device:
-    """Resolve `None`, a name such as 'cpu' or 'cuda:0', or a Device to a Device."""
+    """Resolve `None` (the default device), a name such as 'cpu' or 'cuda:0', or a Device to a Device."""
     if spec is None:
-        return cpu
+        return _default[0]
     if isinstance(spec, Device):
         return spec
     name = str(spec)

@@ -84,6 +84,10 @@ def train(args) -> int:
         if getattr(args, key, None) is None:
             setattr(args, key, value)
     data = args.data or DEFAULT_DATA.get(args.model, "digits")
+    try:
+        device = lamina.device(getattr(args, "device", "cpu"))
+    except lamina.DeviceError as error:
+        return fail(f"train: {str(error).removeprefix('lamina: ')}")
     processes = _join_mpi_launch()
     try:
         model, train_loader, val_loader, meta = make_task(args.model, data, args.batch_size, args.workers, args.seed)
@@ -118,6 +122,7 @@ def train(args) -> int:
         progress=not args.quiet,
         meta=meta,
         log="tensorboard" if args.tensorboard else None,
+        device=device,
     )
     history = trainer.fit(resume=args.resume)
     if not trainer.writes:
@@ -399,12 +404,15 @@ def doctor(args) -> int:
         print("  BLAS/threads: install threadpoolctl to see which BLAS NumPy uses")
     print(f"  CPU cores: {os.cpu_count()}")
     print(f"  kernels: {lamina.backend.kernels.describe()} (LAMINA_KERNELS=numpy selects the NumPy reference)")
-    try:
-        import cupy
-
-        print(f"  CuPy {cupy.__version__}: {cupy.cuda.runtime.getDeviceCount()} GPU(s) (lamina has no GPU backend yet)")
-    except Exception:
-        print("  GPU: CuPy not installed or no CUDA device (lamina runs on the CPU)")
+    why = lamina.backend.cuda_unavailable_reason()
+    if why is None:
+        gpu = lamina.device("cuda").backend.describe()
+        print(
+            f"  GPU: {gpu['gpu']}, {gpu['memory_gib']} GiB ({gpu['free_gib']} free), {gpu['devices']} visible; "
+            f"CuPy {gpu['cupy']}, CUDA runtime {gpu['cuda_runtime']} (device='cuda')"
+        )
+    else:
+        print(f"  GPU: none ({why}); lamina runs on the CPU")
     try:
         import mpi4py
 

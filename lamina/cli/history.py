@@ -1,9 +1,16 @@
 """`lamina history [list | run NAME... ] [--full] [--out DIR]`."""
 
+import sys
 from pathlib import Path
 
 
+def _fail(message) -> int:
+    print(f"lamina: {message}", file=sys.stderr)
+    return 2
+
+
 def history_command(args, parser) -> int:
+    import lamina
     from lamina import history
 
     if args.action == "list":
@@ -13,6 +20,17 @@ def history_command(args, parser) -> int:
     if args.action == "run" and not args.names:
         parser.error("history run: name at least one milestone (see `lamina history list`)")
     names = args.names if args.action == "run" else None
+    if args.device != "cpu":
+        other = [n for n in (names or history.MILESTONES) if n not in history.ANY_DEVICE]
+        if other:
+            return _fail(
+                f"history --device {args.device}: {', '.join(other)} run on the CPU only (milestones for any "
+                f"device: {', '.join(sorted(history.ANY_DEVICE))}); run those with --device cpu."
+            )
+        try:
+            lamina.set_default_device(args.device)  # the milestone's layers and data are made there
+        except lamina.DeviceError as error:
+            return _fail(f"history: {str(error).removeprefix('lamina: ')}")
     try:
         results, timings = history.run(names, quick=not args.full, out_dir=Path(args.out), seed=args.seed)
     except KeyError as error:

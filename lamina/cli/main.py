@@ -32,6 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--html", action="store_true", help="print the address of OUT/report.html (always written) to open it"
     )
     history.add_argument("--strict", action="store_true", help="exit with status 1 if any result does not reproduce")
+    history.add_argument(
+        "--device", default="cpu", help="cpu (default) or cuda, for the milestones written for any device (alexnet)"
+    )
 
     train = commands.add_parser("train", help="train a zoo model on a dataset (run folder: checkpoints, logs, plots)")
     train.add_argument("model", nargs="?", help="a model name (see `lamina models`)")
@@ -43,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--optimizer", choices=["sgd", "adam", "adamw"], help="default per model")
     train.add_argument("--scheduler", choices=["none", "cosine", "step"], default="none")
     train.add_argument("--weight-decay", type=float, default=0.0)
-    train.add_argument("--device", default="cpu", choices=["cpu"], help="only the CPU backend exists yet")
+    train.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="cpu (default) or cuda (a GPU, CuPy)")
     train.add_argument("--workers", type=int, default=0)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--out", default="runs/latest", help="run folder (default runs/latest)")

@@ -48,6 +48,12 @@ MILESTONES = {
 }
 
 
+# the milestones that make their layers and data on the default device (lamina.set_default_device), so
+# `lamina history run alexnet --device cuda` trains on a GPU; tests/backend/test_devices.py runs them on
+# the strict fake device. The others compute on the CPU (NumPy data, hand-set weights).
+ANY_DEVICE = {"alexnet"}
+
+
 def run(names=None, quick=True, out_dir=None, seed=0, echo=print):
     """Run milestones (all by default); returns (results, seconds per milestone)."""
     names = list(MILESTONES) if not names else list(names)

@@ -67,7 +67,9 @@ def four_layer_cnn(activation, seed=0):
     )
     generator = np.random.default_rng(seed)
     for parameter in model.parameters():
-        parameter.array[...] = generator.normal(0, 0.01, parameter.shape) if parameter.ndim > 1 else 0
+        values = generator.normal(0, 0.01, parameter.shape) if parameter.ndim > 1 else np.zeros(parameter.shape)
+        with lamina.no_grad():  # the same draws on every device (copied from the host)
+            parameter.copy_(lamina.tensor(values, dtype=parameter.dtype, device=parameter.device))
     return model
 
 

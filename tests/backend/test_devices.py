@@ -246,3 +246,22 @@ def test_a_device_checkpoint_in_memory_loads_anywhere():
     copy.load_state_dict(lamina.load(buffer))
     assert copy.weight.device == "cpu"
     np.testing.assert_array_equal(copy.weight.numpy(), model.weight.numpy())
+
+
+def test_the_history_milestones_for_any_device_train_there_as_on_the_cpu():
+    from lamina.backend import kernels
+    from lamina.history import ANY_DEVICE, alexnet
+
+    assert ANY_DEVICE == {"alexnet"}  # each one listed is exercised below
+    x, y = alexnet.scattered_digits(n=200)
+
+    def errors(device):
+        lamina.set_default_device(device)
+        try:
+            return alexnet.training_errors(nn.ReLU, x, y, 0.01, 0, 2 * alexnet.CHECK_EVERY)
+        finally:
+            lamina.set_default_device(None)
+
+    with kernels.use("numpy"):  # the strict device runs the reference kernels: the CPU side too, for equality
+        on_cpu = errors("cpu")
+    assert errors("strict") == pytest.approx(on_cpu, abs=1e-12)

@@ -61,7 +61,7 @@ def _check_class_targets(op, input, target, ignore_index) -> int:
         )
 
     deferred.require(first_bad < 0, error, op)
-    return kept if deferred.on_host(kept) else Tensor._make(kept, target.device)  # a count left on the device
+    return int(kept) if deferred.on_host(kept) else Tensor._make(kept, target.device)  # a count left on the device
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
