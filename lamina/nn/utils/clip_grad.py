@@ -18,10 +18,11 @@ def _grads(parameters):
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
     """Scale all gradients together so their joint norm is at most max_norm; returns the norm before.
 
-    Computed on the gradients' device and never read back: every gradient is multiplied by
-    min(1, max_norm / (norm + 1e-6)) (exactly 1 leaves it unchanged), as torch does, so a training step
-    on a GPU does not wait here. A non-finite norm with error_if_nonfinite raises at once on the CPU and at
-    the next read of a value on a device (lamina/backend/deferred.py).
+    Computed on the gradients' device and never read back there: on a device every gradient is multiplied
+    by min(1, max_norm / (norm + 1e-6)) (exactly 1 leaves it unchanged), as torch does, so a training step
+    on a GPU does not wait here; on the CPU only when the factor is below 1. A non-finite norm with
+    error_if_nonfinite raises at once on the CPU and at the next read of a value on a device
+    (lamina/backend/deferred.py).
     """
     grads = _grads(parameters)
     if not grads:
@@ -43,7 +44,11 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
                 ),
                 "clip_grad_norm_",
             )
+        if max_norm == math.inf:  # only the norm was asked for (the Trainer's record)
+            return total
         scale = (max_norm / (total + 1e-6)).clamp(max=1.0)
+        if deferred.on_host(scale.array) and float(scale.array) >= 1.0:
+            return total  # on the CPU the verdict is free to read: no pass over the gradients when unclipped
         for g in grads:
             g.mul_(scale.to(g.dtype))
     return total
