@@ -26,7 +26,7 @@ import numpy as np
 
 import lamina
 from lamina.backend import register_device
-from lamina.backend.counter_random import CounterStream
+from lamina.backend.counter_random import CounterStream, DrawsFromCounterStream
 from lamina.backend.kernels import reference
 
 
@@ -145,39 +145,7 @@ class StrictArray:
         _sync("get")
         return self._a.copy()
 
-    # --- what stays on the device ---
-    @property
-    def shape(self):
-        return self._a.shape
-
-    @property
-    def dtype(self):
-        return self._a.dtype
-
-    @property
-    def ndim(self):
-        return self._a.ndim
-
-    @property
-    def size(self):
-        return self._a.size
-
-    @property
-    def itemsize(self):
-        return self._a.itemsize
-
-    @property
-    def nbytes(self):
-        return self._a.nbytes
-
-    @property
-    def strides(self):
-        return self._a.strides
-
-    @property
-    def flags(self):
-        return self._a.flags
-
+    # --- what stays on the device (shape, dtype, ... are set below, with the methods) ---
     @property
     def base(self):
         return None if self._a.base is None else StrictArray(self._a.base)
@@ -252,6 +220,8 @@ _OPERATORS = (
 ).split()
 for _name in _METHODS:
     setattr(StrictArray, _name, _method(_name))
+for _name in "shape dtype ndim size itemsize nbytes strides flags".split():  # facts about the array, not its data
+    setattr(StrictArray, _name, property(lambda self, _name=_name: getattr(self._a, _name)))
 for _name in _OPERATORS:
     _dunder = f"__{_name}__"
     _op = _method(_dunder)
@@ -367,7 +337,7 @@ def _unwrap_host(data):
 strict_xp = _Namespace()
 
 
-class StrictBackend:
+class StrictBackend(DrawsFromCounterStream):
     """A backend whose arrays are StrictArrays: the interface of NumpyBackend, over the strict namespace."""
 
     name = "strict"
@@ -403,33 +373,8 @@ class StrictBackend:
     def index_add(self, target, index, values):
         strict_xp.add.at(target, index, values)
 
-    # random draws: counter_random's design, as on the GPU (the state is two numbers)
-    def _generator(self, seed):
+    def _generator(self, seed):  # random draws: counter_random's design, as on the GPU
         return _StrictGenerator(seed)
-
-    def seed(self, seed):
-        self.stream.seed(seed)
-
-    def new_stream(self, seed):
-        return self.stream.new_stream(seed)
-
-    def get_state(self):
-        return self.stream.get_state()
-
-    def set_state(self, state):
-        self.stream.set_state(state)
-
-    def uniform(self, shape, dtype):
-        return self.stream.uniform(shape, dtype)
-
-    def normal(self, shape, dtype):
-        return self.stream.normal(shape, dtype)
-
-    def integers(self, low, high, shape, dtype):
-        return self.stream.integers(low, high, shape, dtype)
-
-    def permutation(self, n):
-        return self.stream.permutation(n)
 
 
 class _StrictGenerator:

@@ -49,3 +49,32 @@ class CounterStream:
 
     def permutation(self, n):
         return self._next().random(n, dtype="float64").argsort()
+
+
+class DrawsFromCounterStream:
+    """A backend's random interface (seed, streams, state, the four draws) served by its `stream`, a
+    CounterStream made in the backend's __init__ from its own generator maker."""
+
+    def seed(self, seed):
+        self.stream.seed(seed)
+
+    def new_stream(self, seed):
+        return self.stream.new_stream(seed)
+
+    def get_state(self):
+        return self.stream.get_state()
+
+    def set_state(self, state):
+        self.stream.set_state(state)
+
+    def uniform(self, shape, dtype):
+        return self.stream.uniform(shape, dtype)
+
+    def normal(self, shape, dtype):
+        return self.stream.normal(shape, dtype)
+
+    def integers(self, low, high, shape, dtype):
+        return self.stream.integers(low, high, shape, dtype)
+
+    def permutation(self, n):
+        return self.stream.permutation(n)

@@ -12,11 +12,11 @@ freed activations for the next step; host copies go through pinned memory when a
 NOTE: one GPU per process (the current device, cuda:0): data-parallel training uses one process per GPU.
 """
 
-from lamina.backend.counter_random import CounterStream
+from lamina.backend.counter_random import CounterStream, DrawsFromCounterStream
 from lamina.backend.kernels import reference
 
 
-class CupyBackend:
+class CupyBackend(DrawsFromCounterStream):  # random draws: counter_random.py (the state is two numbers)
     name = "cupy"
     kernels = reference
 
@@ -62,31 +62,6 @@ class CupyBackend:
         pinned = np.frombuffer(memory, array.dtype, array.size).reshape(array.shape)
         pinned[...] = array
         return pinned
-
-    # --- random draws (counter_random.py: the state is two numbers) ---
-    def seed(self, seed):
-        self.stream.seed(seed)
-
-    def new_stream(self, seed):
-        return self.stream.new_stream(seed)
-
-    def get_state(self):
-        return self.stream.get_state()
-
-    def set_state(self, state):
-        self.stream.set_state(state)
-
-    def uniform(self, shape, dtype):
-        return self.stream.uniform(shape, dtype)
-
-    def normal(self, shape, dtype):
-        return self.stream.normal(shape, dtype)
-
-    def integers(self, low, high, shape, dtype):
-        return self.stream.integers(low, high, shape, dtype)
-
-    def permutation(self, n):
-        return self.stream.permutation(n)
 
     # --- what lamina doctor shows ---
     def describe(self) -> dict:
