@@ -1,13 +1,15 @@
-"""The parts of lamina compiled at install (each file's header says why it is C):
+"""lamina's native layer, compiled at install: one optional extension, lamina.native._native, from the C
+files in lamina/native/ (each file's header says why it is C; lamina/native/__init__.py loads it):
 
-- products.c: the convolutions' matrix products in AVX-512 code (lamina/backend/kernels/products.py);
-- small.c: reductions and matrix products of small float arrays, where NumPy's call costs more than the work
-  (lamina/backend/kernels/compiled.py); it uses NumPy's C API, hence numpy in pyproject's build requirements;
-- apply.c: Function.apply, the per-op dispatch (lamina/autograd/function.py);
-- operands.c: the common case of a binary op's operand check (lamina/ops/elementwise.py), NumPy's C API too.
+- dispatch.c: Function.apply, the per-op dispatch (lamina/autograd/function.py), and a binary op's operand
+  check (lamina/ops/elementwise.py);
+- small.c: reductions, matrix products, ReLU and the optimizer updates of small float arrays, where NumPy's
+  call costs more than the work (lamina/backend/kernels/small.py);
+- products.c: the convolutions' matrix products in AVX-512 code (lamina/backend/kernels/products.py).
 
-optional=True: without a C compiler, or where a build fails, lamina installs and runs as before, with
-NumPy in place of these kernels and the Python functions in place of apply.c's and operands.c's.
+NumPy's C API is used, hence numpy in pyproject's build requirements. optional=True: without a C compiler,
+or where the build fails, lamina installs and runs as before, with the Python dispatch and NumPy/numba
+kernels these parts are tested against (the same paths LAMINA_NATIVE=0 selects).
 """
 
 import numpy
@@ -16,29 +18,11 @@ from setuptools import Extension, setup
 setup(
     ext_modules=[
         Extension(
-            "lamina.backend.kernels._products",
-            sources=["lamina/backend/kernels/products.c"],
-            extra_compile_args=["-O3"],
-            optional=True,
-        ),
-        Extension(
-            "lamina.backend.kernels._small",
-            sources=["lamina/backend/kernels/small.c"],
+            "lamina.native._native",
+            sources=[f"lamina/native/{name}.c" for name in ("module", "dispatch", "small", "products")],
+            depends=["lamina/native/native.h"],
             include_dirs=[numpy.get_include()],
             extra_compile_args=["-O3", "-fno-math-errno"],  # sqrt as one instruction (nothing reads errno)
-            optional=True,
-        ),
-        Extension(
-            "lamina.ops._operands",
-            sources=["lamina/ops/operands.c"],
-            include_dirs=[numpy.get_include()],
-            extra_compile_args=["-O2"],
-            optional=True,
-        ),
-        Extension(
-            "lamina.autograd._apply",
-            sources=["lamina/autograd/apply.c"],
-            extra_compile_args=["-O2"],
             optional=True,
         ),
     ]

@@ -27,9 +27,9 @@ class Tensor:
     """
 
     __slots__ = ("array", "device", "requires_grad", "grad", "grad_fn", "_version", "_base", "_hooks", "__weakref__")
-    # Every field a new tensor starts with besides array, device and _version (a new [0] each). apply.c builds
-    # its tensors from this table and refuses to load if a slot above is missing from it; _make below writes
-    # the same values by hand, for speed (tests/autograd/test_native_fields.py holds the two together).
+    # Every field a new tensor starts with besides array, device and _version (a new [0] each). The native
+    # dispatch builds its tensors from this table and refuses to load if a slot above is missing from it; _make
+    # below writes the same values by hand, for speed (tests/autograd/test_native_fields.py holds the two together).
     FRESH_FIELDS = (("requires_grad", False), ("grad", None), ("grad_fn", None), ("_base", None), ("_hooks", ()))
     __array_ufunc__ = None  # numpy scalars defer to Tensor's reflected operators (np.float32(2) * t)
 

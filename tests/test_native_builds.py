@@ -1,34 +1,48 @@
-"""The optional C extensions were built where a C compiler exists.
+"""The native layer (lamina/native, one optional extension) was built where a C compiler exists.
 
-setup.py marks them optional, so a failed build leaves a working install that runs the Python and NumPy
-paths instead; these tests make such a failure visible rather than passing as the slower path. (apply.c's
-guard is in tests/autograd/test_native_apply.py.) Their own tests skip where they were not built.
+setup.py marks it optional, so a failed build leaves a working install that runs the Python and NumPy
+paths instead; these tests make such a failure visible rather than passing as the slower path. Each part's
+own tests skip where it was not built.
 """
 
+import os
 import shutil
+import subprocess
+import sys
 
 import pytest
 
-from lamina.backend import native
+from lamina import native
 
 needs_compiler = pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler: the install builds none")
 
 
 @needs_compiler
-def test_small_c_was_built_and_serves_the_compiled_kernels():
-    compiled = pytest.importorskip("lamina.backend.kernels.compiled", reason="numba is not installed")
-    if not native.enabled("small"):
+def test_the_native_layer_was_built_and_serves_every_part():
+    if not native.enabled():
         pytest.skip("turned off by LAMINA_NATIVE=0")
-    assert compiled._small is not None, "small.c was not built at install (see the pip output)"
-    small = compiled._small
-    assert compiled.sum_all is small.sum_all and compiled.sum_dims is small.sum_dims
-    assert compiled.max_all is small.max_all and compiled.small_product is small.product
-
-
-@needs_compiler
-def test_operands_c_was_built_and_serves_the_binary_ops():
+    assert native.extension is not None, "lamina/native was not built at install (see the pip output)"
+    from lamina.autograd import function
+    from lamina.backend.kernels import small
     from lamina.ops import elementwise
 
-    if not native.enabled("operands"):
-        pytest.skip("turned off by LAMINA_NATIVE=0 or LAMINA_NATIVE_APPLY=0")
-    assert elementwise._operands is not elementwise._python_operands, "operands.c was not built at install"
+    assert function.native_apply is native.extension
+    assert elementwise._binary is native.extension.binary and elementwise._operands is native.extension.operands
+    assert small.sum_all is native.extension.sum_all and small.small_product is native.extension.product
+
+
+def test_one_switch_turns_every_part_off():
+    code = (
+        "import sys, lamina\n"
+        "from lamina import native\n"
+        "from lamina.autograd import function\n"
+        "from lamina.backend.kernels import small\n"
+        "from lamina.ops import elementwise\n"
+        "assert native.extension is None and function.native_apply is None\n"
+        "assert elementwise._binary is elementwise._python_binary\n"
+        "assert small.extension is None\n"
+        "assert (lamina.ones(2) + 1).tolist() == [2.0, 2.0]\n"
+        "assert 'lamina.native._native' not in sys.modules\n"
+    )
+    env = {**os.environ, "LAMINA_NATIVE": "0"}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=120)

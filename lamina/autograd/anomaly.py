@@ -35,7 +35,8 @@ def set_detect_anomaly(enabled: bool) -> None:
 
 
 def _switch(enabled: bool) -> None:
-    """Anomaly mode on or off in this thread. Once on anywhere, apply.c reads the switch per op from then on."""
+    """Anomaly mode on or off in this thread. Once on anywhere, the native dispatch reads the switch per op from
+    then on."""
     state.anomaly_enabled = enabled
     if enabled:
         from lamina.autograd import function  # (here: function.py imports this module)

@@ -20,17 +20,17 @@ keyword arguments are options passed to `forward` unchanged.
 `backward` computes on Tensors with Tensor ops, so the backward pass is itself
 a graph when `create_graph=True`: second derivatives come for free.
 
-`apply` below is the definition; apply.c does the same in C where it was built at install (the
-per-op cost on small tensors), and LAMINA_NATIVE_APPLY=0 keeps this one.
+`apply` below is the definition; lamina/native/dispatch.c does the same in C where it was built at
+install (the per-op cost on small tensors), and LAMINA_NATIVE=0 keeps this one.
 
 `ctx.save_for_backward` takes arrays: an input array is saved as its Tensor
 (with its version, to catch later in-place changes), the output array as the
 output (re-linked to this node when read), anything else as a constant.
 """
 
+from lamina import native
 from lamina.autograd.anomaly import creation_trace, first_bad_value
 from lamina.autograd.grad_mode import state
-from lamina.backend import native as native_parts
 from lamina.errors import AnomalyError, AutogradError, DeviceError
 from lamina.tensor import Tensor
 
@@ -53,9 +53,9 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs, **options):
-        # NOTE: the hot path of every op, measured in benchmarks/op_overhead.py: one and two inputs are
-        # written out (no lists, positional calls to forward) because a loop and a star-call cost more
-        # than the NumPy work of a small op (a 4x4 tanh: 0.2 us of NumPy in ~1 us).
+        # NOTE: the hot path of every op (benchmarks/op_overhead.py): one and two inputs are written out
+        # (no lists, positional calls to forward) because a loop and a star-call cost more than the NumPy
+        # work of a small op.
         first = inputs[0]
         device = first.device
         count = len(inputs)
@@ -269,20 +269,16 @@ def _check_forward(cls, arrays, output_array, xp):
 
 
 def _load_native_apply():
-    """apply.c's Function.apply, unless switched off (LAMINA_NATIVE=0 or LAMINA_NATIVE_APPLY=0; backend/native.py)
-    or not built (then this file's apply runs)."""
-    if not native_parts.enabled("apply"):
+    """The native layer's Function.apply (dispatch.c), or None where the layer is off or not built (then this
+    file's apply runs)."""
+    if native.extension is None:
         return None
-    try:
-        from lamina.autograd import _apply
-    except ImportError:  # built at install when a C compiler is there (setup.py); optional
-        return None
-    _apply.configure(Tensor, Function, state, _record, _check_forward, raise_device_mismatch)
-    return _apply
+    native.extension.configure(Tensor, Function, state, _record, _check_forward, raise_device_mismatch)
+    return native.extension
 
 
 def anomaly_turned_on():
-    """Anomaly mode was turned on in some thread (anomaly.py): apply.c reads the per-thread switch from now on.
+    """Anomaly mode was turned on in some thread (anomaly.py): dispatch.c reads the per-thread switch from now on.
     Until then it skips that read; this file's apply always reads it."""
     if native_apply is not None:
         native_apply.anomaly_turned_on()

@@ -2,8 +2,8 @@
 
 NumPy allocates every array with malloc. glibc serves large blocks (over 128 KB at first)
 with fresh mmap'd pages and returns them on free, so each new activation of a training step
-pays one page fault per 4 KB page on first write: measured on the benchmark workloads, that
-cost 20-35 % of a LeNet or char-GPT step. Raising glibc's mmap and trim thresholds keeps
+pays one page fault per 4 KB page on first write, a large part of a LeNet or char-GPT step
+(benchmarks/README.md). Raising glibc's mmap and trim thresholds keeps
 freed blocks in the heap for the next step to reuse (PyTorch's caching allocator does the
 same for its tensors). Peak memory is unchanged; memory freed at a peak is kept for reuse.
 

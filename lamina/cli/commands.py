@@ -404,6 +404,7 @@ def doctor(args) -> int:
         print("  BLAS/threads: install threadpoolctl to see which BLAS NumPy uses")
     print(f"  CPU cores: {os.cpu_count()}")
     print(f"  kernels: {lamina.backend.kernels.describe()} (LAMINA_KERNELS=numpy selects the NumPy reference)")
+    print(f"  native layer: {lamina.native.describe()}")
     why = lamina.backend.cuda_unavailable_reason()
     if why is None:
         gpu = lamina.device("cuda").backend.describe()

@@ -5,8 +5,9 @@
     model = nn.parallel.DistributedDataParallel(model)
 
 Collectives work in place on a tensor's array with mpi4py's buffer interface (the pickle-based lowercase
-calls are 10-40x slower for large arrays). mpi4py is imported on first use, never at `import lamina`; a
-script started without an MPI launcher is a world of one process, so the same script runs alone too.
+calls are much slower for large arrays: benchmarks/README.md). mpi4py is imported on first use, never at
+`import lamina`; a script started without an MPI launcher is a world of one process, so the same script
+runs alone too.
 """
 
 from lamina.distributed.collectives import (

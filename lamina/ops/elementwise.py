@@ -9,10 +9,9 @@ broadcast, so every primitive below sees two arrays of one dtype.
 
 import math
 
-from lamina import dtypes
+from lamina import dtypes, native
 from lamina.autograd.function import Function, raise_device_mismatch
 from lamina.autograd.grad_mode import no_grad, state
-from lamina.backend import native as native_parts
 from lamina.errors import DTypeError
 from lamina.ops.shapes import broadcast_shape
 from lamina.tensor import Tensor
@@ -28,7 +27,7 @@ def sum_to(grad: Tensor, shape) -> Tensor:
 
 
 # The input shapes a backward needs come from the node's input_meta, which the graph records anyway:
-# saving them in forward cost ~0.2 us per call, also when no graph is recorded (measured on 4x4).
+# saving them in forward would cost every call, also when no graph is recorded.
 
 
 def _as_default_float(x):
@@ -86,7 +85,7 @@ class Mul(Function):
 
 def _backward_mul(a: Tensor, b: Tensor) -> Tensor:
     """a * b inside a backward (one dtype, shapes that broadcast). A plain backward records nothing, so it
-    multiplies the arrays directly (4x4: ~1 us less than through the op); with create_graph it is recorded."""
+    multiplies the arrays directly, without an op's dispatch; with create_graph it is recorded."""
     if state.grad_enabled:
         return Mul.apply(a, b)
     return Tensor._make(a.array * b.array, a.device)
@@ -513,20 +512,16 @@ def _python_operands(op: str, a, b):
     return a, b
 
 
-def _load_native_operands():
-    """operands.c's operands (the common case in C, this file's function for the rest), unless switched off
-    (LAMINA_NATIVE=0, or LAMINA_NATIVE_APPLY=0, which turns off apply.c too; backend/native.py) or not built."""
-    if not native_parts.enabled("operands"):
-        return None
-    try:
-        from lamina.ops import _operands as native
-    except ImportError:
-        return None
-    native.configure(Tensor, _python_operands)
-    return native.operands
+def _python_binary(function, op: str, a, b):
+    a, b = _operands(op, a, b)
+    return function.apply(a, b)
 
 
-_operands = _load_native_operands() or _python_operands
+if native.extension is not None:  # the common case of both in C (lamina/native/dispatch.c): one call per op
+    native.extension.configure_operands(_python_operands, Function.__dict__["apply"])
+    _operands, _binary = native.extension.operands, native.extension.binary
+else:
+    _operands, _binary = _python_operands, _python_binary
 
 
 def _broadcastable(shape_a, shape_b) -> bool:
@@ -541,29 +536,27 @@ def _scalar_tensor(value, dtype, device) -> Tensor:
     return Tensor._make(device.backend.asarray(value, dtype.numpy), device)
 
 
-def _binary(function, op: str, a, b):
-    a, b = _operands(op, a, b)
-    return function.apply(a, b)
-
-
 def add(a, b):
-    a, b = _operands("add", a, b)  # written out, not through _binary: the most frequent ops, one call less
-    return Add.apply(a, b)
+    return _binary(Add, "add", a, b)
 
 
 def sub(a, b):
-    a, b = _operands("sub", a, b)
-    return Sub.apply(a, b)
+    return _binary(Sub, "sub", a, b)
 
 
 def mul(a, b):
-    a, b = _operands("mul", a, b)
-    return Mul.apply(a, b)
+    return _binary(Mul, "mul", a, b)
+
+
+def _is_floating(x) -> bool:
+    return type(x) is float or (isinstance(x, Tensor) and x.array.dtype.kind in "fc")
 
 
 def div(a, b):
+    if _is_floating(a) or _is_floating(b):  # the promoted operands are floats
+        return _binary(Div, "div", a, b)
     a, b = _operands("div", a, b)
-    if a.array.dtype.kind not in "fc":  # true division of integers gives floats (as PyTorch)
+    if a.array.dtype.kind not in "fc":  # true division of integers (or bools) gives floats (as PyTorch)
         a, b = cast(a, dtypes.default_float), cast(b, dtypes.default_float)
     return Div.apply(a, b)
 

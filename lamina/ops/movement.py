@@ -19,12 +19,12 @@ class Reshape(Function):
     @staticmethod
     def forward(ctx, x, shape, must_view=False):
         # NOTE: NumPy checks the sizes and resolves a -1, in C; ours run only to name what it refused (on a
-        # small tensor they cost more than the reshape: 0.35 us of as_shape and infer_shape, measured)
+        # small tensor they would cost more than the reshape)
         try:
             if not must_view or x.flags.c_contiguous:  # a contiguous array's reshape is a view, always
                 out = x.reshape(shape)
             else:
-                out = x.reshape(shape, copy=False)  # (its keyword costs 0.2 us of a small view: asked only here)
+                out = x.reshape(shape, copy=False)  # (the keyword costs a small view time: asked only here)
         except (TypeError, ValueError):
             op = "view" if must_view else "reshape"
             infer_shape(op, as_shape(op, shape), x.size, x.shape)  # raises the ShapeError for bad sizes
@@ -44,8 +44,8 @@ class Reshape(Function):
         return grad_out.reshape(ctx.input_meta[0][0])  # the input's shape, recorded with the graph
 
 
-# x[index] with None at `dim` inserts a size-1 dim there: NumPy's quickest view (4x4: 45 ns, where the
-# reshape takes 93 plus building the new shape), one index per dim made once
+# x[index] with None at `dim` inserts a size-1 dim there: NumPy's quickest view (quicker than a reshape,
+# which also needs the new shape built), one index per dim made once
 _NEW_AXIS_AT = tuple((slice(None),) * dim + (None,) for dim in range(65))
 
 

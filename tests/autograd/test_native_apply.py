@@ -1,7 +1,8 @@
-"""apply.c's Function.apply against function.py's, the reference: same results, same errors, no leaks.
+"""The native layer's Function.apply (lamina/native/dispatch.c) against function.py's, the reference: same
+results, same errors, no leaks.
 
-The whole suite runs with the C one where it was built (the default); LAMINA_NATIVE_APPLY=0 runs it
-with the Python one. Here both run side by side in one process.
+The whole suite runs with the C one where it was built (the default); LAMINA_NATIVE=0 runs it with the
+Python one. Here both run side by side in one process.
 """
 
 import gc
@@ -13,9 +14,10 @@ import numpy as np
 import pytest
 
 import lamina
+from lamina import native
 from lamina.autograd import function as function_module
 from lamina.autograd.function import Function  # the primitive base (arrays in forward)
-from lamina.backend import native, register_device
+from lamina.backend import register_device
 from lamina.backend.numpy_backend import NumpyBackend
 
 IMPLEMENTATIONS = ["python"] + (["native"] if function_module.native_apply is not None else [])
@@ -31,12 +33,14 @@ def apply_impl(request, monkeypatch):
     return request.param
 
 
-@pytest.mark.skipif(shutil.which("cc") is None, reason="needs a C compiler, with which the install builds apply.c")
+@pytest.mark.skipif(
+    shutil.which("cc") is None, reason="needs a C compiler, with which the install builds lamina/native"
+)
 def test_native_apply_was_built_where_it_can_be():
     """The extension is optional at install: a failed build must not pass unnoticed as the Python path."""
-    if not native.enabled("apply"):
-        pytest.skip("turned off by LAMINA_NATIVE=0 or LAMINA_NATIVE_APPLY=0")
-    assert function_module.native_apply is not None, "apply.c was not built at install (see the pip output)"
+    if not native.enabled():
+        pytest.skip("turned off by LAMINA_NATIVE=0")
+    assert function_module.native_apply is not None, "lamina/native was not built at install (see the pip output)"
     assert Function.__dict__["apply"] is not function_module.python_apply
 
 
@@ -54,7 +58,7 @@ def _train_step(seed=0):
 
 @pytest.mark.skipif(
     function_module.native_apply is None,
-    reason="apply.c not built, or turned off by LAMINA_NATIVE_APPLY=0: nothing to compare",
+    reason="the native layer is not built, or turned off by LAMINA_NATIVE=0: nothing to compare",
 )
 def test_same_results_as_the_reference(monkeypatch):
     results = {}
@@ -112,7 +116,7 @@ def test_a_scalar_result_becomes_a_0d_array(apply_impl):
 
 
 class _Many(Function):
-    """forward with more arguments than apply.c keeps on the C stack (16)."""
+    """forward with more arguments than dispatch.c keeps on the C stack (16)."""
 
     @staticmethod
     def forward(ctx, x, **options):

@@ -1,5 +1,5 @@
-"""Tensor's fields are listed once (Tensor.__slots__ and Tensor.FRESH_FIELDS): tensors made by apply.c and by
-Tensor._make carry the same fields with the same starting values, and apply.c refuses a Tensor whose slot
+"""Tensor's fields are listed once (Tensor.__slots__ and Tensor.FRESH_FIELDS): tensors made by the native dispatch and by
+Tensor._make carry the same fields with the same starting values, and dispatch.c refuses a Tensor whose slot
 has no starting value rather than making tensors without it."""
 
 import subprocess
@@ -25,18 +25,19 @@ def test_make_writes_the_table():
     assert set(FIELDS) == {"array", "device", "_version"} | {name for name, _ in Tensor.FRESH_FIELDS}
 
 
-@pytest.mark.skipif(function.native_apply is None, reason="apply.c is not built (or LAMINA_NATIVE=0)")
+@pytest.mark.skipif(function.native_apply is None, reason="the native layer is not built (or LAMINA_NATIVE=0)")
 def test_the_c_path_makes_tensors_with_every_field():
     with lamina.no_grad():
-        out = lamina.ones(3) * 2  # made by apply.c's make_tensor
+        out = lamina.ones(3) * 2  # made by dispatch.c's make_tensor
     assert _fields(out) == dict(Tensor.FRESH_FIELDS) and out._version == [0]
 
 
-@pytest.mark.skipif(function.native_apply is None, reason="apply.c is not built (or LAMINA_NATIVE=0)")
+@pytest.mark.skipif(function.native_apply is None, reason="the native layer is not built (or LAMINA_NATIVE=0)")
 def test_a_slot_without_a_starting_value_is_refused_by_name():
     script = textwrap.dedent(
         """
-        from lamina.autograd import _apply, function
+        from lamina.autograd import function
+        from lamina.native import _native
         from lamina.autograd.grad_mode import state
         from lamina.tensor import Tensor
 
@@ -45,7 +46,7 @@ def test_a_slot_without_a_starting_value_is_refused_by_name():
             FRESH_FIELDS = Tensor.FRESH_FIELDS
 
         try:
-            _apply.configure(Wider, function.Function, state, function._record, function._check_forward,
+            _native.configure(Wider, function.Function, state, function._record, function._check_forward,
                              function.raise_device_mismatch)
         except TypeError as error:
             print(error)

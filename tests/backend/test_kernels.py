@@ -12,6 +12,7 @@ import pytest
 from helpers import check_op
 
 import lamina
+from lamina import native
 from lamina.backend import kernels
 from lamina.backend.kernels import reference
 from lamina.nn import functional as F
@@ -204,7 +205,8 @@ def test_softmax_kernel_keeps_nan_rows_and_masked_rows_as_the_reference(dtype, s
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_relu_kernel_keeps_nan_and_zeroes_negative_zero_on_large_inputs(dtype):
-    x = np.random.default_rng(5).standard_normal(3 * compiled.RELU_MIN_ELEMENTS).astype(dtype)
+    large = 3 * (native.extension.SMALL_RELU_ELEMENTS if native.extension is not None else 4096)  # beyond small.c
+    x = np.random.default_rng(5).standard_normal(large).astype(dtype)
     x[[7, 8, 9]] = np.nan, -0.0, -np.inf
     y = compiled.relu(x[::-1])  # a reversed view: made contiguous first
     np.testing.assert_array_equal(y, reference.relu(x[::-1]))
@@ -488,12 +490,21 @@ def test_products_keep_blas_to_one_thread_while_the_kernel_threads_are_busy(monk
 
 
 def test_small_array_paths_do_not_import_numba():
-    """A small tensor's sum, max and matrix product are small.c's (or NumPy's): numba stays unimported."""
+    """A small tensor's sum, max, matrix product, ReLU and optimizer updates are small.c's (or NumPy's, which
+    answer the reductions and products where the native layer is off): numba stays unimported."""
     import subprocess
     import sys
 
     script = (
-        "import sys, lamina\nx = lamina.ones(4, 4)\nx.sum(); x.max(); x.sum(0); x @ x\nprint('numba' in sys.modules)\n"
+        "import sys, lamina\n"
+        "x = lamina.ones(4, 4, requires_grad=True)\n"
+        "(x.sum() + x.max() + x.sum(0).min() + (x @ x).sum()).backward()\n"
+        "if lamina.native.extension is not None:\n"
+        "    x.relu()\n"
+        "    adam, sgd = lamina.optim.Adam([x]), lamina.optim.SGD([x], lr=0.1, momentum=0.9)\n"
+        "    for _ in range(2):\n"
+        "        adam.step(); sgd.step()\n"
+        "print('numba' in sys.modules)\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.stdout.strip() == "False", done.stderr

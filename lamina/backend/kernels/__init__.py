@@ -20,7 +20,7 @@ _CHOICES = ("numba", "numpy")
 _active = None  # the module in use, resolved on first call (import lamina never compiles anything)
 
 
-def _compiled_or_none():
+def compiled_or_none():
     try:
         from lamina.backend.kernels import compiled
     except ImportError:  # numba not installed: the reference serves everything
@@ -33,7 +33,7 @@ def _resolve(name):
         raise ValueError(f"lamina kernels: expected one of {_CHOICES}; got {name!r}.")
     if name == "numpy":
         return reference
-    compiled = _compiled_or_none()
+    compiled = compiled_or_none()
     if compiled is None:
         raise ImportError("lamina kernels: 'numba' was asked for but numba is not installed (pip install numba).")
     return compiled
@@ -52,7 +52,7 @@ class _CompiledOnFirstUse:
             value = getattr(small, name)
             setattr(self, name, value)  # next time a plain attribute: a module attribute's cost
             return value
-        compiled = _compiled_or_none()
+        compiled = compiled_or_none()
         _active = compiled if compiled is not None else reference  # numba failing to import: the reference
         return getattr(_active, name)
 
@@ -87,7 +87,7 @@ _LAZY_COMPILED = _CompiledOnFirstUse()
 
 def available() -> list:
     """The kernel sets this installation can use: ['numpy'] or ['numpy', 'numba']."""
-    return ["numpy"] + (["numba"] if _compiled_or_none() is not None else [])
+    return ["numpy"] + (["numba"] if compiled_or_none() is not None else [])
 
 
 def describe() -> str:

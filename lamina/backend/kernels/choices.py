@@ -1,9 +1,8 @@
 """The kernel choices that trade precision for speed, and the switch for each (lamina.backends re-exports them).
 
 Winograd F(4x4, 3x3) computes a 3x3 stride-1 float32 convolution about twice as fast here as im2col
-(benchmarks/README.md) with about 10-20x its rounding error: 6.9e-6 of the output's scale against 8.5e-7
-for im2col and 3.8e-7 for torch (32 channels, 16x16, measured). On by default, as PyTorch keeps TF32 on for
-cuDNN convolutions; `lamina.backends.winograd.enabled = False` (or LAMINA_WINOGRAD=0) gives im2col's
+with about 10-20x its rounding error (both measured in benchmarks/README.md). On by default, as PyTorch
+keeps TF32 on for cuDNN convolutions; `lamina.backends.winograd.enabled = False` (or LAMINA_WINOGRAD=0) gives im2col's
 precision, e.g. to compare a ResNet's BatchNorm statistics with torch's step by step.
 """
 

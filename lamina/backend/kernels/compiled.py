@@ -6,7 +6,7 @@ Why each exists, measured on the benchmark workloads (benchmarks/README.md):
   others, im2col a few samples at a time (over whole padded rows when the stride is 1) so the
   column buffer stays in cache instead of being a 9x or 25x copy of the input, or no im2col at
   all for layers with few inputs per output; the batch split over the cores, one-thread BLAS each,
-  or, where the CPU has AVX-512, the products in products.c (built at install; products.py);
+  or, where the CPU has AVX-512, the products in lamina/native/products.c (products.py);
 - pooling, batch/layer norm, softmax, attention weights, cross-entropy, GELU, ReLU's backward:
   a fused loop instead of 4-10 NumPy passes with temporaries (exp and tanh from NumPy's SIMD
   ufuncs, see the NOTE below);
@@ -34,8 +34,7 @@ def describe() -> str:
 
 # --- matrix products -------------------------------------------------------------------------------
 # A product this large (multiply-adds) is split over lamina's threads while they are in use: from
-# here on one hand-off (50-80 us) costs less than the half of the product it moves (measured:
-# 128x784x256, 0.41 ms on one thread).
+# here on one hand-off costs less than the half of the product it moves (benchmarks/README.md).
 SPLIT_PRODUCT_MIN = 16_000_000
 
 
@@ -70,7 +69,7 @@ def _add_product_nt(a, b, total, scratch):
 def _floats(*arrays) -> bool:
     """Whether the arrays share one of the float dtypes the kernels are written for.
 
-    (A loop, not all() over a generator: every kernel call asks, and the generator cost 0.25 us.)"""
+    (A loop, not all() over a generator: every kernel call asks, and a generator costs more.)"""
     dtype = arrays[0].dtype
     if dtype not in _FLOATS:
         return False
@@ -82,10 +81,10 @@ def _floats(*arrays) -> bool:
 
 # error_model="numpy": a float division by zero gives inf or NaN, as in the NumPy reference. numba's
 # default (Python's model) tests every division and raises ZeroDivisionError, and that test per element
-# kept loops with a division from vectorising: the Adam update 156 -> 12 us over 65k elements (measured).
+# kept loops with a division from vectorising (the Adam update most of all).
 jit = njit(nogil=True, error_model="numpy")
 # For loops that sum: allow the compiler to reorder the additions, so a sum over a row becomes
-# SIMD partial sums (strict IEEE order forbids it; measured 2-4x on layer norm). No other fast-math
+# SIMD partial sums (strict IEEE order forbids it). No other fast-math
 # flags: NaN and inf must still propagate as in the reference.
 jit_sum = njit(nogil=True, error_model="numpy", fastmath={"reassoc", "contract"})
 
@@ -96,7 +95,7 @@ def _constants(like, *values):
 
     In numba an int or float literal times a float32 is a float64: a float32 kernel written with
     literals computes in float64 and converts back at every store, which also stops the loop from
-    vectorising (the Winograd input transform ran 1.9x slower so). Unpack the result:
+    vectorising. Unpack the result:
     `two, four = _constants(x, 2, 4)`.
     """
     out = np.empty(len(values), dtype=like.dtype)
@@ -111,12 +110,10 @@ def _constants(like, *values):
 # so each chunk is one wide matrix product instead of m narrow ones (LeNet's 5x5 layers: 100-784
 # pixels per sample, 6-16 channels); only the output-sized gradient or result is transposed.
 # The loops over the samples of a chunk are compiled too (`*_samples`): a Python loop costs a few
-# microseconds per sample and holds the GIL, which the other core's thread then waits for (measured,
-# old vs new code in alternating processes: LeNet 226-237 -> 258-260 steps/s, resnet20 14.7-16.6 ->
-# 16.6-19.2; LeNet's conv1 forward 387 -> 220 us, its weight gradient 298 -> 208).
+# microseconds per sample and holds the GIL, which the other core's thread then waits for.
 # NOTE: innermost loops index 1-D views from 0 (`target[k] = source[k]`), never `cols[row, start + k]`:
 # numba tests an index that may be negative and wraps it, and that test kept such loops from
-# vectorising (LeNet's conv2 im2col 430 -> 104 us per 64 samples, measured).
+# vectorising.
 
 
 @jit
@@ -135,7 +132,7 @@ def _im2col_samples(x, first, m, top, left, padded, kh, kw, sh, sw, dh, dw, oh, 
     """cols[(c, i, j), q*P + (y, x)] = x_padded[first + q][c, y*sh + i*dh, x*sw + j*dw] for q < m.
 
     Each sample is padded first (into a per-thread buffer whose border stays zero), so the loops
-    have no bounds tests and the stride-1 copy vectorises: 2x faster than testing (measured).
+    have no bounds tests and the stride-1 copy vectorises.
     Without padding the sample is read in place.
     """
     channels, pixels = x.shape[1], oh * ow
@@ -222,7 +219,7 @@ def _gather_grads(grad, first, m, rows):
 # --- stride-1 convolutions on whole padded rows ---
 # With stride 1 the columns can run over whole padded rows (Wp wide, not Wo): each row of cols is
 # then one contiguous copy of the flat padded sample, where exact columns are oh copies of Wo
-# elements (5-10x faster for LeNet's small images, measured). The Wp - Wo extra columns per row
+# elements (much faster for small images). The Wp - Wo extra columns per row
 # are cropped after the product (or are zero in a gradient). `flat` is a per-thread (C, Hp*Wp + kw)
 # buffer (room for the last row's overrun) and `padded` its (C, Hp, Wp) view.
 
@@ -310,8 +307,7 @@ def _direct_wide_samples(x, w, start, stop, top, left, padded, flat, wide, out):
 
     Shifted multiply-adds along whole padded rows, two output channels and up to five kernel taps per pass
     (then three, then one): each load of the input row serves ten multiply-adds, and each output row is
-    read and written once per five. Written out in one function, as the weight gradient below (LeNet's
-    conv2: 15.9 -> 6.6 us per sample on one core against one channel and three taps per pass).
+    read and written once per five. Written out in one function, as the weight gradient below.
     w and wide have an even number of channels: an odd count gets a spare one of zero weights (not cropped).
     """
     out_channels, channels, kh, kw = w.shape
@@ -364,8 +360,7 @@ def _direct_wide_weight_grad_samples(x, grad, start, stop, top, left, padded, fl
 
     Two output channels and up to five kernel taps per pass over a row (then three, then one): each load
     of the input row serves ten multiply-adds, and the sums stay in registers (float32, as the GEMM of the
-    im2col path). LeNet's conv2: 11.7 -> 6.5 us per sample on one core, against one channel and three
-    taps. Written out in one function: moved into helpers, the loops stayed scalar (24 us, measured).
+    im2col path). Written out in one function: moved into helpers, the loops stayed scalar.
     dw and wide have an even number of channels: an odd count gets a spare one whose gradient row is 0.
     """
     out_channels, channels, kh, kw = dw.shape
@@ -440,21 +435,16 @@ def _direct_wide_weight_grad_samples(x, grad, start, stop, top, left, padded, fl
 
 
 def _direct_usable(w_shape):
-    """Whether the direct forward beats im2col + GEMM. Measured, us per batch, direct vs GEMM: 5x5 at 1->6
-    (LeNet's conv1) 139-147 vs 268-342, 6->16 (conv2) 276-280 vs 358-361 (at batch 256: 917-932 vs
-    1149-1170), 3->16 at 32x32 330 vs 614; 3x3 at 8->8 219 vs 426-438, 12->24 326 vs 332 (a tie); it
-    lost at 16->32 (1030 vs 880), 32->64 (1931-1947 vs 1484-1496) and on 1x1 kernels (64: 960 vs 466).
-    Layers with few inputs per output (C*kh*kw <= 32) of any kernel width stay direct, as measured before."""
+    """Whether the direct forward beats im2col + GEMM (the shapes measured: benchmarks/README.md): kernels at
+    least three wide with few output channels, and layers with few inputs per output of any kernel width."""
     rows = w_shape[1] * w_shape[2] * w_shape[3]
     return (w_shape[3] >= 3 and w_shape[0] <= 24) or (rows <= 32 and rows * w_shape[0] <= 512)
 
 
 def _direct_weight_grad_usable(w_shape):
     """The direct weight gradient keeps its sums in registers and reuses each input load for up to ten
-    multiply-adds, which needs kernels at least three wide. Measured, us per batch, direct vs im2col + GEMM:
-    5x5 at 6->16 channels (LeNet's conv2) 290 vs 607; 4->48 at 16x16 419-431 vs 611-631; 16->32 at 12x12
-    722 vs 974; 32->64 1413 vs 1664; 64->128 13702 vs 18489; 3x3 at 8 channels 253 vs 519, at 12->24
-    287-374 vs 389-395. 1x1 kernels lost (64 channels 711 vs 500; 256: 3628 vs 1362)."""
+    multiply-adds, which needs kernels at least three wide (1x1 kernels lost to im2col + GEMM:
+    benchmarks/README.md)."""
     return w_shape[3] >= 3
 
 
@@ -668,8 +658,8 @@ def _conv_weight_grad_wide(x, grad, padding, weight_shape):
 
 
 def _conv_input_grad_wide(grad, w2t, input_shape, padding, w_shape):
-    """dL/dx of a stride-1 convolution: (K, O) @ widened dy, then whole-row col2im (LeNet's conv2:
-    575 -> 418-446 us per 64 samples, against exact columns whose col2im adds rows of only Wo elements)."""
+    """dL/dx of a stride-1 convolution: (K, O) @ widened dy, then whole-row col2im (faster than exact columns,
+    whose col2im adds rows of only Wo elements)."""
     n, out_channels, out_h, _ = grad.shape
     rows, kh, kw = w2t.shape[0], w_shape[2], w_shape[3]
     dx = np.empty(input_shape, dtype=grad.dtype)
@@ -701,8 +691,8 @@ def _conv_input_grad_wide(grad, w2t, input_shape, padding, w_shape):
 
 # G of F(4x4, 3x3): a 3x3 kernel g becomes the 6x6 G g G^T. As one matrix on the flattened kernel,
 # kron(G, G) (36, 9), the transform of all O*C kernels is one product (36, 9) @ (9, O*C), and its adjoint
-# (the weight gradient's last step) one (O*C, 36) @ (36, 9): measured at 64x64 channels 33 and 49 us,
-# against 62 and 183 us for loops over the kernels; both run before or after the threads' split.
+# (the weight gradient's last step) one (O*C, 36) @ (36, 9), faster than loops over the kernels; both run
+# before or after the threads' split.
 _WINOGRAD_G = np.array(
     [
         [1 / 4, 0, 0],
@@ -737,7 +727,7 @@ def _winograd_input(x_padded, tiles_h, tiles_w, column, v):
     """v[:, c, column + t] = B^T d B for every channel c and 6x6 tile d of one padded sample (C, 4th+2, 4tw+2).
 
     B^T runs down the six rows of a band of tiles first, vectorised along the row, then across
-    each tile (1.7x faster than tile by tile, measured).
+    each tile (faster than tile by tile).
     """
     channels, _, padded_width = x_padded.shape
     r = np.empty((6, padded_width), dtype=x_padded.dtype)
@@ -772,7 +762,7 @@ def _winograd_input(x_padded, tiles_h, tiles_w, column, v):
 def _winograd_output(m, tiles_h, tiles_w, column, out):
     """out[o] (Ho, Wo) = A^T m A for every output channel o and tile of one sample, cropped at the edges.
 
-    m A tile by tile into a band, then A^T down the band, vectorised along the row (1.6x, measured).
+    m A tile by tile into a band, then A^T down the band, vectorised along the row.
     """
     out_channels, height, width = out.shape
     s = np.empty((6, 4 * tiles_w), dtype=out.dtype)
@@ -809,7 +799,7 @@ def _winograd_output_grad(dy_padded, tiles_h, tiles_w, column, dm):
 
     The adjoint of _winograd_output. dy_padded (O, 4th, 4tw) is dy with zeros past its edges. As in the
     input transform, A runs down a band's four rows first, vectorised along the row, then across each
-    tile (tile by tile with edge tests was 1.8x slower at 16-32 channels: 385 vs 209 us per 16 samples).
+    tile (tile by tile with edge tests was slower).
     """
     out_channels, _, width = dy_padded.shape
     r = np.empty((6, width), dtype=dy_padded.dtype)
@@ -904,8 +894,8 @@ def _staggered(rows, columns, dtype):
     """A (36, rows, columns) buffer whose 36 planes do not start 4 KB apart.
 
     The transforms write (or read) all 36 planes for each tile: at a stride that is a multiple
-    of 4 KB those 36 streams map to the same cache sets and evict each other (measured: the
-    input transform 6.5x slower). 64 bytes of padding per plane staggers them.
+    of 4 KB those 36 streams map to the same cache sets and evict each other. 64 bytes of padding per
+    plane staggers them.
     """
     full = np.empty((36, rows * columns + 16), dtype=dtype)
     return full[:, : rows * columns].reshape(36, rows, columns)
@@ -919,7 +909,7 @@ def _winograd_usable(w_shape, stride, dilation, groups, padding):
         and tuple(dilation) == (1, 1)
         and groups == 1
         and all(0 <= p <= 2 for pair in padding for p in pair)
-        and w_shape[0] >= 16  # measured: below 16 channels the transforms cost more than the saved products
+        and w_shape[0] >= 16  # below 16 channels the transforms cost more than the saved products
         and w_shape[1] >= 16
     )
 
@@ -1013,8 +1003,8 @@ def _max_pool_values_2x2(x, values, start, stop):
 
 
 def max_pool2d_values(x_padded, kernel, stride, dilation, out_size):
-    """The maxima: for 2x2 windows one compiled pass (over both cores on big inputs: LeNet's first pooling
-    111 -> 53 us, measured), else kh*kw NumPy maximum passes over strided views. NaN propagates as in PyTorch."""
+    """The maxima: for 2x2 windows one compiled pass (over both cores on big inputs), else kh*kw NumPy maximum
+    passes over strided views. NaN propagates as in PyTorch."""
     if not _floats(x_padded):
         return reference.max_pool2d_values(x_padded, kernel, stride, dilation, out_size)
     (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_size
@@ -1063,8 +1053,8 @@ def _max_pool_grad_planes(grad, x, values, kh, kw, sh, sw, dh, dw, out, start, s
 def _max_pool_grad_tiles(grad, x, values, kh, kw, out, start, stop):
     """Non-overlapping windows (stride = kernel): every input position gets its window's gradient or 0.
 
-    Branch-free (a running `taken` flag marks the first maximum), so it vectorises; 2.5x faster than
-    searching each window (ReLU outputs are full of tied zeros, which defeat branch prediction).
+    Branch-free (a running `taken` flag marks the first maximum), so it vectorises, unlike a search of each
+    window (ReLU outputs are full of tied zeros, which defeat branch prediction).
     """
     oh, ow = values.shape[1], values.shape[2]
     height = out.shape[1]
@@ -1092,8 +1082,8 @@ def _max_pool_grad_tiles(grad, x, values, kh, kw, out, start, stop):
 
 @jit
 def _max_pool_grad_2x2(grad, x, values, out, start, stop):
-    """_max_pool_grad_tiles for the common 2x2 window, unrolled: 1.5x faster (358 -> 234 us on LeNet's
-    first pooling, measured); each window's four flags are written out, the first maximum wins."""
+    """_max_pool_grad_tiles for the common 2x2 window, unrolled: each window's four flags are written out,
+    the first maximum wins."""
     oh, ow = values.shape[1], values.shape[2]
     height = out.shape[1]
     for p in range(start, stop):
@@ -1153,8 +1143,7 @@ def max_pool2d_grad(grad, x_padded, values, kernel, stride, dilation):
 def _bn_forward_channels(x, weight, bias, eps, stats, y, start, stop):
     """Channels start..stop of x (N, C, S): mean, variance and 1/std (float64 sums, into stats (3, C)),
     then y = x * scale + shift, one channel at a time, so its three passes find it in cache, and a split
-    over the threads hands work off once (measured against separate passes: resnet20's 16-channel layer
-    87-91 -> 78-87 us warm; the whole step unchanged within noise, 4 alternating pairs)."""
+    over the threads hands work off once."""
     n, _, s = x.shape
     count = n * s
     for c in range(start, stop):
@@ -1331,7 +1320,7 @@ def layer_norm_backward(grad, x, weight, mean, invstd):
 
 
 # NOTE: exp and tanh come from NumPy's ufuncs, which are vectorised (SIMD); numba's math.exp and
-# math.tanh are one scalar call per element here (llvmlite without SVML), 5-15x slower (measured).
+# math.tanh are one scalar call per element here (llvmlite without SVML), several times slower.
 
 
 @jit
@@ -1360,7 +1349,7 @@ def _normalise_rows(y, start, stop):
 
 
 # A small softmax in one compiled call, exp included: below this size the scalar exp costs less than
-# the calls around NumPy's (4x4: 0.53 vs 1.90 us; 16x16: 1.32 vs 2.05; 32x32: 4.33 vs 2.61, measured).
+# the calls around NumPy's (benchmarks/README.md).
 SMALL_SOFTMAX_ELEMENTS = 256
 
 
@@ -1530,7 +1519,6 @@ def cross_entropy_backward(grad_losses, logits, target, ignore_index, lse):
 
 
 # --- small arrays: sums, whole-tensor max/min, small products, class-target checks: small.py (no numba) ---
-_small = small.extension  # small.c (or None): also the small-array paths of ReLU and the optimizer updates below
 sum_all, sum_dims, max_all, min_all = small.sum_all, small.sum_dims, small.max_all, small.min_all
 small_product, class_targets = small.small_product, small.class_targets
 
@@ -1538,9 +1526,7 @@ small_product, class_targets = small.small_product, small.class_targets
 # --- ReLU: a vectorised loop for large arrays, and a backward in one pass instead of compare, cast, multiply ---
 
 
-# NumPy's maximum against a scalar is not vectorised in this build: np.maximum(x, 0) over 0.5M float32
-# took 157 us where this loop takes 37 (and maximum against an array of zeros 50), measured.
-RELU_MIN_ELEMENTS = 4096  # below this numba's call costs more than its loop saves: small.c's loop (or NumPy's)
+# NumPy's maximum against a scalar is not vectorised in this build: this loop is.
 
 
 @jit
@@ -1548,16 +1534,18 @@ def _relu_slice(x, out, start, stop):
     (zero,) = _constants(x, 0)
     source, target = x[start:stop], out[start:stop]
     # NOTE: the loop runs over range(size), not range(start, stop): an index that may be negative gets
-    # numba's wraparound test, which kept this loop from vectorising (294 vs 38 us, measured)
+    # numba's wraparound test, which kept this loop from vectorising
     for k in range(source.size):
         v = source[k]
         target[k] = zero if v <= zero else v  # NaN <= 0 is false: NaN stays NaN; -0.0 becomes 0 (a select)
 
 
-def relu(x):
-    if x.size < RELU_MIN_ELEMENTS or not _floats(x):
-        out = _small.relu(x) if _small is not None else None  # (small C-contiguous floats: NumPy's call 0.25 us)
-        return reference.relu(x) if out is None else out
+relu = small.relu  # small.c's loop on small arrays, relu_beyond_small below for the rest
+
+
+def relu_beyond_small(x):
+    if not _floats(x):
+        return reference.relu(x)
     flat = np.ascontiguousarray(x).reshape(-1)
     out = np.empty_like(flat)
     threads.run_split(lambda a, b: _relu_slice(flat, out, a, b), flat.size, parallel=threads.worth_splitting(flat.size))
@@ -1644,7 +1632,7 @@ def gelu_tanh_backward(grad, x, t):
     return dx.reshape(x.shape)
 
 
-# --- index_add over rows (an embedding's backward): np.add.at is ~50x slower than a loop ---
+# --- index_add over rows (an embedding's backward): a loop, np.add.at being far slower ---
 
 
 @jit
@@ -1687,13 +1675,12 @@ def _adam(p, grad, exp_avg, exp_avg_sq, coefficients, decoupled):
         p[k] -= step_size * m / (np.sqrt(v) / bias2_root + eps)
 
 
-def adam_step(p, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, step):
-    if _small is not None and _small.adam_step(
-        p, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, step
-    ):
-        return  # (small parameters: the same loop in small.c, without numba's call, ~2 us a parameter)
+adam_step = small.adam_step  # small.c's loop on small parameters, adam_step_beyond_small below for the rest
+
+
+def adam_step_beyond_small(p, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, step):
     arrays = (p, grad, exp_avg, exp_avg_sq)
-    # one vectorised pass (65k elements: 12 us; NumPy's eight passes: 79 us, measured)
+    # one vectorised pass instead of NumPy's eight
     if not _floats(*arrays) or not all(a.flags.c_contiguous for a in arrays):
         return reference.adam_step(p, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, step)
     flat = [a.reshape(-1) for a in arrays]
@@ -1718,11 +1705,10 @@ def _sgd_momentum(p, grad, buffer, coefficients, nesterov):
         p[k] -= lr * (g + momentum * b if nesterov else b)
 
 
-def sgd_momentum_step(p, grad, buffer, lr, momentum, dampening, weight_decay, nesterov):
-    if _small is not None and _small.sgd_momentum_step(
-        p, grad, buffer, lr, momentum, dampening, weight_decay, nesterov
-    ):
-        return  # (small parameters: the same loop in small.c, without numba's call, 1.9 us a parameter)
+sgd_momentum_step = small.sgd_momentum_step  # small.c's loop on small parameters, the one below for the rest
+
+
+def sgd_momentum_step_beyond_small(p, grad, buffer, lr, momentum, dampening, weight_decay, nesterov):
     arrays = (p, grad, buffer)
     if not _floats(*arrays) or not all(a.flags.c_contiguous for a in arrays):
         return reference.sgd_momentum_step(p, grad, buffer, lr, momentum, dampening, weight_decay, nesterov)

@@ -1,41 +1,31 @@
-"""Batched float32 matrix products in C with AVX-512 (products.c), for the convolution kernels.
+"""Batched float32 matrix products in C with AVX-512 (lamina/native/products.c), for the convolution kernels.
 
-products.c is compiled when lamina is installed (an optional extension in setup.py); this module
-finds the library and calls it from small numba functions (nogil, so both kernel threads run
-products at once; through ctypes from Python each call cost 6.7-7.1 us, from numba 0.3 us).
-`matmul_into` and `matmul_nt_into` return False when they cannot help: no compiled library (no
-compiler at install, another platform), no AVX-512 on this CPU, arrays that are not float32 or
-whose rows are not contiguous, or LAMINA_NATIVE=0 (or LAMINA_NATIVE_PRODUCTS=0) in the environment. The caller then
-uses NumPy's matmul, the reference these products are tested against (tests/backend).
+products.c is part of the native layer (lamina/native); this module takes the C function's address from
+it and calls the function from small numba functions (nogil, so both kernel threads run products at once;
+a call from numba costs far less than one through ctypes from Python: benchmarks/README.md).
+`matmul_into` and `matmul_nt_into` return False when they cannot help: no native layer (no compiler at
+install, or LAMINA_NATIVE=0), no AVX-512 on this CPU, arrays that are not float32 or whose rows are not
+contiguous. The caller then uses NumPy's matmul, the reference these products are tested against
+(tests/backend).
 """
 
 import ctypes
-import importlib.machinery
-import os
 
 import numba
 import numpy as np
 
-from lamina.backend import native
+from lamina import native
 
 _FLOAT32 = np.dtype(np.float32)
-_MIN_NT_DEPTH = 96  # measured: below this depth OpenBLAS's A B^T was faster (64x64 at depth 56: 157-165 vs 189-202 us)
+_MIN_NT_DEPTH = 96  # below this depth OpenBLAS's A B^T was faster (benchmarks/README.md)
 
 
 def _load():
     """The C function, or None. Pointers are passed as integers (an address from numba's arr.ctypes.data)."""
-    if not native.enabled("products"):
+    if native.extension is None or not native.extension.has_avx512():
         return None
-    here = os.path.dirname(os.path.abspath(__file__))
-    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
-        path = os.path.join(here, "_products" + suffix)
-        if os.path.exists(path):
-            library = ctypes.CDLL(path)
-            if not hasattr(library, "lamina_batched_product") or not library.lamina_has_avx512():
-                return None  # a library built from an older products.c, or a CPU without AVX-512
-            signature = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, *([ctypes.c_ssize_t] * 13), ctypes.c_int)
-            return signature(("lamina_batched_product", library))
-    return None
+    signature = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, *([ctypes.c_ssize_t] * 13), ctypes.c_int)
+    return signature(native.extension.batched_product_address())
 
 
 _c_product = _load()

@@ -1,22 +1,17 @@
 """Kernels for small arrays, served without numba: whole-array sums and max/min, sums over dims, small
-matrix products and the class-target check of the losses.
+matrix products, the class-target check of the losses, ReLU and the SGD-momentum and Adam updates.
 
 On small arrays NumPy's call costs more than the work (setting up a reduction, wrapping its scalar), so
-small.c's loops answer them where it was built (benchmarks/README.md has the measurements); beyond the
-sizes and dtypes small.c takes, and where it is absent or switched off (LAMINA_NATIVE=0), the NumPy
-reference does. Kept apart from compiled.py so that `x.sum()` on a small tensor never imports numba.
+the native layer's loops (lamina/native/small.c) answer them where it was built (benchmarks/README.md has
+the measurements); beyond the sizes and dtypes small.c takes, and where the layer is absent or switched off
+(LAMINA_NATIVE=0), the NumPy reference does. Kept apart from compiled.py so that `x.sum()` on a small
+tensor never imports numba.
 """
 
-from lamina.backend import native
+from lamina import native
 from lamina.backend.kernels import reference
 
-try:
-    from lamina.backend.kernels import _small as extension
-
-    if not native.enabled("small"):  # LAMINA_NATIVE=0: NumPy's paths, the ones small.c is tested against
-        extension = None
-except ImportError:  # small.c is an optional extension (setup.py): unbuilt, NumPy
-    extension = None
+extension = native.extension  # small.c's functions are the extension's (or None: NumPy's)
 
 if extension is not None:
     sum_all, sum_dims = extension.sum_all, extension.sum_dims  # NumPy's beyond small float arrays
@@ -32,4 +27,32 @@ def class_targets(labels, classes, ignore_index):
     return reference.class_targets(labels, classes, ignore_index) if counted is None else counted
 
 
-SERVED = ("sum_all", "sum_dims", "max_all", "min_all", "small_product", "class_targets")
+def _beyond_small(name):
+    """The compiled set's loop for what small.c declines (importing numba then), or the reference's kernel."""
+    from lamina.backend import kernels
+
+    compiled = kernels.compiled_or_none()
+    return getattr(reference, name) if compiled is None else getattr(compiled, name + "_beyond_small")
+
+
+def relu(x):
+    out = extension.relu(x) if extension is not None else None  # small C-contiguous floats, else None
+    return out if out is not None else _beyond_small("relu")(x)
+
+
+def adam_step(p, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, step):
+    arguments = (p, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, step)
+    if extension is None or not extension.adam_step(*arguments):  # True where small.c ran it
+        _beyond_small("adam_step")(*arguments)
+
+
+def sgd_momentum_step(p, grad, buffer, lr, momentum, dampening, weight_decay, nesterov):
+    arguments = (p, grad, buffer, lr, momentum, dampening, weight_decay, nesterov)
+    if extension is None or not extension.sgd_momentum_step(*arguments):
+        _beyond_small("sgd_momentum_step")(*arguments)
+
+
+SERVED = (
+    "sum_all", "sum_dims", "max_all", "min_all", "small_product", "class_targets",
+    "relu", "adam_step", "sgd_momentum_step",
+)  # fmt: skip

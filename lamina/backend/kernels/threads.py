@@ -3,7 +3,7 @@
 The compiled kernels release the GIL, so plain Python threads run them in parallel. A
 convolution runs one matrix product per slice of the batch on each thread; there, BLAS is
 held to one thread per call (two threads each calling a 2-thread BLAS would fight for the
-same cores: measured in ../shared/PERF-NOTES.md, 1.2-2x slower).
+same cores, slower: ../shared/PERF-NOTES.md has the measurement).
 """
 
 import os
@@ -33,16 +33,15 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_pool_after_fork)
 
 
-# Handing a slice to another thread costs 50-80 us here (waking a sleeping thread on a VM, measured
-# with an empty work function); a one-pass kernel streams ~5 float32 elements per ns. So a pass over
-# fewer than about two million elements is faster on one thread (batch norm over 0.5M elements:
-# 98 us on one thread, 192 us split in two, measured).
+# Handing a slice to another thread costs tens of microseconds here (waking a sleeping thread on a VM);
+# a one-pass kernel streams several float32 elements per ns. So a pass over fewer than about two million
+# elements is faster on one thread (benchmarks/README.md).
 MIN_SPLIT_ELEMENTS = 2_000_000
 
 
 def worth_splitting(elements: int, cost: float = 1.0) -> bool:
     """Whether a kernel over `elements` gains from running on several threads; `cost` is its time per
-    element relative to a one-pass kernel's (max pooling's backward: 10, its 2x2 forward: 4, measured)."""
+    element relative to a one-pass kernel's (benchmarks/README.md has the measured ones)."""
     return WORKERS > 1 and elements * cost >= MIN_SPLIT_ELEMENTS
 
 
@@ -53,10 +52,9 @@ def split(count: int, parts: int = WORKERS):
     return [(bounds[i], bounds[i + 1]) for i in range(parts)]
 
 
-# OpenBLAS's worker threads busy-wait for about 0.1 s after every multi-threaded product (measured:
-# 0.1 s of CPU time during a 0.2 s sleep after one 64x400x120 product). A spinning BLAS thread takes
-# a core from lamina's kernel threads: LeNet's convolutions, which run on both cores, ran 1.7x slower
-# behind its 2-thread linear layers (conv2 forward 0.57 -> 0.98 ms). So while lamina's threads are
+# OpenBLAS's worker threads busy-wait for about 0.1 s after every multi-threaded product. A spinning
+# BLAS thread takes a core from lamina's kernel threads (LeNet's convolutions, which run on both cores,
+# ran much slower behind its 2-thread linear layers: benchmarks/README.md). So while lamina's threads are
 # in use, matrix products keep BLAS to one thread (NumpyBackend.matmul -> kernels.compiled.matmul):
 # one pool at a time.
 BLAS_SPIN_SECONDS = 0.2
@@ -71,7 +69,7 @@ def pool_recently_used() -> bool:
 def run_split(work, count: int, *args, parallel: bool = True):
     """Call work(start, stop, *args) on slices of range(count), one per core; the calling thread takes one."""
     global _last_split
-    if not parallel or count <= 1:  # one slice (every small call): no slicing to work out (0.5 us of a 4x4 softmax)
+    if not parallel or count <= 1:  # one slice (every small call): no slicing to work out
         return [work(0, count, *args)]
     slices = split(count, WORKERS)
     if len(slices) == 1:

@@ -1,24 +1,26 @@
-/* Function.apply in C: the per-op dispatch, without the interpreter's cost per line.
+/* Function.apply in C, the per-op dispatch, and a binary op's operands and dispatch in one call.
 
-Why: every op goes through Function.apply, and on a small tensor the Python of it
-(about 0.6 us: reading the inputs, making the node, calling forward, wrapping the
-output) costs more than NumPy's work (a 4x4 add: 0.19 us) and more than PyTorch's
-whole op (about 1 us). This file does the same steps in the same order as the
-Python apply in function.py, which stays the reference: LAMINA_NATIVE_APPLY=0
-turns this off, and the test suite runs both.
+Why: every op goes through Function.apply, and on a small tensor the Python of it (reading the inputs,
+making the node, calling forward, wrapping the output) costs more than NumPy's work and more than
+PyTorch's whole op (benchmarks/README.md has the measurements). This file does the same steps in the same
+order as the Python apply in function.py, which stays the reference: LAMINA_NATIVE=0 runs that one, and
+the test suite runs both.
 
-What it leaves to Python: recording the graph (function._record, only when an
-input requires grad and grad mode is on), anomaly mode's check of the output, and
-the error for inputs on different devices. Those are rare or cost more than the
-dispatch anyway.
+A binary op (a + b, a * b, ...) first makes its operands one dtype and checks that they broadcast
+(elementwise._python_operands). binary() answers the common case here (two tensors of one dtype whose
+shapes broadcast) and goes straight on to apply, so such an op enters C once; anything else (a Python
+number, two dtypes, shapes that do not broadcast, arrays that are not NumPy's) goes to the Python
+function, which is the definition and makes every error message.
 
-Slots are written at their offsets (read once from the classes' member
-descriptors, as the descriptors themselves do), since a generic setattr costs as
-much as the Python it replaces. Function and Tensor declare __slots__, and a
-subclass keeps its base's slots at the same offsets.
+What it leaves to Python: recording the graph (function._record, only when an input requires grad and
+grad mode is on), anomaly mode's check of the output, and the error for inputs on different devices.
+Those are rare or cost more than the dispatch anyway.
+
+Slots are written at their offsets (read once from the classes' member descriptors, as the descriptors
+themselves do), since a generic setattr costs as much as the Python it replaces. Function and Tensor
+declare __slots__, and a subclass keeps its base's slots at the same offsets.
 */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "native.h"
 #include <structmember.h>
 
 /* Set once by configure(): the classes and helpers of lamina/autograd/function.py. */
@@ -28,9 +30,11 @@ static PyObject *grad_state;     /* lamina.autograd.grad_mode.state (thread-loca
 static PyObject *record_graph;   /* function._record(ctx, inputs, output, anomaly) */
 static PyObject *check_forward;  /* function._check_forward(cls, arrays, output_array, xp) */
 static PyObject *device_mismatch; /* function.raise_device_mismatch(op_name, inputs) */
+static PyObject *python_operands; /* elementwise._python_operands(op, a, b), set by configure_operands() */
+static PyObject *installed_apply; /* Function.__dict__["apply"] as function.py installed it: this file's apply */
 static PyObject *empty_tuple;
 /* Set by anomaly_turned_on(): until some thread turns anomaly mode on, ops skip reading its per-thread
- * switch (a thread-local attribute: 40-60 ns of a 0.7 us op, measured). */
+ * switch (a thread-local attribute, a noticeable part of a small op). */
 static int anomaly_used = 0;
 static PyObject *zero_version;    /* a fresh version box is a new list [0] per tensor */
 
@@ -45,7 +49,7 @@ static Py_ssize_t fresh_count = 0;
 static Py_ssize_t ctx_device, ctx_xp, ctx_needs_input_grad, ctx_saved;
 
 static PyObject *s_device, *s_xp, *s_data, *s_requires_grad, *s_forward, *s_array_type, *s_asarray, *s_is_view,
-    *s_grad_enabled, *s_anomaly_enabled, *s_in_backward, *s_name, *s_version, *s_base;
+    *s_grad_enabled, *s_anomaly_enabled, *s_in_backward, *s_name, *s_version, *s_base, *s_apply;
 
 #define SLOT(object, offset) (*(PyObject **)((char *)(object) + (offset)))
 
@@ -72,7 +76,7 @@ static Py_ssize_t slot_offset(PyObject *cls, const char *name) {
         if (member->type == T_OBJECT_EX) offset = member->offset;
     }
     Py_DECREF(descriptor);
-    if (offset < 0) PyErr_Format(PyExc_TypeError, "apply.c: %s is not a __slots__ entry", name);
+    if (offset < 0) PyErr_Format(PyExc_TypeError, "dispatch.c: %s is not a __slots__ entry", name);
     return offset;
 }
 
@@ -284,6 +288,82 @@ fail_device:
     return NULL;
 }
 
+/* The common case of _python_operands: two tensors of one dtype, NumPy arrays whose shapes broadcast. */
+static int plain_operands(PyObject *a, PyObject *b) {
+    if (tensor_type == NULL || !Py_IS_TYPE(a, tensor_type) || !Py_IS_TYPE(b, tensor_type)) return 0;
+    PyObject *array_a = SLOT(a, tensor_data), *array_b = SLOT(b, tensor_data);
+    if (array_a == NULL || array_b == NULL || !PyArray_CheckExact(array_a) || !PyArray_CheckExact(array_b)) return 0;
+    PyArrayObject *x = (PyArrayObject *)array_a, *y = (PyArrayObject *)array_b;
+    if (!PyArray_EquivTypes(PyArray_DESCR(x), PyArray_DESCR(y))) return 0;
+    int ndim_x = PyArray_NDIM(x), ndim_y = PyArray_NDIM(y);
+    const npy_intp *shape_x = PyArray_DIMS(x), *shape_y = PyArray_DIMS(y);
+    for (int i = 1; i <= ndim_x && i <= ndim_y; i++) {
+        npy_intp size_x = shape_x[ndim_x - i], size_y = shape_y[ndim_y - i];
+        if (size_x != size_y && size_x != 1 && size_y != 1) return 0;
+    }
+    return 1;
+}
+
+static PyObject *call_python_operands(PyObject *op, PyObject *a, PyObject *b) {
+    if (python_operands == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "dispatch.c: configure_operands() was not called");
+        return NULL;
+    }
+    return PyObject_CallFunctionObjArgs(python_operands, op, a, b, NULL);
+}
+
+/* operands(op, a, b) -> (a, b), as _python_operands(op, a, b) */
+static PyObject *operands(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "operands(op, a, b)");
+        return NULL;
+    }
+    if (plain_operands(args[1], args[2])) return PyTuple_Pack(2, args[1], args[2]);
+    return call_python_operands(args[0], args[1], args[2]);
+}
+
+/* binary(cls, op, a, b) -> cls.apply(*operands(op, a, b)) */
+static PyObject *binary(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "binary(cls, op, a, b)");
+        return NULL;
+    }
+    PyObject *cls = args[0], *stack[3] = {cls, args[2], args[3]};
+    PyObject *pair = NULL;
+    if (!plain_operands(args[2], args[3])) {
+        pair = call_python_operands(args[1], args[2], args[3]);
+        if (pair == NULL) return NULL;
+        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
+            Py_DECREF(pair);
+            PyErr_SetString(PyExc_TypeError, "dispatch.c: _python_operands must return a pair");
+            return NULL;
+        }
+        stack[1] = PyTuple_GET_ITEM(pair, 0);
+        stack[2] = PyTuple_GET_ITEM(pair, 1);
+    }
+    PyObject *output;
+    /* Function.apply may have been replaced (the ONNX tracer records through its own; tests run the Python
+     * one): then the op goes through whatever apply the class has now, as a Python call would. */
+    if (PyType_Check(cls) && _PyType_Lookup((PyTypeObject *)cls, s_apply) == installed_apply && installed_apply != NULL)
+        output = apply(module, stack, 3, NULL);
+    else {
+        PyObject *method = PyObject_GetAttr(cls, s_apply);
+        output = method == NULL ? NULL : PyObject_Vectorcall(method, stack + 1, 2, NULL);
+        Py_XDECREF(method);
+    }
+    Py_XDECREF(pair);
+    return output;
+}
+
+/* configure_operands(python_operands, installed_apply) */
+static PyObject *configure_operands(PyObject *module, PyObject *args) {
+    PyObject *fallback, *installed;
+    if (!PyArg_ParseTuple(args, "OO", &fallback, &installed)) return NULL;
+    Py_XSETREF(python_operands, Py_NewRef(fallback));
+    Py_XSETREF(installed_apply, Py_NewRef(installed));
+    Py_RETURN_NONE;
+}
+
 static PyObject *anomaly_turned_on(PyObject *module, PyObject *unused) {
     anomaly_used = 1;
     Py_RETURN_NONE;
@@ -297,11 +377,11 @@ static int read_fresh_fields(PyObject *tensor) {
     int ok = fields != NULL && slots != NULL && PyTuple_Check(fields) && PyTuple_Check(slots) &&
              PyTuple_GET_SIZE(fields) <= MAX_FRESH;
     if (!ok && !PyErr_Occurred())
-        PyErr_SetString(PyExc_TypeError, "apply.c: Tensor.FRESH_FIELDS and __slots__ must be tuples");
+        PyErr_SetString(PyExc_TypeError, "dispatch.c: Tensor.FRESH_FIELDS and __slots__ must be tuples");
     for (Py_ssize_t i = 0; ok && i < PyTuple_GET_SIZE(fields); i++) {
         PyObject *pair = PyTuple_GET_ITEM(fields, i);
         if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
-            PyErr_SetString(PyExc_TypeError, "apply.c: Tensor.FRESH_FIELDS holds (name, value) pairs");
+            PyErr_SetString(PyExc_TypeError, "dispatch.c: Tensor.FRESH_FIELDS holds (name, value) pairs");
             ok = 0;
             break;
         }
@@ -324,7 +404,7 @@ static int read_fresh_fields(PyObject *tensor) {
         for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(fields) && !found; j++)
             found = PyUnicode_Compare(slot, PyTuple_GET_ITEM(PyTuple_GET_ITEM(fields, j), 0)) == 0;
         if (!found) {
-            PyErr_Format(PyExc_TypeError, "apply.c: Tensor's slot %R has no starting value in Tensor.FRESH_FIELDS",
+            PyErr_Format(PyExc_TypeError, "dispatch.c: Tensor's slot %R has no starting value in Tensor.FRESH_FIELDS",
                          slot);
             ok = 0;
         }
@@ -359,18 +439,20 @@ static PyObject *configure(PyObject *module, PyObject *args) {
 static PyMethodDef methods[] = {
     {"apply", (PyCFunction)(void (*)(void))apply, METH_FASTCALL | METH_KEYWORDS,
      "apply(cls, *inputs, **options): Function.apply (see function.py)"},
+    {"operands", (PyCFunction)(void (*)(void))operands, METH_FASTCALL,
+     "operands(op, a, b): (a, b) of one dtype that broadcast (see elementwise._python_operands)"},
+    {"binary", (PyCFunction)(void (*)(void))binary, METH_FASTCALL,
+     "binary(cls, op, a, b): cls.apply(*operands(op, a, b)), entering C once"},
     {"anomaly_turned_on", anomaly_turned_on, METH_NOARGS, "anomaly mode is on in some thread: read its switch"},
     {"configure", configure, METH_VARARGS, "configure(Tensor, Function, state, record, check_forward, mismatch)"},
+    {"configure_operands", configure_operands, METH_VARARGS, "configure_operands(python_operands, installed_apply)"},
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module_definition = {PyModuleDef_HEAD_INIT, "_apply", NULL, -1, methods};
-
-PyMODINIT_FUNC PyInit__apply(void) {
-    empty_tuple = PyTuple_New(0);
-    zero_version = PyLong_FromLong(0);
+int lamina_add_dispatch(PyObject *module) {
+    if ((empty_tuple = PyTuple_New(0)) == NULL || (zero_version = PyLong_FromLong(0)) == NULL) return -1;
 #define INTERN(variable, text) \
-    if ((variable = PyUnicode_InternFromString(text)) == NULL) return NULL
+    if ((variable = PyUnicode_InternFromString(text)) == NULL) return -1
     INTERN(s_device, "device");
     INTERN(s_xp, "xp");
     INTERN(s_data, "array");
@@ -385,5 +467,7 @@ PyMODINIT_FUNC PyInit__apply(void) {
     INTERN(s_name, "__name__");
     INTERN(s_version, "_version");
     INTERN(s_base, "_base");
-    return PyModule_Create(&module_definition);
+    INTERN(s_apply, "apply");
+#undef INTERN
+    return PyModule_AddFunctions(module, methods);
 }

@@ -1,10 +1,9 @@
 /* Kernels for small float tensors, in C: where NumPy's call costs more than the work.
 
 Why: on a few hundred elements the arithmetic takes nanoseconds, but each NumPy call
-first sets up its machinery: a whole-array reduction (x.sum(), x.max()) about 0.75 us
-and 0.25 more to wrap its scalar, a 4x4 matrix product 0.3 us (ndarray.dot into the
-BLAS). PyTorch's whole op costs 0.7-1.2 us, so NumPy's call alone decides whether a
-small op keeps up. Here one call checks its arguments, makes the output array and
+first sets up its machinery (a reduction, wrapping its scalar, a matrix product's call
+into the BLAS), and that alone costs about as much as PyTorch's whole op
+(benchmarks/README.md). Here one call checks its arguments, makes the output array and
 runs a plain loop.
 
 Where they are not the right tool (an array too large, not float32/float64, not an
@@ -16,20 +15,15 @@ install time as an optional extension (setup.py): without it, NumPy serves.
 Sums add in double precision, also for float32, as the compiled kernels do. The
 product adds in the arrays' own precision, as the BLAS does.
 */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-#define NPY_NO_DEPRECATED_API NPY_1_23_API_VERSION
-#include <numpy/arrayobject.h>
+#include "native.h"
 #include <math.h>
 
-/* Up to these sizes the loop beats NumPy's call, measured with timeit against NumPy on float32 arrays:
- * the whole-array sum 0.62 vs 0.84 us at 1024 elements, products of 512 multiply-adds 0.1-0.29 vs
- * 0.26-0.46 in any layout (at 1024 a first version lost on narrow outputs: 32x16 @ 16x2 1.57 vs 0.40). */
+/* Up to these sizes the loop beats NumPy's call (timeit on float32 arrays: benchmarks/README.md). */
 #define SMALL_REDUCTION_ELEMENTS 1024
 #define SMALL_PRODUCT_MULTIPLY_ADDS 512
 #define SMALL_RELU_ELEMENTS 4096 /* (from here on the compiled set's threaded loop) */
-/* The optimizer updates: numba's call costs ~1.4 us, its AVX-512 loop wins on large parameters (Adam on
- * 65536 floats: 15.8 us vs 40.6 here, SSE2; at 4096: 1.1 + 1.4 vs 2.6, even) */
+/* The optimizer updates: numba's call costs more than a small parameter's loop, its AVX-512 loop wins on
+ * large parameters (they break even at about this size) */
 #define SMALL_UPDATE_ELEMENTS 4096
 
 /* A float32 or float64 ndarray (not a subclass, which may override the arithmetic) with some elements. */
@@ -232,7 +226,7 @@ static PyObject *relu(PyObject *module, PyObject *x_object) {
 
 /* --- sgd_momentum_step(p, grad, buffer, lr, momentum, dampening, weight_decay, nesterov) ---
  * One SGD update with a momentum buffer, in place, the compiled set's loop (compiled.py) in C: a small
- * network's parameters are small, and numba's call with its coefficient array cost 1.9 us a parameter.
+ * network's parameters are small, and numba's call with its coefficient array costs more than the loop.
  * True where it ran; False where p, grad and buffer are not C-contiguous arrays of one float dtype and
  * size up to SMALL_UPDATE_ELEMENTS (then the caller's kernel runs). Arithmetic in p's dtype, as the
  * compiled and reference ones. */
@@ -342,7 +336,7 @@ static PyObject *adam_step(PyObject *module, PyObject *const *args, Py_ssize_t n
 
 /* --- class_targets(labels, classes, ignore_index) -> (kept, first_bad) ---
  * A classification loss's labels checked in one pass (NumPy makes five: !=, <, >=, |, &, then any and a
- * count; 4.6 us on 32 labels): how many are not ignore_index, and the flat index (in C order) of the
+ * count): how many are not ignore_index, and the flat index (in C order) of the
  * first that is neither ignore_index nor in [0, classes), or -1. None where labels is not a C-contiguous
  * int64 or int32 array (then NumPy's). */
 
@@ -462,23 +456,17 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module_definition = {PyModuleDef_HEAD_INIT, "_small", NULL, -1, methods};
-
-PyMODINIT_FUNC PyInit__small(void) {
-    import_array(); /* NumPy's C API; an ImportError if the NumPy found differs in ways it cannot serve */
+int lamina_add_small(PyObject *module) {
     if ((s_sum = PyUnicode_InternFromString("sum")) == NULL || (s_max = PyUnicode_InternFromString("max")) == NULL ||
         (s_min = PyUnicode_InternFromString("min")) == NULL ||
         (keepdims_name = Py_BuildValue("(s)", "keepdims")) == NULL ||
         (axis_keepdims_names = Py_BuildValue("(ss)", "axis", "keepdims")) == NULL)
-        return NULL;
-    PyObject *module = PyModule_Create(&module_definition);
-    if (module == NULL) return NULL;
-    if (PyModule_AddIntConstant(module, "SMALL_REDUCTION_ELEMENTS", SMALL_REDUCTION_ELEMENTS) < 0 ||
+        return -1;
+    if (PyModule_AddFunctions(module, methods) < 0 ||
+        PyModule_AddIntConstant(module, "SMALL_REDUCTION_ELEMENTS", SMALL_REDUCTION_ELEMENTS) < 0 ||
         PyModule_AddIntConstant(module, "SMALL_PRODUCT_MULTIPLY_ADDS", SMALL_PRODUCT_MULTIPLY_ADDS) < 0 ||
         PyModule_AddIntConstant(module, "SMALL_RELU_ELEMENTS", SMALL_RELU_ELEMENTS) < 0 ||
-        PyModule_AddIntConstant(module, "SMALL_UPDATE_ELEMENTS", SMALL_UPDATE_ELEMENTS) < 0) {
-        Py_DECREF(module);
-        return NULL;
-    }
-    return module;
+        PyModule_AddIntConstant(module, "SMALL_UPDATE_ELEMENTS", SMALL_UPDATE_ELEMENTS) < 0)
+        return -1;
+    return 0;
 }

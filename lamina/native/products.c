@@ -2,17 +2,16 @@
  *
  * Why: this machine has full-width AVX-512, but its environment pins OpenBLAS to the Haswell (AVX2)
  * kernels (OPENBLAS_CORETYPE, which lamina leaves alone), and Winograd's 36 products per chunk are
- * small (16-64 rows), so each BLAS call also pays its own overhead. Measured on resnet20's shapes,
- * 36 products per call: (16x16)(16x192) 41.8 -> 20.2 us, (32x32)(32x112) 82.0 -> 42.6 us,
- * (64x64)(64x56) 152.7 -> 81.4 us (OpenBLAS -> here).
+ * small (16-64 rows), so each BLAS call also pays its own overhead: on resnet20's shapes these run in
+ * about half OpenBLAS's time (benchmarks/README.md).
  *
- * Built at install time as an optional extension (setup.py); loaded with ctypes by products.py,
- * which falls back to NumPy's matmul when it is missing or the CPU has no AVX-512.
+ * Part of the native layer (module.c exports its address); products.py calls it from numba and falls
+ * back to NumPy's matmul when the layer is missing or the CPU has no AVX-512.
  * lamina_batched_product returns 0 when it ran, -1 when this CPU cannot run it.
  *
  * Layout: each matrix is row-major with a row stride (ld*) and a plane stride (s*), in floats.
  */
-#include <stddef.h>
+#include "native.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
