@@ -434,25 +434,35 @@ static PyObject *product(PyObject *module, PyObject *const *args, Py_ssize_t nar
     return out;
 }
 
+/* Docstrings open with the signature (name($module, ...)\n--\n\n), which inspect.signature reads. */
 static PyMethodDef methods[] = {
     {"sum_all", (PyCFunction)(void (*)(void))sum_all, METH_FASTCALL,
-     "sum_all(x, keepdim): the sum of x's elements; x.sum(keepdims=keepdim) where x is not a small float array"},
+     "sum_all($module, x, keepdim, /)\n--\n\n"
+     "the sum of x's elements; x.sum(keepdims=keepdim) where x is not a small float array"},
     {"max_all", (PyCFunction)(void (*)(void))max_all, METH_FASTCALL,
-     "max_all(x, keepdim): the largest element (NaN if any is NaN); x.max(keepdims=keepdim) where not small"},
+     "max_all($module, x, keepdim, /)\n--\n\n"
+     "the largest element (NaN if any is NaN); x.max(keepdims=keepdim) where not small"},
     {"min_all", (PyCFunction)(void (*)(void))min_all, METH_FASTCALL,
-     "min_all(x, keepdim): the smallest element (NaN if any is NaN); x.min(keepdims=keepdim) where not small"},
+     "min_all($module, x, keepdim, /)\n--\n\n"
+     "the smallest element (NaN if any is NaN); x.min(keepdims=keepdim) where not small"},
     {"sum_dims", (PyCFunction)(void (*)(void))sum_dims, METH_FASTCALL,
-     "sum_dims(x, dims, keepdim): the sum over dims; x.sum(axis=dims, keepdims=keepdim) where x is not small"},
-    {"relu", relu, METH_O, "relu(x): max(x, 0) of a small C-contiguous float array (NaN kept), or None"},
+     "sum_dims($module, x, dims, keepdim, /)\n--\n\n"
+     "the sum over dims; x.sum(axis=dims, keepdims=keepdim) where x is not small"},
+    {"relu", relu, METH_O,
+     "relu($module, x, /)\n--\n\n"
+     "max(x, 0) of a small C-contiguous float array (NaN kept), or None"},
     {"sgd_momentum_step", (PyCFunction)(void (*)(void))sgd_momentum_step, METH_FASTCALL,
-     "sgd_momentum_step(p, grad, buffer, lr, momentum, dampening, weight_decay, nesterov): True where it ran"},
+     "sgd_momentum_step($module, p, grad, buffer, lr, momentum, dampening, weight_decay, nesterov, /)\n--\n\n"
+     "one SGD-momentum update in place; True where it ran"},
     {"adam_step", (PyCFunction)(void (*)(void))adam_step, METH_FASTCALL,
-     "adam_step(p, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, step): True where "
-     "it ran"},
+     "adam_step($module, p, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, step, /)"
+     "\n--\n\none Adam update in place; True where it ran"},
     {"class_targets", (PyCFunction)(void (*)(void))class_targets, METH_FASTCALL,
-     "class_targets(labels, classes, ignore_index): (kept, first bad flat index or -1), or None (then NumPy's)"},
+     "class_targets($module, labels, classes, ignore_index, /)\n--\n\n"
+     "(kept, first bad flat index or -1), or None (then NumPy's)"},
     {"product", (PyCFunction)(void (*)(void))product, METH_FASTCALL,
-     "product(a, b): a @ b of small 2-D float arrays of one dtype, or None (then use NumPy)"},
+     "product($module, a, b, /)\n--\n\n"
+     "a @ b of small 2-D float arrays of one dtype, or None (then use NumPy)"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -248,7 +248,9 @@ def test_matmul_kernel_matches_the_reference(monkeypatch, dtype, pool_busy, a_sh
 
     rng = np.random.default_rng(0)
     a, b = rng.standard_normal(a_shape).astype(dtype), rng.standard_normal(b_shape).astype(dtype)
-    monkeypatch.setattr(compiled, "SPLIT_PRODUCT_MIN", 1_000_000)  # the first shape splits, the others not
+    from lamina.backend.kernels.compiled import linalg
+
+    monkeypatch.setattr(linalg, "SPLIT_PRODUCT_MIN", 1_000_000)  # the first shape splits, the others not
     monkeypatch.setattr(threads, "BLAS_SPIN_SECONDS", 1e9 if pool_busy else 0.0)
     monkeypatch.setattr(threads, "_last_split", 0.0)
     with kernels.use("numba"):
