@@ -1,7 +1,5 @@
 """Adam (Kingma & Ba 2015) with AMSGrad (Reddi et al. 2018), and AdamW (Loshchilov & Hutter 2019)."""
 
-import math
-
 from lamina.optim.optimizer import Optimizer, check_hyperparameter
 
 
@@ -27,44 +25,26 @@ class Adam(Optimizer):
         )
 
     def update(self, param, grad, group, state):
-        xp = param.device.backend.xp
         p, lr = param.array, group["lr"]
         beta1, beta2 = group["betas"]
         state["step"] = step = state.get("step", 0) + 1
-        if not group["amsgrad"]:  # the common case: one fused kernel (lamina/backend/kernels)
-            exp_avg = self.buffer(state, "exp_avg", param)
-            exp_avg_sq = self.buffer(state, "exp_avg_sq", param)
-            param.device.backend.kernels.adam_step(
-                p,
-                grad,
-                exp_avg,
-                exp_avg_sq,
-                lr,
-                beta1,
-                beta2,
-                group["eps"],
-                group["weight_decay"],
-                self.decoupled_weight_decay,
-                step,
-            )
-            return
-        if group["weight_decay"]:
-            if self.decoupled_weight_decay:
-                p *= 1 - lr * group["weight_decay"]
-            else:
-                grad = grad + group["weight_decay"] * p
         exp_avg = self.buffer(state, "exp_avg", param)
         exp_avg_sq = self.buffer(state, "exp_avg_sq", param)
-        exp_avg *= beta1
-        exp_avg += (1 - beta1) * grad
-        exp_avg_sq *= beta2
-        exp_avg_sq += (1 - beta2) * grad * grad
-        second = exp_avg_sq
-        if group["amsgrad"]:
-            second = self.buffer(state, "max_exp_avg_sq", param)
-            xp.maximum(second, exp_avg_sq, out=second)
-        denominator = xp.sqrt(second) / math.sqrt(1 - beta2**step) + group["eps"]
-        p -= (lr / (1 - beta1**step)) * exp_avg / denominator
+        # the rule lives in the kernel set (reference.adam_step, the definition; fused loops beside it)
+        param.device.backend.kernels.adam_step(
+            p,
+            grad,
+            exp_avg,
+            exp_avg_sq,
+            lr,
+            beta1,
+            beta2,
+            group["eps"],
+            group["weight_decay"],
+            self.decoupled_weight_decay,
+            step,
+            self.buffer(state, "max_exp_avg_sq", param) if group["amsgrad"] else None,
+        )
 
 
 class AdamW(Adam):

@@ -120,8 +120,10 @@ class KernelSet(Protocol):
         """target[rows[k]] += values[k] in place, repeated rows adding up (an embedding's backward)."""
 
     # --- optimizer updates (lamina/optim), in place on p and the state buffers ---
-    def adam_step(self, p, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, step):
-        """One Adam (AdamW when decoupled) update without amsgrad: lamina/optim/adam.py has the formula."""
+    def adam_step(
+        self, p, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, step, max_exp_avg_sq=None
+    ):
+        """One Adam (AdamW when decoupled; AMSGrad with max_exp_avg_sq) update: lamina/optim/adam.py's rule."""
 
     def sgd_momentum_step(self, p, grad, buffer, lr, momentum, dampening, weight_decay, nesterov):
         """One SGD update with a momentum buffer that holds at least one step: lamina/optim/sgd.py."""

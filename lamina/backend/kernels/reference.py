@@ -348,8 +348,9 @@ def index_add_rows(target, rows, values):
 # --- optimizer updates, in place on the parameter and its state ---
 
 
-def adam_step(p, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, step):
-    """One Adam/AdamW update of p (no amsgrad): see lamina/optim/adam.py for the formulas."""
+def adam_step(p, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, step, max_exp_avg_sq=None):
+    """One Adam/AdamW update of p, in place (lamina/optim/adam.py states the rule); with max_exp_avg_sq,
+    AMSGrad's: the denominator uses the running maximum of exp_avg_sq, kept in that buffer."""
     xp = namespace.of(p)
     if weight_decay:
         if decoupled:
@@ -360,7 +361,11 @@ def adam_step(p, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay,
     exp_avg += (1 - beta1) * grad
     exp_avg_sq *= beta2
     exp_avg_sq += (1 - beta2) * grad * grad
-    denominator = xp.sqrt(exp_avg_sq) / math.sqrt(1 - beta2**step) + eps
+    second = exp_avg_sq
+    if max_exp_avg_sq is not None:
+        xp.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+        second = max_exp_avg_sq
+    denominator = xp.sqrt(second) / math.sqrt(1 - beta2**step) + eps
     p -= (lr / (1 - beta1**step)) * exp_avg / denominator
 
 

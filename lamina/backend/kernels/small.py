@@ -40,9 +40,11 @@ def relu(x):
     return out if out is not None else _beyond_small("relu")(x)
 
 
-def adam_step(p, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, step):
+def adam_step(p, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, step, max_exp_avg_sq=None):
     arguments = (p, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, step)
-    if extension is None or not extension.adam_step(*arguments):  # True where small.c ran it
+    if max_exp_avg_sq is not None:  # AMSGrad: the reference's rule alone
+        reference.adam_step(*arguments, max_exp_avg_sq)
+    elif extension is None or not extension.adam_step(*arguments):  # True where small.c ran it
         _beyond_small("adam_step")(*arguments)
 
 
