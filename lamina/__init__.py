@@ -266,6 +266,24 @@ from lamina import accelerator, amp, backends, cuda, distributed, utils
 from lamina.amp import autocast
 from lamina import distributions, linalg, onnx, testing, train
 from lamina.ops.decompositions import det
+from lamina import special
+from lamina.ops.special import digamma, erfinv, lgamma, polygamma
+from lamina.functional import (
+    bitwise_and,
+    bitwise_not,
+    bitwise_or,
+    bitwise_xor,
+    copysign,
+    cumprod,
+    diagflat,
+    dist,
+    fmax,
+    fmin,
+    isneginf,
+    isposinf,
+    isreal,
+    take,
+)
 from lamina.ops.decompositions import inv as inverse
 from lamina.compiler import compile
 from lamina.functional.out import with_out as _with_out

@@ -1264,6 +1264,184 @@ class Tensor:
     def __setitem__(self, index, value):
         inplace.setitem(self, index, value)
 
+    # --- doors to functions PyTorch also offers as methods ---
+    def remainder(self, other):
+        return elementwise.remainder(self, other)
+
+    def floor_divide(self, other):
+        return elementwise.floor_divide(self, other)
+
+    def cumprod(self, dim, dtype=None):
+        return pointwise.cumprod(self, dim, dtype)
+
+    def fmax(self, other):
+        return pointwise.fmax(self, other)
+
+    def fmin(self, other):
+        return pointwise.fmin(self, other)
+
+    def copysign(self, other):
+        return pointwise.copysign(self, other)
+
+    def isposinf(self):
+        return pointwise.isposinf(self)
+
+    def isneginf(self):
+        return pointwise.isneginf(self)
+
+    def isreal(self):
+        return pointwise.isreal(self)
+
+    def bitwise_and(self, other):
+        return pointwise.bitwise_and(self, other)
+
+    def bitwise_or(self, other):
+        return pointwise.bitwise_or(self, other)
+
+    def bitwise_xor(self, other):
+        return pointwise.bitwise_xor(self, other)
+
+    def bitwise_not(self):
+        return pointwise.bitwise_not(self)
+
+    def lgamma(self):
+        return special.lgamma(self)
+
+    def digamma(self):
+        return special.digamma(self)
+
+    def polygamma(self, n):
+        return special.polygamma(n, self)
+
+    def erfinv(self):
+        return special.erfinv(self)
+
+    def take(self, index):
+        return matrices.take(self, index)
+
+    def diagflat(self, offset=0):
+        return matrices.diagflat(self, offset)
+
+    def dist(self, other, p=2):
+        return matrices.dist(self, other, p)
+
+    def det(self):
+        return decompositions.det(self)
+
+    def inverse(self):
+        return decompositions.inv(self)
+
+    def vdot(self, other):
+        return matrices.vdot(self, other)
+
+    def sinc(self):
+        return pointwise.sinc(self)
+
+    def logaddexp2(self, other):
+        return pointwise.logaddexp2(self, other)
+
+    def positive(self):
+        if self.array.dtype.kind == "b":
+            raise DTypeError("positive: not defined for bool tensors (as in PyTorch); use the tensor itself.")
+        return self
+
+    def sgn(self):
+        return self.sign()  # (the sign of a real number: lamina's tensors are real)
+
+    def is_complex(self) -> bool:
+        return False  # lamina's dtypes are real
+
+    def is_signed(self) -> bool:
+        return self.array.dtype.kind in "if"
+
+    def ndimension(self) -> int:
+        return self.ndim
+
+    def is_same_size(self, other) -> bool:
+        return self.shape == other.shape
+
+    def is_nonzero(self) -> bool:
+        if self.numel() != 1:
+            raise ShapeError(f"is_nonzero: needs a tensor of one element; got shape {self.shape}.")
+        return bool(self.item() != 0)
+
+    # In-place forms of the doors above (copy_: the version counter and the leaf check as every in-place op).
+    def lgamma_(self):
+        return inplace.copy_(self, self.lgamma())
+
+    def digamma_(self):
+        return inplace.copy_(self, self.digamma())
+
+    def erfinv_(self):
+        return inplace.copy_(self, self.erfinv())
+
+    def remainder_(self, other):
+        return inplace.copy_(self, self.remainder(other))
+
+    def floor_divide_(self, other):
+        return inplace.copy_(self, self.floor_divide(other))
+
+    def cumprod_(self, dim, dtype=None):
+        return inplace.copy_(self, self.cumprod(dim, dtype))
+
+    def copysign_(self, other):
+        return inplace.copy_(self, self.copysign(other))
+
+    def bitwise_and_(self, other):
+        return inplace.copy_(self, self.bitwise_and(other))
+
+    def bitwise_or_(self, other):
+        return inplace.copy_(self, self.bitwise_or(other))
+
+    def bitwise_xor_(self, other):
+        return inplace.copy_(self, self.bitwise_xor(other))
+
+    def bitwise_not_(self):
+        return inplace.copy_(self, self.bitwise_not())
+
+    def _compare_(self, op, other):  # a comparison in place keeps the tensor's dtype (1 or 0), as PyTorch
+        return inplace.copy_(self, elementwise.cast(elementwise.compare(op, self, other), self.dtype))
+
+    def eq_(self, other):
+        return self._compare_("eq", other)
+
+    def ne_(self, other):
+        return self._compare_("ne", other)
+
+    def lt_(self, other):
+        return self._compare_("lt", other)
+
+    def le_(self, other):
+        return self._compare_("le", other)
+
+    def gt_(self, other):
+        return self._compare_("gt", other)
+
+    def ge_(self, other):
+        return self._compare_("ge", other)
+
+    def logical_and_(self, other):
+        return inplace.copy_(self, elementwise.cast(pointwise.logical_and(self, other), self.dtype))
+
+    def logical_or_(self, other):
+        return inplace.copy_(self, elementwise.cast(pointwise.logical_or(self, other), self.dtype))
+
+    def logical_xor_(self, other):
+        return inplace.copy_(self, elementwise.cast(pointwise.logical_xor(self, other), self.dtype))
+
+    def logical_not_(self):
+        return inplace.copy_(self, elementwise.cast(self == 0, self.dtype))
+
+    # PyTorch's other names for the methods above
+    divide = true_divide = div
+    divide_ = true_divide_ = div_
+    multiply, multiply_ = mul, mul_
+    subtract, subtract_ = sub, sub_
+    negative, negative_ = neg, neg_
+    absolute, absolute_ = abs, abs_
+    greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+    greater_, greater_equal_, less_, less_equal_, not_equal_ = gt_, ge_, lt_, le_, ne_
+
 
 def parse_to_arguments(args, dtype=None, device=None):
     """Sort `.to(...)` arguments into (DType or None, Device or None); a tensor gives both."""
@@ -1311,5 +1489,5 @@ class _HookHandle:
 from lamina import creation, random  # noqa: E402  (see the NOTE at the top)
 from lamina import functional as F  # noqa: E402
 from lamina.functional import matrices, pointwise, shaping, sorting  # noqa: E402
-from lamina.ops import elementwise, indexing, inplace, linalg, movement  # noqa: E402
+from lamina.ops import decompositions, elementwise, indexing, inplace, linalg, movement, special  # noqa: E402
 from lamina.ops.shapes import REVERSED_DIMS  # noqa: E402

@@ -359,6 +359,18 @@ class StrictBackend(DrawsFromCounterStream):
 
         return StrictArray(erf(x._a))
 
+    @property
+    def special(self):
+        """SciPy's special functions over strict arrays (NumpyBackend.special's interface)."""
+        import scipy.special
+
+        class Special:
+            def __getattr__(self, name):
+                function = getattr(scipy.special, name)
+                return lambda *args: StrictArray(function(*_unwrap(args, name)))
+
+        return Special()
+
     def sigmoid(self, x):
         from scipy.special import expit
 

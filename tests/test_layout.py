@@ -27,6 +27,7 @@ RANK = {
     "distributed": 4,  # collectives over MPI, below nn (DistributedDataParallel, SyncBatchNorm)
     "amp": 6,  # GradScaler drives optimizers; autocast's state lives in autograd
     "functional": 4,
+    "special": 4,  # torch.special: names over functional and ops.special
     "serialization": 4,
     "torch_checkpoint": 4,  # torch.save's zip files, read without running code (for serialization)
     "nn": 5,

@@ -24,7 +24,7 @@ class CupyBackend(DrawsFromCounterStream):  # random draws: counter_random.py (t
         import cupyx.scipy.special
 
         self.xp = cupy
-        self._special = cupyx.scipy.special
+        self._special = self.special = cupyx.scipy.special  # special: as NumpyBackend.special (ops/special.py)
         self._scatter_add = cupyx.scatter_add
         self.stream = CounterStream(self._generator)
 

@@ -43,6 +43,13 @@ class NumpyBackend:
 
         return erf(x)
 
+    @property
+    def special(self):
+        """SciPy's special functions (lgamma, digamma, polygamma, erfinv: ops/special.py), imported on first use."""
+        import scipy.special
+
+        return scipy.special
+
     def sigmoid(self, x):
         """1 / (1 + exp(-x)) in one pass that cannot overflow: SciPy's expit ufunc. Written out in NumPy
         (exp(-|x|), then a where) it takes 6 passes."""

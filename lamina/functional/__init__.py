@@ -389,7 +389,7 @@ def pad(x: Tensor, pad, mode="constant", value=0.0) -> Tensor:
 
 
 # PyTorch's wider surface, by family (each module's docstring says what it holds)
-from lamina.functional.matrices import (  # noqa: E402  # noqa: E402
+from lamina.functional.matrices import (  # noqa: E402  # noqa: E402  # noqa: E402
     block_diag,
     bmm,
     cartesian_prod,
@@ -397,7 +397,9 @@ from lamina.functional.matrices import (  # noqa: E402  # noqa: E402
     cross,
     diag,
     diag_embed,
+    diagflat,
     diagonal,
+    dist,
     dot,
     ger,
     inner,
@@ -406,6 +408,7 @@ from lamina.functional.matrices import (  # noqa: E402  # noqa: E402
     mv,
     norm,
     outer,
+    take,
     tensordot,
     trace,
     tril,
@@ -414,7 +417,7 @@ from lamina.functional.matrices import (  # noqa: E402  # noqa: E402
     triu_indices,
     vdot,
 )
-from lamina.functional.pointwise import (  # noqa: E402  # noqa: E402
+from lamina.functional.pointwise import (  # noqa: E402  # noqa: E402  # noqa: E402
     acos,
     acosh,
     addcdiv,
@@ -435,11 +438,17 @@ from lamina.functional.pointwise import (  # noqa: E402  # noqa: E402
     atan2,
     atanh,
     baddbmm,
+    bitwise_and,
+    bitwise_not,
+    bitwise_or,
+    bitwise_xor,
     broadcast_to,
     ceil,
     clamp_max,
     clamp_min,
+    copysign,
     cosh,
+    cumprod,
     cumsum,
     deg2rad,
     equal,
@@ -448,11 +457,16 @@ from lamina.functional.pointwise import (  # noqa: E402  # noqa: E402
     expm1,
     float_power,
     floor,
+    fmax,
+    fmin,
     fmod,
     frac,
     heaviside,
     hypot,
     isclose,
+    isneginf,
+    isposinf,
+    isreal,
     lerp,
     log1p,
     log2,

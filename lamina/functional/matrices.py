@@ -245,3 +245,21 @@ def cartesian_prod(*tensors) -> Tensor:
 
     grids = meshgrid(*tensors, indexing="ij")
     return stack([g.reshape(-1) for g in grids], 1) if len(grids) > 1 else tensors[0]
+
+
+def diagflat(x: Tensor, offset: int = 0) -> Tensor:
+    """The square matrix with x's elements (flattened) on its `offset`-th diagonal."""
+    return diag(x.reshape(-1), offset)
+
+
+def dist(a: Tensor, b: Tensor, p=2) -> Tensor:
+    """The p-norm of a - b (broadcast)."""
+    return norm(a - b, p)
+
+
+def take(x: Tensor, index: Tensor) -> Tensor:
+    """x's elements at the flat (row-major) positions in index, shaped as index; negative positions count from
+    the end."""
+    if not isinstance(index, Tensor) or index.array.dtype.kind not in "iu":
+        raise ShapeError(f"take: index must be an integer tensor; got {getattr(index, 'dtype', type(index))}.")
+    return getitem(x.reshape(-1), index)

@@ -3,9 +3,23 @@ equal/allclose/isclose, logical_and/or/xor, ..."""
 
 import math
 
+from lamina.errors import DTypeError
 from lamina.ops import elementwise, scan, trig
 from lamina.ops.shapes import normalize_dim
 from lamina.tensor import Tensor
+
+
+def cumprod(x: Tensor, dim: int, dtype=None) -> Tensor:
+    """The running product along dim (integers and bools multiply as int64, as PyTorch)."""
+    from lamina import dtypes
+
+    if dtype is not None:
+        x = elementwise.cast(x, dtype)
+    elif x.array.dtype.kind in "biu":
+        x = elementwise.cast(x, dtypes.int64)
+    if x.ndim == 0:
+        return x.clone()
+    return scan.Cumprod.apply(x, dim=normalize_dim("cumprod", dim, x.ndim))
 
 
 def cumsum(x: Tensor, dim: int, dtype=None) -> Tensor:
@@ -277,3 +291,61 @@ def clamp_max(x: Tensor, max) -> Tensor:
 
 def signbit(x: Tensor) -> Tensor:
     return Tensor._make(x.device.xp.signbit(x.array), x.device)
+
+
+def fmax(a: Tensor, b) -> Tensor:
+    """The elementwise maximum ignoring NaN: the other operand where one is NaN (NaN only where both are)."""
+    a, b = elementwise._operands("fmax", a, b)
+    return elementwise.where(a.isnan(), b, elementwise.where(b.isnan(), a, elementwise.maximum(a, b)))
+
+
+def fmin(a: Tensor, b) -> Tensor:
+    """The elementwise minimum ignoring NaN."""
+    a, b = elementwise._operands("fmin", a, b)
+    return elementwise.where(a.isnan(), b, elementwise.where(b.isnan(), a, elementwise.minimum(a, b)))
+
+
+def copysign(a: Tensor, b) -> Tensor:
+    """|a| with the sign of b (b's sign bit: -0.0 counts as negative, as in C and PyTorch)."""
+    a, b = elementwise._operands("copysign", a, b)
+    if not a.is_floating_point():
+        a, b = a.float(), b.float()
+    return elementwise.where(signbit(b), -a.abs(), a.abs())
+
+
+def isposinf(x: Tensor) -> Tensor:
+    return x == math.inf
+
+
+def isneginf(x: Tensor) -> Tensor:
+    return x == -math.inf
+
+
+def isreal(x: Tensor) -> Tensor:
+    """True everywhere: lamina's tensors are real."""
+    return Tensor._make(x.device.xp.ones(x.shape, dtype=bool), x.device)
+
+
+def _bitwise(op: str, a, b) -> Tensor:
+    for operand in (a, b):
+        if isinstance(operand, Tensor) and operand.array.dtype.kind not in "biu":
+            raise DTypeError(f"bitwise_{op}: needs integer or bool tensors; got {operand.dtype.name}.")
+    return elementwise.compare(op, a, b)
+
+
+def bitwise_and(a: Tensor, b) -> Tensor:
+    return _bitwise("and", a, b)
+
+
+def bitwise_or(a: Tensor, b) -> Tensor:
+    return _bitwise("or", a, b)
+
+
+def bitwise_xor(a: Tensor, b) -> Tensor:
+    return _bitwise("xor", a, b)
+
+
+def bitwise_not(x: Tensor) -> Tensor:
+    if x.array.dtype.kind not in "biu":
+        raise DTypeError(f"bitwise_not: needs an integer or bool tensor; got {x.dtype.name}.")
+    return elementwise.logical_not(x)  # (~x: NOT of bools, the bitwise NOT of integers)

@@ -80,6 +80,37 @@ class Cumsum(Function):
         return Flip.apply(Cumsum.apply(flipped, dim=ctx.dim), dims=(ctx.dim,))
 
 
+class Cumprod(Function):
+    """The running product. Its own primitive: the composite exp(cumsum(log x)) fails at zeros and negatives."""
+
+    __slots__ = ("dim",)
+    derivative = "dz_j/dx_i = prod_{k <= j, k != i} x_k for j >= i"
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        z = ctx.xp.cumprod(x, axis=dim, dtype=x.dtype)
+        ctx.save_for_backward(x, z)
+        return z
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, z = ctx.saved
+        dim = ctx.dim
+
+        def from_the_end(t):  # sum over j >= i
+            return Flip.apply(Cumsum.apply(Flip.apply(t, dims=(dim,)), dim=dim), dims=(dim,))
+
+        # Where x_i != 0, every z_j (j >= i) holds x_i once: sum_j g_j z_j / x_i (0 past a zero, as it must be).
+        zero = x == 0
+        nonzero_part = from_the_end(grad_out * z) / where(zero, 1, x)
+        # At a line's first zero the quotient is undefined; its gradient is the same sum with x_i taken as 1.
+        # Later zeros get 0: every product through them holds the first zero too.
+        first = zero & (Cumsum.apply(zero.long(), dim=dim) == 1)
+        zero_part = from_the_end(grad_out * Cumprod.apply(where(first, 1, x), dim=dim))
+        return where(zero, where(first, zero_part, 0), nonzero_part)
+
+
 class Norm2(Function):
     """sqrt(sum(x^2)) over dims, with the gradient x / norm, taken as 0 where the norm is 0 (as PyTorch)."""
 
