@@ -267,6 +267,13 @@ from lamina.amp import autocast
 from lamina import distributions, linalg, onnx, testing, train
 from lamina.ops.decompositions import det
 from lamina import special
+from lamina.nn.functional.margin_loss import (
+    cosine_embedding_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    poisson_nll_loss,
+    triplet_margin_loss,
+)
 from lamina.ops.special import digamma, erfinv, lgamma, polygamma
 from lamina.functional import (
     bitwise_and,
@@ -388,6 +395,30 @@ def _comparison(name):
 
 eq, ne, lt, le, gt, ge = (_comparison(n) for n in ("eq", "ne", "lt", "le", "gt", "ge"))
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+
+def positive(x):
+    return x.positive()
+
+
+def sgn(x):
+    return x.sgn()
+
+
+def is_complex(x) -> bool:
+    return x.is_complex()
+
+
+def is_signed(x) -> bool:
+    return x.is_signed()
+
+
+def is_nonzero(x) -> bool:
+    return x.is_nonzero()
+
+
+def is_same_size(x, other) -> bool:
+    return x.is_same_size(other)
 
 
 def clone(x, *, memory_format=None):

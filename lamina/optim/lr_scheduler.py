@@ -163,6 +163,55 @@ class LinearLR(LRScheduler):
         return base_lr * (self.start_factor + (self.end_factor - self.start_factor) * progress)
 
 
+class ConstantLR(LRScheduler):
+    """lr = base * factor for the first total_iters steps, then base."""
+
+    def __init__(self, optimizer, factor=1.0 / 3, total_iters=5, last_epoch=-1):
+        if not 0 <= factor <= 1:
+            raise ValueError(f"ConstantLR: factor must be in [0, 1]; got {factor}.")
+        self.factor, self.total_iters = factor, total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, base_lr, epoch):
+        return base_lr * (self.factor if epoch < self.total_iters else 1.0)
+
+
+class PolynomialLR(LRScheduler):
+    """lr = base * (1 - min(t, total_iters) / total_iters) ** power: to 0 at total_iters, then held."""
+
+    def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
+        if total_iters <= 0:
+            raise ValueError(f"PolynomialLR: total_iters must be positive; got {total_iters}.")
+        self.total_iters, self.power = total_iters, power
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, base_lr, epoch):
+        return base_lr * (1.0 - min(self.total_iters, epoch) / self.total_iters) ** self.power
+
+
+class MultiplicativeLR(LRScheduler):
+    """lr_t = lr_{t-1} * lr_lambda(t) (one function, or one per parameter group): base times the product of
+    the factors so far, kept per group so that a resumed run continues exactly."""
+
+    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+        groups = len(optimizer.param_groups)
+        self.lr_lambdas = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * groups
+        if len(self.lr_lambdas) != groups:
+            raise ValueError(f"MultiplicativeLR: expected {groups} lr_lambdas, got {len(self.lr_lambdas)}.")
+        self.factors = [1.0] * groups
+        super().__init__(optimizer, last_epoch)
+
+    def _set(self, epoch=None):
+        if epoch is not None and epoch != self.last_epoch + 1:
+            raise ValueError("MultiplicativeLR: steps one epoch at a time (its rate is a running product).")
+        self.last_epoch += 1
+        if self.last_epoch > 0:
+            self.factors = [f * function(self.last_epoch) for f, function in zip(self.factors, self.lr_lambdas)]
+        for group, base, factor in zip(self.optimizer.param_groups, self.base_lrs, self.factors):
+            group["lr"] = base * factor
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+
 class LambdaLR(LRScheduler):
     """lr = base * lr_lambda(epoch) (one function, or one per parameter group)."""
 

@@ -12,6 +12,10 @@ SCHEDULES = {
     "CosineAnnealingLR": lambda s, o: s.CosineAnnealingLR(o, T_max=7, eta_min=0.001),
     "LinearLR": lambda s, o: s.LinearLR(o, start_factor=0.25, total_iters=4),
     "LambdaLR": lambda s, o: s.LambdaLR(o, lambda epoch: 1 / (1 + epoch)),
+    "ConstantLR": lambda s, o: s.ConstantLR(o, factor=0.4, total_iters=5),
+    "PolynomialLR": lambda s, o: s.PolynomialLR(o, total_iters=9, power=2.0),
+    "PolynomialLR-linear": lambda s, o: s.PolynomialLR(o, total_iters=20),
+    "MultiplicativeLR": lambda s, o: s.MultiplicativeLR(o, lambda epoch: 0.9 if epoch % 2 else 0.97),
     "OneCycleLR": lambda s, o: s.OneCycleLR(o, max_lr=1.0, total_steps=15),
     "OneCycleLR-linear-3phase": lambda s, o: s.OneCycleLR(
         o, max_lr=0.5, total_steps=14, anneal_strategy="linear", three_phase=True, pct_start=0.25
@@ -102,3 +106,21 @@ def test_gradient_clipping_matches_torch():
     torch.nn.utils.clip_grad_value_(theirs, 0.1)
     for p, q in zip(ours, theirs):
         assert p.grad.tolist() == pytest.approx(q.grad.tolist())
+
+
+def test_multiplicative_lr_resumes_exactly_and_refuses_jumps():
+    param = lamina.nn.Parameter(lamina.zeros(2))
+    opt = lamina.optim.SGD([param], lr=0.1)
+    factor = lambda epoch: 0.5 + 0.01 * epoch  # noqa: E731
+    scheduler = lamina.optim.lr_scheduler.MultiplicativeLR(opt, factor)
+    for _ in range(4):
+        scheduler.step()
+    saved = scheduler.state_dict()
+    resumed = lamina.optim.lr_scheduler.MultiplicativeLR(lamina.optim.SGD([param], lr=0.1), factor)
+    resumed.load_state_dict(saved)
+    scheduler.step(), resumed.step()
+    assert resumed.get_last_lr() == scheduler.get_last_lr()
+    with pytest.raises(ValueError, match="MultiplicativeLR: steps one epoch at a time"):
+        scheduler.step(10)
+    with pytest.raises(ValueError, match="PolynomialLR: total_iters must be positive"):
+        lamina.optim.lr_scheduler.PolynomialLR(opt, total_iters=0)

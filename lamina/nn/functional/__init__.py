@@ -55,6 +55,17 @@ from lamina.nn.functional.loss import (
     nll_loss,
     smooth_l1_loss,
 )
+from lamina.nn.functional.margin_loss import (
+    cosine_embedding_loss,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multi_margin_loss,
+    multilabel_soft_margin_loss,
+    poisson_nll_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+)
 from lamina.nn.functional.normalization import (
     batch_norm,
     group_norm,
@@ -134,6 +145,15 @@ __all__ = [
     "mse_loss",
     "nll_loss",
     "smooth_l1_loss",
+    "cosine_embedding_loss",
+    "gaussian_nll_loss",
+    "hinge_embedding_loss",
+    "margin_ranking_loss",
+    "multi_margin_loss",
+    "multilabel_soft_margin_loss",
+    "poisson_nll_loss",
+    "soft_margin_loss",
+    "triplet_margin_loss",
     "batch_norm",
     "group_norm",
     "layer_norm",
