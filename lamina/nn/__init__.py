@@ -86,7 +86,7 @@ from lamina.nn.modules.padding import (
 from lamina.nn.modules.pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool1d, MaxPool2d
 from lamina.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from lamina.nn.modules.sampling import PixelShuffle, PixelUnshuffle, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
-from lamina.nn.modules.sparse import Embedding
+from lamina.nn.modules.sparse import Embedding, EmbeddingBag
 from lamina.nn.modules.transformer import (
     Transformer,
     TransformerDecoder,
@@ -202,6 +202,7 @@ __all__ = [
     "LSTMCell",
     "RNNCell",
     "Embedding",
+    "EmbeddingBag",
     "Transformer",
     "TransformerDecoder",
     "TransformerDecoderLayer",

@@ -82,7 +82,7 @@ from lamina.nn.functional.pooling import (
     max_pool2d,
 )
 from lamina.nn.functional.sampling import interpolate, pixel_shuffle, pixel_unshuffle
-from lamina.nn.functional.sparse import embedding
+from lamina.nn.functional.sparse import embedding, embedding_bag
 
 __all__ = [
     "pad",
@@ -164,6 +164,7 @@ __all__ = [
     "max_pool1d",
     "max_pool2d",
     "embedding",
+    "embedding_bag",
 ]
 
 

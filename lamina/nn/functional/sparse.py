@@ -32,3 +32,96 @@ def embedding(indices, weight, padding_idx=None):
         padding_rows = (indices == padding_idx % count).unsqueeze(-1)
         out = where(padding_rows, out.detach(), out)  # same values; no gradient reaches the padding row
     return out
+
+
+def _bag_rows(op, input, offsets, include_last_offset):
+    """(flat indices (M,), each one's bag (M,), the number of bags, the bags' starts on the host or None)."""
+    from lamina import creation
+
+    if input.ndim == 2:
+        if offsets is not None:
+            raise ValueError(f"{op}: offsets must be None when input is 2-D (each row is a bag).")
+        bags, length = input.shape
+        bag_of = creation.arange(bags, device=input.device).reshape(-1, 1).expand(bags, length).reshape(-1)
+        return input.reshape(-1), bag_of, bags, None
+    if input.ndim != 1 or offsets is None or offsets.ndim != 1:
+        raise ValueError(
+            f"{op}: expects a 2-D input (bags of equal length), or a 1-D input with 1-D offsets (where each bag "
+            f"starts); got input {shape_str(input.shape)} and offsets "
+            f"{'None' if offsets is None else shape_str(offsets.shape)}."
+        )
+    if offsets.array.dtype.kind not in "iu":
+        raise DTypeError(f"{op}: offsets must be an integer tensor; got {offsets.dtype.name}.")
+    starts = offsets[:-1] if include_last_offset else offsets
+    positions = creation.arange(input.shape[0], device=input.device)
+    xp = input.device.xp
+    bag_of = xp.searchsorted(starts.array, positions.array, side="right") - 1
+    from lamina.tensor import Tensor
+
+    return input, Tensor._make(bag_of, input.device), starts.shape[0], starts
+
+
+def embedding_bag(
+    input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False, mode="mean", sparse=False,
+    per_sample_weights=None, include_last_offset=False, padding_idx=None,
+):  # fmt: skip
+    """Sums, means or maxima of bags of embeddings without building the (bags, length, dim) tensor in between:
+    a 2-D input holds one bag per row; a 1-D input is cut into bags where `offsets` say (offsets[0] must be 0).
+    Empty bags give zeros; padding_idx entries are left out of the bags (and of a mean's count)."""
+    from lamina import creation
+
+    op = "embedding_bag"
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError(f"{op}: mode must be 'sum', 'mean' or 'max'; got {mode!r}.")
+    for name, value in (("max_norm", max_norm), ("scale_grad_by_freq", scale_grad_by_freq or None)):
+        if value is not None:
+            raise NotImplementedError(f"{op}: {name} is not supported by lamina; renormalise the weight yourself.")
+    if per_sample_weights is not None and mode != "sum":
+        raise ValueError(f"{op}: per_sample_weights is only supported for mode='sum' (as PyTorch); got {mode!r}.")
+    flat, bag_of, bags, starts = _bag_rows(op, input, offsets, include_last_offset)
+    if starts is not None and starts.shape[0] and int(starts[0].item()) != 0:
+        raise ValueError(f"{op}: offsets[0] must be 0; got {int(starts[0].item())}.")
+    rows = embedding(flat, weight, padding_idx)  # (M, D), with embedding's range check
+    keep = None if padding_idx is None else (flat != padding_idx % weight.shape[0])
+    if per_sample_weights is not None:
+        if tuple(per_sample_weights.shape) != tuple(input.shape):
+            raise ValueError(
+                f"{op}: per_sample_weights {shape_str(per_sample_weights.shape)} must have input's shape "
+                f"{shape_str(input.shape)}."
+            )
+        rows = rows * per_sample_weights.reshape(-1, 1)
+    if keep is not None:
+        rows = where(keep.unsqueeze(-1), rows, 0.0)
+    if mode == "max":
+        return _bag_maxima(rows, bag_of, bags, keep)
+    out = creation.zeros(bags, weight.shape[1], dtype=rows.dtype, device=rows.device).index_add(0, bag_of, rows)
+    if mode == "mean":
+        counted = creation.ones(flat.shape[0], dtype=rows.dtype, device=rows.device)
+        if keep is not None:
+            counted = where(keep, counted, 0.0)
+        counts = creation.zeros(bags, dtype=rows.dtype, device=rows.device).index_add(0, bag_of, counted)
+        out = out / counts.clamp(min=1).unsqueeze(-1)
+    return out
+
+
+def _bag_maxima(rows, bag_of, bags, keep):
+    """Each bag's elementwise maximum, as a gather of the rows that hold it (so the gradient goes to them);
+    a bag with no rows gives zeros. Bags are contiguous runs of rows; their bounds are read on the host (one
+    read per call), then one argmax per bag."""
+    from lamina.tensor import Tensor
+
+    xp, dim = rows.device.xp, rows.shape[1]
+    values = rows.detach().array
+    if keep is not None:  # padding rows never win (they are zeros in rows, so an all-padding bag gives zeros)
+        values = xp.where(keep.array[:, None], values, -xp.inf)
+    bounds = xp.searchsorted(bag_of.array, xp.arange(bags + 1)).tolist()
+    index = xp.zeros((bags, dim), dtype=xp.int64)
+    empty = xp.zeros((bags, 1), dtype=bool)
+    for bag in range(bags):
+        start, stop = bounds[bag], bounds[bag + 1]
+        if start == stop:
+            empty[bag] = True
+        else:
+            index[bag] = start + values[start:stop].argmax(axis=0)
+    out = rows.gather(0, Tensor._make(index, rows.device))
+    return where(Tensor._make(empty, rows.device), 0.0, out)
