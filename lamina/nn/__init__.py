@@ -85,7 +85,15 @@ from lamina.nn.modules.padding import (
 )
 from lamina.nn.modules.pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool1d, MaxPool2d
 from lamina.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
-from lamina.nn.modules.sampling import PixelShuffle, PixelUnshuffle, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
+from lamina.nn.modules.sampling import (
+    Fold,
+    PixelShuffle,
+    PixelUnshuffle,
+    Unfold,
+    Upsample,
+    UpsamplingBilinear2d,
+    UpsamplingNearest2d,
+)
 from lamina.nn.modules.sparse import Embedding, EmbeddingBag
 from lamina.nn.modules.transformer import (
     Transformer,
@@ -203,6 +211,8 @@ __all__ = [
     "RNNCell",
     "Embedding",
     "EmbeddingBag",
+    "Fold",
+    "Unfold",
     "Transformer",
     "TransformerDecoder",
     "TransformerDecoderLayer",

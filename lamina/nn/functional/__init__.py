@@ -43,6 +43,7 @@ from lamina.nn.functional.attention import causal_mask, scaled_dot_product_atten
 from lamina.nn.functional.conv import conv1d, conv2d, conv_transpose2d
 from lamina.nn.functional.distance import cosine_similarity, normalize, pairwise_distance
 from lamina.nn.functional.dropout import dropout, dropout2d
+from lamina.nn.functional.grid import affine_grid, fold, grid_sample, unfold
 from lamina.nn.functional.linear import bilinear, linear
 from lamina.nn.functional.loss import (
     binary_cross_entropy,
@@ -165,6 +166,10 @@ __all__ = [
     "max_pool2d",
     "embedding",
     "embedding_bag",
+    "affine_grid",
+    "grid_sample",
+    "unfold",
+    "fold",
 ]
 
 

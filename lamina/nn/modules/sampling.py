@@ -1,4 +1,4 @@
-"""Resampling layers: Upsample (nearest, bilinear), PixelShuffle, PixelUnshuffle."""
+"""Resampling layers: Upsample (nearest, bilinear), PixelShuffle, PixelUnshuffle, and Unfold/Fold (patches)."""
 
 from lamina.nn import functional as F
 from lamina.nn.module import Module
@@ -58,3 +58,32 @@ class PixelUnshuffle(Module):
 
     def extra_repr(self):
         return f"downscale_factor={self.downscale_factor}"
+
+
+class Unfold(Module):
+    """Sliding patches: (N, C, H, W) -> (N, C*kh*kw, L) (F.unfold)."""
+
+    def __init__(self, kernel_size, dilation=1, padding=0, stride=1):
+        super().__init__()
+        self.kernel_size, self.dilation, self.padding, self.stride = kernel_size, dilation, padding, stride
+
+    def forward(self, input):
+        return F.unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, dilation={self.dilation}, padding={self.padding}, stride={self.stride}"
+
+
+class Fold(Module):
+    """Patches back into an image, overlaps summed: (N, C*kh*kw, L) -> (N, C, H, W) (F.fold)."""
+
+    def __init__(self, output_size, kernel_size, dilation=1, padding=0, stride=1):
+        super().__init__()
+        self.output_size, self.kernel_size = output_size, kernel_size
+        self.dilation, self.padding, self.stride = dilation, padding, stride
+
+    def forward(self, input):
+        return F.fold(input, self.output_size, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}, kernel_size={self.kernel_size}, stride={self.stride}"
