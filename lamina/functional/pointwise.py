@@ -9,8 +9,8 @@ from lamina.ops.shapes import normalize_dim
 from lamina.tensor import Tensor
 
 
-def cumprod(x: Tensor, dim: int, dtype=None) -> Tensor:
-    """The running product along dim (integers and bools multiply as int64, as PyTorch)."""
+def _running(op: str, primitive, x: Tensor, dim: int, dtype) -> Tensor:
+    """A running sum or product along dim, in `dtype`; integers and bools run in int64, as PyTorch."""
     from lamina import dtypes
 
     if dtype is not None:
@@ -19,20 +19,17 @@ def cumprod(x: Tensor, dim: int, dtype=None) -> Tensor:
         x = elementwise.cast(x, dtypes.int64)
     if x.ndim == 0:
         return x.clone()
-    return scan.Cumprod.apply(x, dim=normalize_dim("cumprod", dim, x.ndim))
+    return primitive.apply(x, dim=normalize_dim(op, dim, x.ndim))
+
+
+def cumprod(x: Tensor, dim: int, dtype=None) -> Tensor:
+    """The running product along dim."""
+    return _running("cumprod", scan.Cumprod, x, dim, dtype)
 
 
 def cumsum(x: Tensor, dim: int, dtype=None) -> Tensor:
-    """The running sum along dim (integers and bools sum as int64, as PyTorch)."""
-    from lamina import dtypes
-
-    if dtype is not None:
-        x = elementwise.cast(x, dtype)
-    elif x.array.dtype.kind in "biu":
-        x = elementwise.cast(x, dtypes.int64)
-    if x.ndim == 0:
-        return x.clone()
-    return scan.Cumsum.apply(x, dim=normalize_dim("cumsum", dim, x.ndim))
+    """The running sum along dim."""
+    return _running("cumsum", scan.Cumsum, x, dim, dtype)
 
 
 def log1p(x: Tensor) -> Tensor:

@@ -16,15 +16,22 @@ def _floats(x):
     return x if x.dtype.kind == "f" else _as_default_float(x)
 
 
-class Lgamma(Function):
-    __slots__ = ()
-    derivative = "dz/dx = digamma(x)"
+class _SpecialUnary(Function):
+    """z = backend.special.<function>(x) on floats (integers become the default float, as PyTorch), x kept."""
 
-    @staticmethod
-    def forward(ctx, x):
+    __slots__ = ()
+    function = ""
+
+    @classmethod
+    def forward(cls, ctx, x):
         x = _floats(x)
         ctx.save_for_backward(x)
-        return ctx.device.backend.special.gammaln(x)
+        return getattr(ctx.device.backend.special, cls.function)(x)
+
+
+class Lgamma(_SpecialUnary):
+    __slots__ = ()
+    function, derivative = "gammaln", "dz/dx = digamma(x)"
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -32,15 +39,9 @@ class Lgamma(Function):
         return grad_out * Digamma.apply(x)
 
 
-class Digamma(Function):
+class Digamma(_SpecialUnary):
     __slots__ = ()
-    derivative = "dz/dx = polygamma(1, x)"
-
-    @staticmethod
-    def forward(ctx, x):
-        x = _floats(x)
-        ctx.save_for_backward(x)
-        return ctx.device.backend.special.digamma(x)
+    function, derivative = "digamma", "dz/dx = polygamma(1, x)"
 
     @staticmethod
     def backward(ctx, grad_out):

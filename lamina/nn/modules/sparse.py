@@ -8,63 +8,22 @@ from lamina.nn.module import Module
 from lamina.nn.parameter import Parameter
 
 
-class Embedding(Module):
-    """A lookup table: integer indices (*) -> vectors (*, embedding_dim), initialised N(0, 1).
+class _Table(Module):
+    """A (num_embeddings, embedding_dim) weight, initialised N(0, 1), whose padding_idx row starts at zero (and,
+    through F.embedding, never receives a gradient)."""
 
-    padding_idx: this row starts at zero and never receives a gradient.
-    """
-
-    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, device=None, dtype=None):
+    def __init__(self, num_embeddings, embedding_dim, padding_idx, device, dtype, weight=None):
         super().__init__()
+        layer = type(self).__name__
         for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
             if not isinstance(value, int) or value <= 0:
-                raise ValueError(f"Embedding: {name} must be a positive integer; got {value!r}.")
+                raise ValueError(f"{layer}: {name} must be a positive integer; got {value!r}.")
         if padding_idx is not None and not -num_embeddings <= padding_idx < num_embeddings:
-            raise ValueError(f"Embedding: padding_idx {padding_idx} must be within num_embeddings ({num_embeddings}).")
+            raise ValueError(f"{layer}: padding_idx {padding_idx} must be within num_embeddings ({num_embeddings}).")
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.padding_idx = padding_idx % num_embeddings if padding_idx is not None else None
-        self.weight = Parameter(creation.empty(num_embeddings, embedding_dim, device=device, dtype=dtype))
-        self.reset_parameters()
-
-    def reset_parameters(self):
-        init.normal_(self.weight)
-        if self.padding_idx is not None:
-            with no_grad():
-                self.weight[self.padding_idx] = 0.0
-
-    def forward(self, indices):
-        try:
-            return F.embedding(indices, self.weight, self.padding_idx)
-        except IndexError as error:
-            raise IndexError(f"Embedding({self.num_embeddings}, {self.embedding_dim}): {error}") from None
-
-    def extra_repr(self):
-        text = f"{self.num_embeddings}, {self.embedding_dim}"
-        return text + (f", padding_idx={self.padding_idx}" if self.padding_idx is not None else "")
-
-
-class EmbeddingBag(Module):
-    """Sums, means or maxima of bags of embeddings (F.embedding_bag): a 2-D input holds one bag per row; a 1-D
-    input with offsets is cut into bags. Initialised N(0, 1), as Embedding."""
-
-    def __init__(
-        self, num_embeddings, embedding_dim, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, mode="mean",
-        sparse=False, _weight=None, include_last_offset=False, padding_idx=None, device=None, dtype=None,
-    ):  # fmt: skip
-        super().__init__()
-        for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
-            if not isinstance(value, int) or value <= 0:
-                raise ValueError(f"EmbeddingBag: {name} must be a positive integer; got {value!r}.")
-        if padding_idx is not None and not -num_embeddings <= padding_idx < num_embeddings:
-            raise ValueError(
-                f"EmbeddingBag: padding_idx {padding_idx} must be within num_embeddings ({num_embeddings})."
-            )
-        self.num_embeddings, self.embedding_dim, self.mode = num_embeddings, embedding_dim, mode
-        self.max_norm, self.norm_type, self.scale_grad_by_freq = max_norm, norm_type, scale_grad_by_freq
-        self.sparse, self.include_last_offset = sparse, include_last_offset
-        self.padding_idx = padding_idx % num_embeddings if padding_idx is not None else None
-        if _weight is not None:
-            self.weight = Parameter(_weight)
+        if weight is not None:
+            self.weight = Parameter(weight)
         else:
             self.weight = Parameter(creation.empty(num_embeddings, embedding_dim, device=device, dtype=dtype))
             self.reset_parameters()
@@ -74,6 +33,32 @@ class EmbeddingBag(Module):
         if self.padding_idx is not None:
             with no_grad():
                 self.weight[self.padding_idx] = 0.0
+
+
+class Embedding(_Table):
+    """A lookup table: integer indices (*) -> vectors (*, embedding_dim)."""
+
+    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, device=None, dtype=None):
+        super().__init__(num_embeddings, embedding_dim, padding_idx, device, dtype)
+
+    def forward(self, indices):
+        try:
+            return F.embedding(indices, self.weight, self.padding_idx)
+        except IndexError as error:
+            raise IndexError(f"Embedding({self.num_embeddings}, {self.embedding_dim}): {error}") from None
+
+
+class EmbeddingBag(_Table):
+    """Sums, means or maxima of bags of embeddings (F.embedding_bag): a 2-D input holds one bag per row; a 1-D
+    input with offsets is cut into bags."""
+
+    def __init__(
+        self, num_embeddings, embedding_dim, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, mode="mean",
+        sparse=False, _weight=None, include_last_offset=False, padding_idx=None, device=None, dtype=None,
+    ):  # fmt: skip
+        super().__init__(num_embeddings, embedding_dim, padding_idx, device, dtype, weight=_weight)
+        self.mode, self.max_norm, self.norm_type = mode, max_norm, norm_type
+        self.scale_grad_by_freq, self.sparse, self.include_last_offset = scale_grad_by_freq, sparse, include_last_offset
 
     def forward(self, input, offsets=None, per_sample_weights=None):
         return F.embedding_bag(
