@@ -39,7 +39,7 @@ from lamina.nn.modules.attention import MultiheadAttention
 from lamina.nn.modules.conv import Conv1d, Conv2d, ConvTranspose2d
 from lamina.nn.modules.distance import CosineSimilarity, PairwiseDistance
 from lamina.nn.modules.dropout import Dropout, Dropout2d
-from lamina.nn.modules.linear import Bilinear, Flatten, Identity, Linear, Unflatten
+from lamina.nn.modules.linear import Bilinear, Flatten, Identity, LazyLinear, Linear, Unflatten
 from lamina.nn.modules.loss import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -83,7 +83,16 @@ from lamina.nn.modules.padding import (
     ZeroPad1d,
     ZeroPad2d,
 )
-from lamina.nn.modules.pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool1d, MaxPool2d
+from lamina.nn.modules.pooling import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    MaxPool1d,
+    MaxPool2d,
+)
 from lamina.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from lamina.nn.modules.sampling import (
     Fold,
@@ -211,6 +220,10 @@ __all__ = [
     "RNNCell",
     "Embedding",
     "EmbeddingBag",
+    "AvgPool1d",
+    "LazyLinear",
+    "AdaptiveAvgPool1d",
+    "AdaptiveMaxPool1d",
     "Fold",
     "Unfold",
     "Transformer",

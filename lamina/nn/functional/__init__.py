@@ -76,8 +76,11 @@ from lamina.nn.functional.normalization import (
     rms_norm,
 )
 from lamina.nn.functional.pooling import (
+    adaptive_avg_pool1d,
     adaptive_avg_pool2d,
+    adaptive_max_pool1d,
     adaptive_max_pool2d,
+    avg_pool1d,
     avg_pool2d,
     max_pool1d,
     max_pool2d,
@@ -166,6 +169,9 @@ __all__ = [
     "max_pool2d",
     "embedding",
     "embedding_bag",
+    "avg_pool1d",
+    "adaptive_avg_pool1d",
+    "adaptive_max_pool1d",
     "affine_grid",
     "grid_sample",
     "unfold",

@@ -100,6 +100,29 @@ def max_pool1d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
     return result.squeeze(-2)
 
 
+def avg_pool1d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """(N, C, L) -> (N, C, Lo): a 2-D average pool of height 1."""
+    stride = kernel_size if stride is None else stride
+    pooled = avg_pool2d(
+        x.unsqueeze(-2), _height_one(kernel_size), _height_one(stride), _height_one(padding, 0), ceil_mode,
+        count_include_pad,
+    )  # fmt: skip
+    return pooled.squeeze(-2)
+
+
+def adaptive_avg_pool1d(x, output_size):
+    """(N, C, L) -> (N, C, output_size): averages over PyTorch's adaptive bins (a 2-D pool of height 1)."""
+    return adaptive_avg_pool2d(x.unsqueeze(-2), _height_one(output_size)).squeeze(-2)
+
+
+def adaptive_max_pool1d(x, output_size, return_indices=False):
+    """(N, C, L) -> (N, C, output_size): maxima over PyTorch's adaptive bins (a 2-D pool of height 1)."""
+    result = adaptive_max_pool2d(x.unsqueeze(-2), _height_one(output_size), return_indices)
+    if return_indices:
+        return result[0].squeeze(-2), result[1].squeeze(-2)
+    return result.squeeze(-2)
+
+
 def _height_one(value, height=1):
     """A 1-D size as the (height, width) pair of the equivalent 2-D pooling."""
     return (height, value if isinstance(value, int) else value[0])
