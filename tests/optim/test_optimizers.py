@@ -28,6 +28,10 @@ CONFIGS = [
     ("RAdam", {"lr": 0.02}),
     ("RAdam", {"lr": 0.02, "betas": (0.5, 0.6), "weight_decay": 0.1}),  # rho_t > 5 from step 5 on
     ("RAdam", {"lr": 0.02, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("Rprop", {"lr": 0.01}),
+    ("Rprop", {"lr": 0.05, "etas": (0.3, 1.5), "step_sizes": (1e-3, 0.2), "maximize": True}),
+    ("ASGD", {"lr": 0.05}),
+    ("ASGD", {"lr": 0.05, "lambd": 0.01, "alpha": 0.5, "t0": 5, "weight_decay": 0.1}),  # averaging from step 6
 ]
 
 
