@@ -83,7 +83,7 @@ class StepLR(LRScheduler):
     """lr = base * gamma ^ floor(epoch / step_size)."""
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
-        _positive("StepLR", "step_size", step_size)
+        _positive("StepLR", "step_size", step_size, integer=False)  # the text tutorial passes 1.0, as torch allows
         _positive("StepLR", "gamma", gamma, integer=False)
         self.step_size, self.gamma = step_size, gamma
         super().__init__(optimizer, last_epoch)
