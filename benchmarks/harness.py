@@ -65,7 +65,8 @@ def run_window(fn, seconds):
 def compare_in_processes(
     name: str, libraries: list, weights: dict, windows: int = 7, seconds_per_window: float = 0.4
 ) -> dict:
-    """Rates of workload `name` per library, each in its own worker process, windows alternating."""
+    """Rates of workload `name` per library, each in its own worker process, windows alternating; the seconds
+    each library's first step took are in FIRST_CALL_SECONDS afterwards."""
     here = os.path.dirname(os.path.abspath(__file__))
     rates = {library: [] for library in libraries}
     with tempfile.TemporaryDirectory() as folder:
@@ -83,7 +84,7 @@ def compare_in_processes(
         }
         try:
             for library, worker in workers.items():
-                _expect(worker, "ready", library)
+                FIRST_CALL_SECONDS[library] = float(_expect(worker, "ready", library).split()[1])
             for _ in range(windows):
                 for library, worker in workers.items():
                     time.sleep(PAUSE_BETWEEN_WINDOWS)
@@ -97,9 +98,12 @@ def compare_in_processes(
     return rates
 
 
+FIRST_CALL_SECONDS = {}  # library -> its worker's first step, in seconds (the last compare_in_processes)
+
+
 def _expect(worker, wanted, library):
     line = worker.stdout.readline().strip()
-    if not line or (wanted is not None and line != wanted):
+    if not line or (wanted is not None and line.split()[0] != wanted):
         raise RuntimeError(f"the {library} benchmark worker stopped (exit code {worker.poll()}); see its stderr above")
     return line
 
@@ -113,7 +117,7 @@ def report(title: str, rates: dict, baseline: str = "torch", unit: str = "steps"
     lines = [title]
     base = statistics.median(rates[baseline]) if baseline in rates else None
     for name, values in rates.items():
-        line = f"  {name:>8}: {summary(values).replace('/s', f' {unit}/s')}"
+        line = f"  {name:>13}: {summary(values).replace('/s', f' {unit}/s')}"
         if base and name != baseline:
             line += f"   ratio {name}/{baseline} = {statistics.median(values) / base:.2f}"
         lines.append(line)

@@ -2,7 +2,8 @@
 
 Without arguments: the six reference workloads (training and inference), their peak
 memory, the per-op overhead and the DataLoader. With workload names: only those
-(speed and memory), e.g. `python benchmarks/run.py lenet resnet20`.
+(speed and memory), e.g. `python benchmarks/run.py lenet resnet20`. `--torch-compile` adds torch.compile
+as a third side (its first step compiles: tens of seconds per workload).
 """
 
 import os
@@ -19,7 +20,7 @@ from harness import library_info  # noqa: E402
 import lamina  # noqa: E402
 
 
-def main(names=None):
+def main(names=None, torch_compile=False):
     unknown = [name for name in names or () if name not in training.WORKLOADS]
     if unknown:
         print(f"unknown workload(s) {', '.join(unknown)}; choose from {', '.join(training.WORKLOADS)}")
@@ -32,7 +33,7 @@ def main(names=None):
         print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     except ImportError:
         print("torch not installed: lamina numbers only")
-    training.main(names)
+    training.main(names, torch_compile=torch_compile)
     memory.main(names)
     if not names:
         op_overhead.main()
@@ -40,4 +41,6 @@ def main(names=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:] or None))
+    arguments = sys.argv[1:]
+    names = [a for a in arguments if a != "--torch-compile"]
+    sys.exit(main(names or None, torch_compile="--torch-compile" in arguments))

@@ -7,13 +7,18 @@ each library runs in its own process (harness.compare_in_processes), as its user
 setting also applies to torch (`python training.py --same-process [workload ...]`).
 """
 
-from harness import compare, compare_in_processes, report
+import os
+
+from harness import FIRST_CALL_SECONDS, compare, compare_in_processes, report
 from workloads import WORKLOADS, check_same_steps, initial_weights, make_workload, torch_or_none
 
 
-def main(names=None, windows=7, same_process=False):
+def main(names=None, windows=7, same_process=False, torch_compile=False):
+    """torch_compile: torch.compile as a third side (each workload's first step then compiles, tens of seconds:
+    off by default, `--torch-compile` or LAMINA_BENCH_TORCH_COMPILE=1)."""
     lines = []
     where = "both in one process" if same_process else "each library in its own process"
+    torch_compile = torch_compile or os.environ.get("LAMINA_BENCH_TORCH_COMPILE") == "1"
     for name in names or WORKLOADS:
         check_same_steps(name)
         seconds = 1.5 if name == "resnet20" else 0.6
@@ -21,8 +26,14 @@ def main(names=None, windows=7, same_process=False):
             rates = compare(make_workload(name), windows=windows, seconds_per_window=seconds, warmup=3)
         else:
             libraries = ["lamina"] + (["torch"] if torch_or_none() is not None else [])
+            if torch_compile and torch_or_none() is not None:
+                libraries.append("torch.compile")
             rates = compare_in_processes(name, libraries, initial_weights(name), windows, seconds)
         lines += report(f"{WORKLOADS[name][0]}, {where}", rates)
+        if not same_process and "torch.compile" in rates:
+            first = ", ".join(f"{library} {seconds:.1f} s" for library, seconds in FIRST_CALL_SECONDS.items())
+            lines.append(f"  first step (compile included): {first}")
+            print(lines[-1], flush=True)
     return lines
 
 
@@ -30,5 +41,9 @@ if __name__ == "__main__":
     import sys
 
     arguments = sys.argv[1:]
-    same_process = "--same-process" in arguments
-    main([a for a in arguments if a != "--same-process"] or None, same_process=same_process)
+    flags = {"--same-process", "--torch-compile"}
+    main(
+        [a for a in arguments if a not in flags] or None,
+        same_process="--same-process" in arguments,
+        torch_compile="--torch-compile" in arguments,
+    )

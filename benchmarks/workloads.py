@@ -84,7 +84,8 @@ def _step_fn(lib, model, optimizer, x, y, training):
 
 
 def build(name, library, seed=0, weights=None):
-    """One side's step function for workload `name`; `library` is "lamina" or "torch".
+    """One side's step function for workload `name`; `library` is "lamina", "torch" (eager) or "torch.compile"
+    (the model wrapped in torch.compile, its default inductor backend; the optimizer step stays eager).
 
     `weights` ({name: NumPy array}, see `initial_weights`) makes both start from the same point.
     Only the named library is imported, so a process that benchmarks torch alone runs torch as
@@ -106,7 +107,8 @@ def build(name, library, seed=0, weights=None):
     device = DEVICE
     model.to(device)
     opt = optimizer(lib, model.parameters()) if training else None
-    step = _step_fn(lib, model, opt, convert(x).to(device), convert(y).to(device), training)
+    forward = lib.compile(model) if library == "torch.compile" else model
+    step = _step_fn(lib, forward, opt, convert(x).to(device), convert(y).to(device), training)
     if device != "cpu":  # a GPU queues the work: a timing window ends when the queue is empty
         step.synchronize = lib.cuda.synchronize
     return step, model
