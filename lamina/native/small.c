@@ -225,7 +225,7 @@ static PyObject *relu(PyObject *module, PyObject *x_object) {
 }
 
 /* --- sgd_momentum_step(p, grad, buffer, lr, momentum, dampening, weight_decay, nesterov) ---
- * One SGD update with a momentum buffer, in place, the compiled set's loop (compiled.py) in C: a small
+ * One SGD update with a momentum buffer, in place, the compiled set's loop (compiled/optim.py) in C: a small
  * network's parameters are small, and numba's call with its coefficient array costs more than the loop.
  * True where it ran; False where p, grad and buffer are not C-contiguous arrays of one float dtype and
  * size up to SMALL_UPDATE_ELEMENTS (then the caller's kernel runs). Arithmetic in p's dtype, as the
@@ -319,7 +319,7 @@ static PyObject *adam_step(PyObject *module, PyObject *const *args, Py_ssize_t n
     int decoupled = PyObject_IsTrue(args[9]);
     double step = PyFloat_AsDouble(args[10]);
     if (PyErr_Occurred() || decoupled < 0) return NULL;
-    /* the coefficients as compiled.py computes them (in double, then rounded to p's dtype) */
+    /* the coefficients as compiled/optim.py computes them (in double, then rounded to p's dtype) */
     double c[9] = {beta1, 1 - beta1, beta2, 1 - beta2, eps, weight_decay, 1 - lr * weight_decay,
                    lr / (1 - pow(beta1, step)), sqrt(1 - pow(beta2, step))};
     void *grad = PyArray_DATA((PyArrayObject *)args[1]), *exp_avg = PyArray_DATA((PyArrayObject *)args[2]);

@@ -1,4 +1,4 @@
-"""The AVX-512 products (lamina/backend/kernels/products.c) against NumPy's matmul.
+"""The AVX-512 products (lamina/native/products.c) against NumPy's matmul.
 
 Shapes cover every block size and remainder of the C code: rows in blocks of 6, 4, 2, 1 and
 columns in vectors of 16 (the last one masked), depths below and above 16, stacks of matrices,

@@ -1,6 +1,6 @@
 """The reference kernels, in NumPy: the definition of what every compiled kernel must compute.
 
-Each function takes and returns arrays (never Tensors). The compiled set (compiled.py)
+Each function takes and returns arrays (never Tensors). The compiled set (the compiled/ package)
 offers the same functions with the same arguments, and tests/backend/test_kernels.py holds
 them to these, in float32 and float64, on many shapes.
 

@@ -4,7 +4,7 @@ matrix products, the class-target check of the losses, ReLU and the SGD-momentum
 On small arrays NumPy's call costs more than the work (setting up a reduction, wrapping its scalar), so
 the native layer's loops (lamina/native/small.c) answer them where it was built (benchmarks/README.md has
 the measurements); beyond the sizes and dtypes small.c takes, and where the layer is absent or switched off
-(LAMINA_NATIVE=0), the NumPy reference does. Kept apart from compiled.py so that `x.sum()` on a small
+(LAMINA_NATIVE=0), the NumPy reference does. Kept apart from the compiled/ package so that `x.sum()` on a small
 tensor never imports numba.
 """
 
