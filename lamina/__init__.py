@@ -265,7 +265,11 @@ from lamina import data, datasets, nn, optim, transforms, viz
 from lamina import accelerator, amp, backends, cuda, distributed, utils
 from lamina.amp import autocast
 from lamina import distributions, linalg, onnx, testing, train
-from lamina.ops.decompositions import det
+from lamina.ops.decompositions import det, logdet, slogdet
+from lamina.creation import bartlett_window, blackman_window, hamming_window, hann_window, kaiser_window
+from lamina.functional.matrices import corrcoef, cov, matrix_power
+from lamina.functional.pointwise import cumulative_trapezoid, trapezoid, trapz
+from lamina.functional.shaping import ravel, unravel_index
 from lamina import special
 from lamina.nn.functional.margin_loss import (
     cosine_embedding_loss,

@@ -206,3 +206,48 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
         if wanted is None or data.dtype == wanted.numpy:
             return from_numpy(data)
     return tensor(data, dtype=dtype, device=device)
+
+
+# --- window functions (torch.*_window): cosine sums and the Kaiser window over n = 0 .. N-1 ---
+def _window(op, window_length, periodic, dtype, device, requires_grad, values):
+    """A window of `window_length` points; periodic (the default, for spectral analysis) computes N + 1 points
+    and drops the last. values(xp, n, denominator) gives the points on the device's namespace."""
+    if not isinstance(window_length, int) or window_length < 0:
+        raise ValueError(f"{op}: window_length must be a non-negative integer; got {window_length!r}.")
+    if window_length <= 1:
+        return ones(window_length, dtype=dtype, device=device, requires_grad=requires_grad)
+    points = window_length + 1 if periodic else window_length
+
+    def fill(backend, shape, numpy_dtype):
+        n = backend.xp.arange(points, dtype="float64")
+        return values(backend.xp, n, points - 1)[:window_length].astype(numpy_dtype)
+
+    return _filled(fill, (), dtype, device, requires_grad)
+
+
+def hann_window(window_length, periodic=True, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _window("hann_window", window_length, periodic, dtype, device, requires_grad,
+                   lambda xp, n, m: 0.5 - 0.5 * xp.cos(2 * np.pi * n / m))  # fmt: skip
+
+
+def hamming_window(window_length, periodic=True, alpha=0.54, beta=0.46, *, dtype=None, device=None,
+                   requires_grad=False) -> Tensor:  # fmt: skip
+    return _window("hamming_window", window_length, periodic, dtype, device, requires_grad,
+                   lambda xp, n, m: alpha - beta * xp.cos(2 * np.pi * n / m))  # fmt: skip
+
+
+def blackman_window(window_length, periodic=True, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    def values(xp, n, m):
+        return 0.42 - 0.5 * xp.cos(2 * np.pi * n / m) + 0.08 * xp.cos(4 * np.pi * n / m)
+
+    return _window("blackman_window", window_length, periodic, dtype, device, requires_grad, values)
+
+
+def bartlett_window(window_length, periodic=True, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _window("bartlett_window", window_length, periodic, dtype, device, requires_grad,
+                   lambda xp, n, m: 1 - xp.abs(2 * n / m - 1))  # fmt: skip
+
+
+def kaiser_window(window_length, periodic=True, beta=12.0, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _window("kaiser_window", window_length, periodic, dtype, device, requires_grad,
+                   lambda xp, n, m: xp.i0(beta * xp.sqrt(1 - (2 * n / m - 1) ** 2)) / xp.i0(beta))  # fmt: skip

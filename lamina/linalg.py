@@ -1,7 +1,7 @@
 """lamina.linalg: PyTorch's torch.linalg names that everyday code uses (norms, inverse, determinant, solve)."""
 
 from lamina.functional.matrices import norm as _norm
-from lamina.ops.decompositions import det, inv, solve
+from lamina.ops.decompositions import det, inv, slogdet, solve
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
@@ -25,4 +25,11 @@ def norm(x, ord=None, dim=None, keepdim=False, *, dtype=None):
     return vector_norm(x, ord, dim, keepdim, dtype=dtype)
 
 
-__all__ = ["det", "inv", "matrix_norm", "norm", "solve", "vector_norm"]
+def matrix_power(a, n: int):
+    """A^n by repeated squaring; n = 0 gives the identity, a negative n the inverse's power."""
+    from lamina.functional.matrices import matrix_power as power
+
+    return power(a, n)
+
+
+__all__ = ["det", "inv", "matrix_norm", "matrix_power", "norm", "slogdet", "solve", "vector_norm"]

@@ -605,7 +605,7 @@ class Tensor:
         return shaping.masked_select(self, mask)
 
     def ravel(self):
-        return movement.reshape(self, (-1,))
+        return shaping.ravel(self)
 
     def sort(self, dim=-1, descending=False, stable=False):
         return sorting.sort(self, dim, descending, stable)
@@ -1339,6 +1339,21 @@ class Tensor:
 
     def logaddexp2(self, other):
         return pointwise.logaddexp2(self, other)
+
+    def cov(self, *, correction=1, fweights=None, aweights=None):
+        return matrices.cov(self, correction=correction, fweights=fweights, aweights=aweights)
+
+    def corrcoef(self):
+        return matrices.corrcoef(self)
+
+    def matrix_power(self, n):
+        return matrices.matrix_power(self, n)
+
+    def slogdet(self):
+        return decompositions.slogdet(self)
+
+    def logdet(self):
+        return decompositions.logdet(self)
 
     def positive(self):
         if self.array.dtype.kind == "b":

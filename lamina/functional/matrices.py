@@ -263,3 +263,66 @@ def take(x: Tensor, index: Tensor) -> Tensor:
     if not isinstance(index, Tensor) or index.array.dtype.kind not in "iu":
         raise ShapeError(f"take: index must be an integer tensor; got {getattr(index, 'dtype', type(index))}.")
     return getitem(x.reshape(-1), index)
+
+
+def matrix_power(a: Tensor, n: int) -> Tensor:
+    """A^n for square (..., m, m) a, by repeated squaring; n = 0 gives the identity, a negative n (A^-1)^|n|."""
+    from lamina.ops.decompositions import inv
+
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"matrix_power: n must be an int; got {type(n).__name__}.")
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise ShapeError(f"matrix_power: expects square matrices (..., m, m); got {shape_str(a.shape)}.")
+    if n == 0:  # the identity, linked to a with a zero gradient (as PyTorch's result, which requires grad too)
+        eye = Tensor._make(a.device.xp.eye(a.shape[-1], dtype=a.array.dtype), a.device)
+        everywhere = Tensor._make(a.device.xp.ones(a.shape, dtype=bool), a.device)
+        return elementwise.where(everywhere, eye.expand(*a.shape), a)
+    base, n = (inv(a), -n) if n < 0 else (a, n)
+    result = None
+    while n:
+        if n & 1:
+            result = base if result is None else linalg.matmul(result, base)
+        n >>= 1
+        if n:
+            base = linalg.matmul(base, base)
+    return result
+
+
+def cov(x: Tensor, *, correction: int = 1, fweights=None, aweights=None) -> Tensor:
+    """The covariance of the rows of x (variables) over its columns (observations), as torch.cov; a 1-D x is
+    one variable. fweights (integer counts) and aweights (weights) per observation, as NumPy's cov."""
+    if x.ndim > 2:
+        raise ShapeError(f"cov: expects a 1-D or 2-D input; got {shape_str(x.shape)}.")
+    rows = x.reshape(1, -1) if x.ndim < 2 else x
+    if not rows.is_floating_point():
+        rows = rows.float()
+    weights = None
+    for given in (fweights, aweights):
+        if given is not None:
+            weights = given if weights is None else weights * given
+    if weights is None:
+        total = rows.shape[1]
+        mean = rows.mean(1, keepdim=True)
+        normaliser = total - correction
+    else:
+        total = weights.sum()  # (float weights promote the result's dtype, as PyTorch)
+        mean = (rows * weights).sum(1, keepdim=True) / total
+        if correction == 0:
+            normaliser = total
+        elif aweights is None:
+            normaliser = total - correction
+        else:
+            normaliser = total - correction * (weights * aweights).sum() / total
+    centred = rows - mean
+    weighted = centred if weights is None else centred * weights
+    result = linalg.matmul(weighted, centred.transpose(0, 1)) / normaliser
+    return result.reshape(()) if x.ndim < 2 else result
+
+
+def corrcoef(x: Tensor) -> Tensor:
+    """Pearson correlation coefficients of the rows of x, clipped to [-1, 1] as torch.corrcoef."""
+    c = cov(x)
+    if c.ndim == 0:
+        return c / c
+    std = diagonal(c).sqrt()
+    return (c / std.reshape(-1, 1) / std.reshape(1, -1)).clamp(-1, 1)

@@ -346,3 +346,40 @@ def bitwise_not(x: Tensor) -> Tensor:
     if x.array.dtype.kind not in "biu":
         raise DTypeError(f"bitwise_not: needs an integer or bool tensor; got {x.dtype.name}.")
     return elementwise.logical_not(x)  # (~x: NOT of bools, the bitwise NOT of integers)
+
+
+def _spacing(op, y: Tensor, x, dx, dim):
+    """The widths of the intervals along dim: from x (sample points, 1-D or y's shape) or a constant dx."""
+    dim = normalize_dim(op, dim, y.ndim)
+    if x is None:
+        return dx, dim
+    steps = x[1:] - x[:-1] if x.ndim == 1 else x.narrow(dim, 1, x.shape[dim] - 1) - x.narrow(dim, 0, x.shape[dim] - 1)
+    if x.ndim == 1 and y.ndim > 1:
+        steps = steps.reshape(*([1] * dim), -1, *([1] * (y.ndim - dim - 1)))
+    return steps, dim
+
+
+def trapezoid(y: Tensor, x=None, *, dx=None, dim: int = -1) -> Tensor:
+    """The trapezoidal rule along dim: sum of (y_i + y_{i+1}) / 2 times the interval widths (x's, or dx, 1 by
+    default)."""
+    if isinstance(x, (int, float)):  # torch.trapezoid(y, 0.5): a spacing given positionally
+        x, dx = None, x
+    spacing, dim = _spacing("trapezoid", y, x, 1.0 if dx is None else dx, dim)
+    length = y.shape[dim]
+    if length == 0:
+        return y.sum(dim)
+    pairs = y.narrow(dim, 1, length - 1) + y.narrow(dim, 0, length - 1)
+    return (pairs * spacing).sum(dim) * 0.5
+
+
+def cumulative_trapezoid(y: Tensor, x=None, *, dx=None, dim: int = -1) -> Tensor:
+    """The running trapezoidal rule along dim (one element shorter than y there)."""
+    if isinstance(x, (int, float)):
+        x, dx = None, x
+    spacing, dim = _spacing("cumulative_trapezoid", y, x, 1.0 if dx is None else dx, dim)
+    length = y.shape[dim]
+    pairs = y.narrow(dim, 1, max(length - 1, 0)) + y.narrow(dim, 0, max(length - 1, 0))
+    return cumsum(pairs * spacing * 0.5, dim)
+
+
+trapz = trapezoid

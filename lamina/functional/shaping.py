@@ -308,3 +308,29 @@ def diff(x: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) -> Ten
         length = x.shape[dim]
         x = narrow(x, dim, 1, length - 1) - narrow(x, dim, 0, length - 1)
     return x
+
+
+def ravel(x: Tensor) -> Tensor:
+    """x flattened to 1-D (a view where the layout allows)."""
+    return reshape(x, (-1,))
+
+
+def unravel_index(indices, shape) -> tuple:
+    """The coordinates, one tensor per dim of `shape`, of flat (row-major) indices; negative ones count from the
+    end, as PyTorch."""
+    from lamina import creation
+
+    if not isinstance(indices, Tensor):
+        indices = creation.tensor(indices)
+    if indices.array.dtype.kind not in "iu":
+        raise DTypeError(f"unravel_index: indices must be integers; got {indices.dtype.name}.")
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    total = 1
+    for size in shape:
+        total *= size
+    flat = indices.array
+    if flat.size and (int(flat.max()) >= total or int(flat.min()) < -total):
+        raise IndexError(f"unravel_index: an index is out of range for shape {shape} ({total} elements).")
+    xp = indices.device.xp
+    coordinates = xp.unravel_index(xp.where(flat < 0, flat + total, flat), shape)
+    return tuple(Tensor._make(xp.asarray(c, dtype=xp.int64), indices.device) for c in coordinates)

@@ -13,6 +13,7 @@ from lamina.nn.modules.activation import (
     GELU,
     GLU,
     SELU,
+    ChannelShuffle,
     Hardshrink,
     Hardsigmoid,
     Hardswish,
@@ -27,6 +28,7 @@ from lamina.nn.modules.activation import (
     Sigmoid,
     SiLU,
     Softmax,
+    Softmax2d,
     Softmin,
     Softplus,
     Softshrink,
@@ -38,7 +40,7 @@ from lamina.nn.modules.activation import (
 from lamina.nn.modules.attention import MultiheadAttention
 from lamina.nn.modules.conv import Conv1d, Conv2d, ConvTranspose2d
 from lamina.nn.modules.distance import CosineSimilarity, PairwiseDistance
-from lamina.nn.modules.dropout import Dropout, Dropout2d
+from lamina.nn.modules.dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from lamina.nn.modules.linear import Bilinear, Flatten, Identity, LazyLinear, Linear, Unflatten
 from lamina.nn.modules.loss import (
     BCELoss,
@@ -222,6 +224,10 @@ __all__ = [
     "EmbeddingBag",
     "AvgPool1d",
     "LazyLinear",
+    "ChannelShuffle",
+    "Softmax2d",
+    "Dropout1d",
+    "Dropout3d",
     "AdaptiveAvgPool1d",
     "AdaptiveMaxPool1d",
     "Fold",

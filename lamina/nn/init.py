@@ -131,5 +131,23 @@ def eye_(tensor):
     return _fill(tensor, tensor.device.backend.xp.eye(*tensor.shape, dtype=tensor.array.dtype))
 
 
+def dirac_(tensor, groups=1):
+    """A convolution kernel (out, in, *k) that passes its input through: 1 at the centre of channel i -> i (in
+    each of `groups` groups), 0 elsewhere (Zagoruyko & Komodakis 2017)."""
+    if tensor.ndim not in (3, 4, 5):
+        raise ShapeError("dirac_: only 3-, 4- and 5-D tensors (convolution kernels) are supported.")
+    out_channels = tensor.shape[0]
+    if out_channels % groups:
+        raise ValueError(f"dirac_: dim 0 ({out_channels}) must be divisible by groups ({groups}).")
+    xp = tensor.device.backend.xp
+    kernel = xp.zeros(tensor.shape, dtype=tensor.array.dtype)
+    per_group = out_channels // groups
+    centre = tuple(size // 2 for size in tensor.shape[2:])
+    for group in range(groups):
+        for channel in range(min(per_group, tensor.shape[1])):
+            kernel[(group * per_group + channel, channel) + centre] = 1
+    return _fill(tensor, kernel)
+
+
 # PyTorch's private name, used by layer code copied from torch (e.g. a Linear's reset_parameters)
 _calculate_fan_in_and_fan_out = fan_in_and_fan_out

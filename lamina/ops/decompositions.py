@@ -3,12 +3,19 @@ dims). Their backwards are the textbook ones, in Tensor ops (so they differentia
   Y = A^-1:           dA = -Y^T dY Y^T
   d = det(A):         dA = dd d A^-T
   X = A^-1 B:         dB = A^-T dX, dA = -dB X^T
+  l = log |det A|:    dA = dl A^-T   (slogdet's second output; logdet builds on it)
 A singular matrix is an error naming the op, not NaNs or a wrong answer (NumPy's LinAlgError, translated).
 """
 
+import math
+from collections import namedtuple
+
 from lamina.autograd.function import Function
 from lamina.errors import ShapeError, shape_str
+from lamina.ops.elementwise import where
 from lamina.tensor import Tensor
+
+SlogdetResult = namedtuple("slogdet", ["sign", "logabsdet"])  # torch.return_types.slogdet's fields
 
 
 def _square(op: str, a: Tensor):
@@ -64,6 +71,25 @@ class Determinant(Function):
         return (grad * d).unsqueeze(-1).unsqueeze(-1) * _mT(inverse)
 
 
+class LogAbsDeterminant(Function):
+    """log |det A| (the second output of slogdet): its own primitive, since log(det A) over- and underflows
+    where the determinant does, and the sign has no gradient."""
+
+    __slots__ = ()
+    derivative = "dA = dd A^-T"
+
+    @staticmethod
+    def forward(ctx, a):
+        _, logabsdet = ctx.xp.linalg.slogdet(a)
+        ctx.save_for_backward(a)
+        return ctx.xp.asarray(logabsdet, dtype=a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved
+        return grad.unsqueeze(-1).unsqueeze(-1) * _mT(Inverse.apply(a))
+
+
 class Solve(Function):
     __slots__ = ()
     derivative = "dB = A^-T dX, dA = -dB X^T"
@@ -89,6 +115,19 @@ def inv(a: Tensor) -> Tensor:
 def det(a: Tensor) -> Tensor:
     _square("det", a)
     return Determinant.apply(a)
+
+
+def slogdet(a: Tensor):
+    """(sign, log |det A|): the determinant's sign (no gradient) and the log of its magnitude."""
+    _square("slogdet", a)
+    sign = Tensor._make(a.device.xp.linalg.slogdet(a.array)[0].astype(a.array.dtype), a.device)
+    return SlogdetResult(sign, LogAbsDeterminant.apply(a))
+
+
+def logdet(a: Tensor) -> Tensor:
+    """log det A: NaN where the determinant is negative, -inf where it is 0 (as PyTorch)."""
+    sign, logabsdet = slogdet(a)
+    return logabsdet + where(sign < 0, math.nan, 0.0) + where(sign == 0, -math.inf, 0.0)
 
 
 def solve(a: Tensor, b: Tensor) -> Tensor:

@@ -42,7 +42,7 @@ from lamina.nn.functional.activation import (
 from lamina.nn.functional.attention import causal_mask, scaled_dot_product_attention
 from lamina.nn.functional.conv import conv1d, conv2d, conv_transpose2d
 from lamina.nn.functional.distance import cosine_similarity, normalize, pairwise_distance
-from lamina.nn.functional.dropout import dropout, dropout2d
+from lamina.nn.functional.dropout import dropout, dropout1d, dropout2d, dropout3d
 from lamina.nn.functional.grid import affine_grid, fold, grid_sample, unfold
 from lamina.nn.functional.linear import bilinear, linear
 from lamina.nn.functional.loss import (
@@ -170,6 +170,8 @@ __all__ = [
     "embedding",
     "embedding_bag",
     "avg_pool1d",
+    "dropout1d",
+    "dropout3d",
     "adaptive_avg_pool1d",
     "adaptive_max_pool1d",
     "affine_grid",

@@ -1,5 +1,6 @@
 """Dropout: zero entries (or whole channels) at random while training, rescaling the rest."""
 
+from lamina.errors import ShapeError, shape_str
 from lamina.tensor import Tensor
 
 
@@ -32,3 +33,21 @@ def dropout2d(x, p=0.5, training=True, inplace=False):
     if p == 1.0:
         return x * 0.0
     return x * _keep_mask(x, x.shape[:2] + (1,) * (x.ndim - 2), p)
+
+
+def dropout1d(x, p=0.5, training=True, inplace=False):
+    """Whole channels of (N, C, L) (or (C, L)) are zeroed together."""
+    if x.ndim not in (2, 3):
+        raise ShapeError(f"dropout1d: expects (N, C, L) or (C, L); got {shape_str(x.shape)}.")
+    batched = x if x.ndim == 3 else x.unsqueeze(0)
+    out = dropout2d(batched, p, training)
+    return out if x.ndim == 3 else out.squeeze(0)
+
+
+def dropout3d(x, p=0.5, training=True, inplace=False):
+    """Whole channels of (N, C, D, H, W) (or (C, D, H, W)) are zeroed together."""
+    if x.ndim not in (4, 5):
+        raise ShapeError(f"dropout3d: expects (N, C, D, H, W) or (C, D, H, W); got {shape_str(x.shape)}.")
+    batched = x if x.ndim == 5 else x.unsqueeze(0)
+    out = dropout2d(batched, p, training)
+    return out if x.ndim == 5 else out.squeeze(0)

@@ -1,5 +1,6 @@
 """Activation layers: thin modules over lamina.nn.functional."""
 
+from lamina.errors import ShapeError, shape_str
 from lamina.nn import functional as F
 from lamina.nn.module import Module
 
@@ -196,3 +197,36 @@ class PReLU(Module):
 
     def extra_repr(self):
         return f"num_parameters={self.num_parameters}"
+
+
+class Softmax2d(Module):
+    """Softmax over the channels of (N, C, H, W) or (C, H, W) at each position."""
+
+    def forward(self, x):
+        if x.ndim not in (3, 4):
+            raise ShapeError(f"Softmax2d: expects (N, C, H, W) or (C, H, W); got {shape_str(x.shape)}.")
+        return F.softmax(x, -3)
+
+
+class ChannelShuffle(Module):
+    """Interleave the channels of `groups` groups (ShuffleNet, Zhang et al. 2018): (N, g*k, ...) -> the same
+    shape with channel c*g + i holding group i's channel c."""
+
+    def __init__(self, groups: int):
+        super().__init__()
+        if not isinstance(groups, int) or groups <= 0:
+            raise ValueError(f"ChannelShuffle: groups must be a positive integer; got {groups!r}.")
+        self.groups = groups
+
+    def forward(self, x):
+        if x.ndim < 3 or x.shape[1] % self.groups:
+            raise ShapeError(
+                f"ChannelShuffle: the {x.shape[1] if x.ndim > 1 else 0} channels of input {shape_str(x.shape)} do "
+                f"not split into {self.groups} groups."
+            )
+        n, channels = x.shape[:2]
+        grouped = x.reshape(n, self.groups, channels // self.groups, *x.shape[2:])
+        return grouped.transpose(1, 2).reshape(x.shape)
+
+    def extra_repr(self):
+        return f"groups={self.groups}"

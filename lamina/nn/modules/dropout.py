@@ -25,3 +25,17 @@ class Dropout2d(Dropout):
 
     def forward(self, x):
         return F.dropout2d(x, self.p, self.training)
+
+
+class Dropout1d(Dropout):
+    """While training, zero whole channels of (N, C, L) with probability p."""
+
+    def forward(self, x):
+        return F.dropout1d(x, self.p, self.training)
+
+
+class Dropout3d(Dropout):
+    """While training, zero whole channels of (N, C, D, H, W) with probability p."""
+
+    def forward(self, x):
+        return F.dropout3d(x, self.p, self.training)
