@@ -35,19 +35,20 @@ def dropout2d(x, p=0.5, training=True, inplace=False):
     return x * _keep_mask(x, x.shape[:2] + (1,) * (x.ndim - 2), p)
 
 
+def _channel_dropout(op, x, p, training, batched_ndim, layout):
+    """dropout2d's rule (whole channels zeroed together) for inputs of batched_ndim dims, or one fewer."""
+    if x.ndim not in (batched_ndim - 1, batched_ndim):
+        raise ShapeError(f"{op}: expects {layout} (or without N); got {shape_str(x.shape)}.")
+    batched = x if x.ndim == batched_ndim else x.unsqueeze(0)
+    out = dropout2d(batched, p, training)
+    return out if x.ndim == batched_ndim else out.squeeze(0)
+
+
 def dropout1d(x, p=0.5, training=True, inplace=False):
     """Whole channels of (N, C, L) (or (C, L)) are zeroed together."""
-    if x.ndim not in (2, 3):
-        raise ShapeError(f"dropout1d: expects (N, C, L) or (C, L); got {shape_str(x.shape)}.")
-    batched = x if x.ndim == 3 else x.unsqueeze(0)
-    out = dropout2d(batched, p, training)
-    return out if x.ndim == 3 else out.squeeze(0)
+    return _channel_dropout("dropout1d", x, p, training, 3, "(N, C, L)")
 
 
 def dropout3d(x, p=0.5, training=True, inplace=False):
     """Whole channels of (N, C, D, H, W) (or (C, D, H, W)) are zeroed together."""
-    if x.ndim not in (4, 5):
-        raise ShapeError(f"dropout3d: expects (N, C, D, H, W) or (C, D, H, W); got {shape_str(x.shape)}.")
-    batched = x if x.ndim == 5 else x.unsqueeze(0)
-    out = dropout2d(batched, p, training)
-    return out if x.ndim == 5 else out.squeeze(0)
+    return _channel_dropout("dropout3d", x, p, training, 5, "(N, C, D, H, W)")
