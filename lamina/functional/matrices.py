@@ -8,6 +8,7 @@ import builtins
 
 from lamina.errors import ShapeError, shape_str
 from lamina.ops import elementwise, linalg, reduce, scan
+from lamina.ops.decompositions import inv
 from lamina.ops.indexing import getitem
 from lamina.ops.movement import ConstantPad, permute
 from lamina.ops.shapes import normalize_dim, normalize_dims
@@ -267,8 +268,6 @@ def take(x: Tensor, index: Tensor) -> Tensor:
 
 def matrix_power(a: Tensor, n: int) -> Tensor:
     """A^n for square (..., m, m) a, by repeated squaring; n = 0 gives the identity, a negative n (A^-1)^|n|."""
-    from lamina.ops.decompositions import inv
-
     if isinstance(n, bool) or not isinstance(n, int):
         raise TypeError(f"matrix_power: n must be an int; got {type(n).__name__}.")
     if a.ndim < 2 or a.shape[-1] != a.shape[-2]:

@@ -9,6 +9,7 @@ pixels' centres (align_corners=True).
 from lamina import creation
 from lamina.errors import ShapeError, shape_str
 from lamina.functional import stack
+from lamina.nn.functional._checks import pair
 from lamina.ops.elementwise import where
 from lamina.tensor import Tensor
 
@@ -95,8 +96,6 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
 
 def _patch_positions(op, spatial, kernel_size, dilation, padding, stride, like):
     """The flat positions (kh*kw, L) in the padded image (Hp * Wp) of every patch element, and (Hp, Wp), (Ho, Wo)."""
-    from lamina.nn.functional._checks import pair
-
     (kh, kw), (dh, dw) = pair(kernel_size, "kernel_size"), pair(dilation, "dilation")
     (ph, pw), (sh, sw) = pair(padding, "padding"), pair(stride, "stride")
     padded = (spatial[0] + 2 * ph, spatial[1] + 2 * pw)
@@ -130,8 +129,6 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """The adjoint of unfold (col2im): (N, C*kh*kw, L) -> (N, C, H, W), overlapping patch elements summed."""
-    from lamina.nn.functional._checks import pair
-
     output_size = pair(output_size, "output_size")
     (kh, kw) = pair(kernel_size, "kernel_size")
     if input.ndim != 3 or input.shape[1] % (kh * kw):

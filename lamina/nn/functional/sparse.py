@@ -1,8 +1,10 @@
 """Embedding: rows of a weight matrix picked by integer indices."""
 
+from lamina import creation
 from lamina.backend import deferred
 from lamina.errors import DTypeError, shape_str
 from lamina.ops.elementwise import where
+from lamina.tensor import Tensor
 
 
 def embedding(indices, weight, padding_idx=None):
@@ -36,8 +38,6 @@ def embedding(indices, weight, padding_idx=None):
 
 def _bag_rows(op, input, offsets, include_last_offset):
     """(flat indices (M,), each one's bag (M,), the number of bags, the bags' starts on the host or None)."""
-    from lamina import creation
-
     if input.ndim == 2:
         if offsets is not None:
             raise ValueError(f"{op}: offsets must be None when input is 2-D (each row is a bag).")
@@ -56,8 +56,6 @@ def _bag_rows(op, input, offsets, include_last_offset):
     positions = creation.arange(input.shape[0], device=input.device)
     xp = input.device.xp
     bag_of = xp.searchsorted(starts.array, positions.array, side="right") - 1
-    from lamina.tensor import Tensor
-
     return input, Tensor._make(bag_of, input.device), starts.shape[0], starts
 
 
@@ -68,8 +66,6 @@ def embedding_bag(
     """Sums, means or maxima of bags of embeddings without building the (bags, length, dim) tensor in between:
     a 2-D input holds one bag per row; a 1-D input is cut into bags where `offsets` say (offsets[0] must be 0).
     Empty bags give zeros; padding_idx entries are left out of the bags (and of a mean's count)."""
-    from lamina import creation
-
     op = "embedding_bag"
     if mode not in ("sum", "mean", "max"):
         raise ValueError(f"{op}: mode must be 'sum', 'mean' or 'max'; got {mode!r}.")
@@ -79,8 +75,9 @@ def embedding_bag(
     if per_sample_weights is not None and mode != "sum":
         raise ValueError(f"{op}: per_sample_weights is only supported for mode='sum' (as PyTorch); got {mode!r}.")
     flat, bag_of, bags, starts = _bag_rows(op, input, offsets, include_last_offset)
-    if starts is not None and starts.shape[0] and int(starts[0].item()) != 0:
-        raise ValueError(f"{op}: offsets[0] must be 0; got {int(starts[0].item())}.")
+    first_offset = int(starts[0].item()) if starts is not None and starts.shape[0] else 0
+    if first_offset != 0:
+        raise ValueError(f"{op}: offsets[0] must be 0; got {first_offset}.")
     rows = embedding(flat, weight, padding_idx)  # (M, D), with embedding's range check
     keep = None if padding_idx is None else (flat != padding_idx % weight.shape[0])
     if per_sample_weights is not None:
@@ -108,8 +105,6 @@ def _bag_maxima(rows, bag_of, bags, keep):
     """Each bag's elementwise maximum, as a gather of the rows that hold it (so the gradient goes to them);
     a bag with no rows gives zeros. Bags are contiguous runs of rows; their bounds are read on the host (one
     read per call), then one argmax per bag."""
-    from lamina.tensor import Tensor
-
     xp, dim = rows.device.xp, rows.shape[1]
     values = rows.detach().array
     if keep is not None:  # padding rows never win (they are zeros in rows, so an all-padding bag gives zeros)
