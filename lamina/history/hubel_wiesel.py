@@ -5,18 +5,21 @@ oriented edge detectors too.
 The first two results hold for the hand-made (Gabor) cells by construction: they show what the cells do,
 they do not test a learning claim. The third is a test: LeNet-5's first-layer filters, learned from a small
 random start, must be more oriented (gradient structure-tensor coherence) than 95% of sets of noise
-filters with the same spatial spectrum and random phases. Not built: cells learned without a teacher
-(sparse coding, ICA) and an orientation map with columns.
+filters with the same spatial spectrum and random phases. The fourth and fifth are learned without a
+teacher, each against a control in which the structure cannot arise (lamina.history.cortex): sparse-coding
+cells from natural-like images are edge detectors, and a self-organising map of the cortex forms orientation
+columns with pinwheels; both over three seeds, the spread reported.
 """
 
 import numpy as np
 
 import lamina
 from lamina import nn, optim
+from lamina.history import cortex
 from lamina.history.milestone import Result
 from lamina.history.training import digits_arrays, fit_classifier
 from lamina.models import lenet5
-from lamina.viz.plots import curves, image_grid
+from lamina.viz.plots import curves, image_grid, orientation_map
 
 SIZE, ORIENTATIONS = 21, 8
 
@@ -150,5 +153,72 @@ def run(quick=True, out_dir=None, seed=0):
             "oriented filters",
             after > null_95,
             pictures[1:],
+        ),
+    ] + _unsupervised(out_dir)
+
+
+SEEDS = (0, 1, 2)
+
+
+def _spread(values):
+    return f"{np.mean(values):.2f} +- {np.std(values, ddof=1):.2f} (n={len(values)})"
+
+
+def _unsupervised(out_dir):
+    """The cells and the columns that arise without a teacher (lamina.history.cortex), judged against controls."""
+    cells = {seed: cortex.learned_cells(seed) for seed in SEEDS}
+    coherence = {
+        name: [float(np.mean([structure_coherence(f) for f in cells[seed][name][0]])) for seed in SEEDS]
+        for name in ("natural", "scrambled")
+    }
+    sparseness = [cells[seed]["natural"][1] for seed in SEEDS]
+    maps = {seed: cortex.orientation_map(seed) for seed in SEEDS}
+    controls = {seed: cortex.orientation_map(seed, neighbourhood=False) for seed in SEEDS}
+    difference = [cortex.neighbour_difference(maps[s]) for s in SEEDS]
+    control_difference = [cortex.neighbour_difference(controls[s]) for s in SEEDS]
+    wheels = [len(cortex.pinwheels(maps[s])) for s in SEEDS]
+    cell_pictures, map_pictures = [], []
+    if out_dir is not None:
+        first = SEEDS[0]
+        for name, label in (
+            ("natural", "hubel_wiesel_sparse_cells.png"),
+            ("scrambled", "hubel_wiesel_sparse_control.png"),
+        ):
+            cell_pictures.append(image_grid(list(cells[first][name][0]), out_dir / label, columns=8))
+        map_pictures.append(
+            orientation_map(
+                maps[first],
+                out_dir / "hubel_wiesel_orientation_map.png",
+                f"self-organised map (seed {first}); o = pinwheel",
+                marks=cortex.pinwheels(maps[first]),
+            )
+        )
+        map_pictures.append(
+            orientation_map(
+                controls[first],
+                out_dir / "hubel_wiesel_orientation_control.png",
+                f"control: no neighbourhood (seed {first})",
+            )
+        )
+    return [
+        Result(
+            "hubel-wiesel",
+            1996,
+            "cells learned without a teacher (sparse coding) from natural-like images are oriented edge detectors",
+            f"orientation coherence {_spread(coherence['natural'])}, from phase-scrambled images (no edges) "
+            f"{_spread(coherence['scrambled'])}; response kurtosis {_spread(sparseness)} (Gaussian 3)",
+            "localised oriented filters (Olshausen & Field 1996)",
+            min(coherence["natural"]) > max(coherence["scrambled"]),
+            cell_pictures,
+        ),
+        Result(
+            "hubel-wiesel",
+            1962,
+            "orientation columns: a self-organised cortical map puts similar orientations side by side, with pinwheels",
+            f"neighbours differ by {_spread(difference)} deg; without the neighbourhood {_spread(control_difference)} "
+            f"deg (random: 45); pinwheels {_spread(wheels)}",
+            "orientation columns (Hubel & Wiesel 1962, 1977)",
+            max(difference) < min(control_difference) and min(wheels) > 0,
+            map_pictures,
         ),
     ]

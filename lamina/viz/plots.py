@@ -78,3 +78,24 @@ def curves(series: dict, path, xlabel="step", ylabel="value", title="", logy=Fal
     figure.savefig(path, dpi=90)
     plt.close(figure)
     return Path(path)
+
+
+def orientation_map(preferred, path, title="", marks=None):
+    """Save a map of preferred orientations (radians in [0, pi)) in a cyclic colour map (0 and 180 degrees
+    share a colour, as they are one orientation) with a colour bar in degrees; `marks` (rows, columns) of
+    grid squares (pinwheels) are drawn as black circles at their centres."""
+    plt = _pyplot()
+    figure, axis = plt.subplots(figsize=(4.6, 4))
+    image = axis.imshow(np.degrees(preferred), cmap="twilight", vmin=0, vmax=180, interpolation="nearest")
+    if marks is not None and len(marks):
+        marks = np.asarray(marks)
+        axis.scatter(marks[:, 1] + 0.5, marks[:, 0] + 0.5, s=18, facecolors="none", edgecolors="black")
+    bar = figure.colorbar(image, ax=axis, ticks=[0, 45, 90, 135, 180])
+    bar.set_label("preferred orientation (degrees)")
+    axis.set_xlabel("cortical position (unit)")
+    axis.set_ylabel("cortical position (unit)")
+    axis.set_title(title, fontsize=9)
+    figure.tight_layout()
+    figure.savefig(path, dpi=90)
+    plt.close(figure)
+    return Path(path)
