@@ -1,13 +1,18 @@
 """The process group and the collectives, on mpi4py's buffer (uppercase) API.
 
-Every collective takes tensors on the CPU (NumPy arrays are MPI buffers as they are); the operation
-is in place where PyTorch's is (all_reduce, broadcast) and bumps the tensor's version counter, so a graph
-that saved the old value notices. Errors name the collective and what it got.
+A CPU tensor's NumPy array is the MPI buffer itself. A tensor on another device (a GPU) is staged through
+the host: copied out, communicated, copied back into the same device array, since the MPI wheels from PyPI
+are not CUDA-aware; that copy is a synchronisation, which NCCL (GPU to GPU, not built: it needs a GPU per
+rank) would avoid. The operation is in place where PyTorch's is (all_reduce, broadcast) and bumps the
+tensor's version counter, so a graph that saved the old value notices. Errors name the collective and what
+it got.
 """
 
 import enum
 
-from lamina.errors import DeviceError, LaminaError, ShapeError
+import numpy as np
+
+from lamina.errors import LaminaError, ShapeError
 from lamina.tensor import Tensor
 
 
@@ -91,14 +96,22 @@ def barrier():
 
 
 def _buffer(op: str, tensor) -> object:
-    """The tensor's array as an MPI buffer: a CPU tensor with C-contiguous memory."""
+    """The tensor's data as an MPI buffer: a CPU tensor's contiguous array itself, else a host copy that
+    _write_back puts on the tensor's device once the collective is done."""
     if not isinstance(tensor, Tensor):
         raise TypeError(f"{op}: expects a lamina Tensor; got {type(tensor).__name__}.")
     if tensor.device.type != "cpu":
-        raise DeviceError(f"{op}: MPI collectives take CPU tensors; got a tensor on {tensor.device}.")
+        return tensor.device.backend.to_numpy(tensor.array)  # a fresh, contiguous host copy
     if not tensor.array.flags.c_contiguous or not tensor.array.flags.writeable:
         raise ShapeError(f"{op}: the tensor must be contiguous and writable (call .contiguous() first).")
     return tensor.array
+
+
+def _write_back(tensor, host):
+    """Finish a collective into `tensor`: a device tensor takes its staged host copy back, in place."""
+    if host is not tensor.array:
+        tensor.array[...] = tensor.device.backend.asarray(host)
+    tensor._version[0] += 1
 
 
 def _mpi_op(op: str, reduce_op):
@@ -119,11 +132,11 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     communicator = _communicator()
     if async_op:
         request = communicator.Iallreduce(_mpi().IN_PLACE, array, op=mpi_op)
-        return _Pending(request, tensor, communicator.Get_size() if average else None)
+        return _Pending(request, tensor, array, communicator.Get_size() if average else None)
     communicator.Allreduce(_mpi().IN_PLACE, array, op=mpi_op)
     if average:
         array /= communicator.Get_size()
-    tensor._version[0] += 1
+    _write_back(tensor, array)
     return None
 
 
@@ -131,7 +144,7 @@ def broadcast(tensor, src=0, group=None, async_op=False):
     """tensor = rank src's tensor, in place on every rank."""
     array = _buffer("broadcast", tensor)
     _communicator().Bcast(array, root=src)
-    tensor._version[0] += 1
+    _write_back(tensor, array)
     return _Done() if async_op else None
 
 
@@ -140,14 +153,16 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
     communicator = _communicator()
     if len(tensor_list) != communicator.Get_size():
         raise ShapeError(f"all_gather: tensor_list has {len(tensor_list)} entries for {communicator.Get_size()} ranks.")
-    source = _buffer("all_gather", tensor)
-    gathered = tensor.device.xp.empty((communicator.Get_size(), *source.shape), dtype=source.dtype)
-    communicator.Allgather(source, gathered)
     for rank, target in enumerate(tensor_list):
         if target.shape != tensor.shape or target.dtype != tensor.dtype:
             raise ShapeError(f"all_gather: tensor_list[{rank}] is {target.shape} {target.dtype.name}, not the input's.")
-        _buffer("all_gather", target)[...] = gathered[rank]
-        target._version[0] += 1
+    source = _buffer("all_gather", tensor)
+    gathered = np.empty((communicator.Get_size(), *source.shape), dtype=source.dtype)
+    communicator.Allgather(source, gathered)
+    for rank, target in enumerate(tensor_list):
+        host = _buffer("all_gather", target)
+        host[...] = gathered[rank]
+        _write_back(target, host)
     return _Done() if async_op else None
 
 
@@ -159,29 +174,27 @@ def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=Fal
             f"reduce_scatter: input_list has {len(input_list)} entries for {communicator.Get_size()} ranks."
         )
     mpi_op, average = _mpi_op("reduce_scatter", op)
-    send = output.device.xp.ascontiguousarray(
-        output.device.xp.stack([_buffer("reduce_scatter", t) for t in input_list])
-    )
+    send = np.ascontiguousarray(np.stack([_buffer("reduce_scatter", t) for t in input_list]))
     target = _buffer("reduce_scatter", output)
     communicator.Reduce_scatter_block(send, target, op=mpi_op)
     if average:
         target /= communicator.Get_size()
-    output._version[0] += 1
+    _write_back(output, target)
     return _Done() if async_op else None
 
 
 class _Pending:
     """The handle of an all_reduce started with async_op=True: wait() completes it (and divides, for AVG)."""
 
-    def __init__(self, request, tensor, divide_by):
-        self.request, self.tensor, self.divide_by, self.done = request, tensor, divide_by, False
+    def __init__(self, request, tensor, buffer, divide_by):
+        self.request, self.tensor, self.buffer, self.divide_by, self.done = request, tensor, buffer, divide_by, False
 
     def wait(self):
         if not self.done:
             self.request.Wait()
             if self.divide_by is not None:
-                self.tensor.array /= self.divide_by
-            self.tensor._version[0] += 1
+                self.buffer /= self.divide_by
+            _write_back(self.tensor, self.buffer)
             self.done = True
         return True
 

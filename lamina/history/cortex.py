@@ -89,7 +89,8 @@ def sparse_filters(patches, steps, seed, sparsity=0.5):
 
 
 def kurtosis(filters, patches):
-    """Mean kurtosis of the responses of the cells (filters as rows) to the patches: 3 for a Gaussian, higher for a sparse code."""
+    """Mean kurtosis of the responses of the cells (filters as rows) to the patches: 3 for a Gaussian,
+    higher for a sparse code."""
     responses = patches @ filters.T
     return float(np.mean((responses**4).mean(0) / (responses**2).mean(0) ** 2))
 

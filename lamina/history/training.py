@@ -61,3 +61,21 @@ def digits_arrays(size=None, channels=1):
 
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
+
+
+def paper_data(dataset, download):
+    """((train, test), None) for a lamina.datasets class (say CIFAR10) from the cache, downloaded first with
+    its checksum verified when download=True; (None, why) when it is neither cached nor downloadable here."""
+    from lamina.errors import DataError
+
+    try:
+        return (dataset(train=True, download=download), dataset(train=False, download=download)), None
+    except DataError as error:
+        return None, str(error).splitlines()[0]
+
+
+def raw_pixels_minus_mean(images, scale=1.0):
+    """uint8 images (N, H, W, C) as float32 (N, C, H, W): the pixels (0-255, times scale) minus the mean
+    image, the input AlexNet's and the CIFAR ResNets' papers feed."""
+    x = images.transpose(0, 3, 1, 2).astype(np.float32) * np.float32(scale)
+    return x - x.mean(0)

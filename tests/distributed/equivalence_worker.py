@@ -1,7 +1,10 @@
 """Run under mpiexec: train a model with DistributedDataParallel on this rank's half of each batch and
-write the final parameters (rank 0) to the .npz path given; see test_distributed.py."""
+write the final parameters (rank 0) to the .npz path given; see test_distributed.py. A fourth argument,
+`strict`, trains on the strict fake device (tests/strict_device.py), whose collectives are staged through the
+host as a GPU's are."""
 
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -30,17 +33,19 @@ class LSTMClassifier(nn.Module):
         return self.head(out[:, -1])
 
 
-def data(kind, step, batch):
+def data(kind, step, batch, device):
     rng = np.random.default_rng(100 + step)
     shape = {"mlp": (batch, 6), "cnn": (batch, 1, 6, 6), "lstm": (batch, 4, 6)}[kind]
-    return lamina.tensor(rng.standard_normal(shape)), lamina.tensor(rng.integers(0, 3, batch))
+    return lamina.tensor(rng.standard_normal(shape), device=device), lamina.tensor(
+        rng.integers(0, 3, batch), device=device
+    )
 
 
-def main(kind, mode, out, world_batch=64, steps=5):
+def main(kind, mode, out, device="cpu", world_batch=64, steps=5):
     ranks = distributed.get_world_size() if distributed.is_initialized() else 1
     rank = distributed.get_rank() if distributed.is_initialized() else 0
     sync = mode == "sync"
-    model = build(kind, sync).double()
+    model = build(kind, sync).double().to(device)
     if ranks > 1:
         model = nn.parallel.DistributedDataParallel(model, broadcast_buffers=False)
     optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
@@ -49,7 +54,7 @@ def main(kind, mode, out, world_batch=64, steps=5):
     for step in range(steps):
         optimizer.zero_grad()
         for micro in range(accumulate):
-            x, y = data(kind, step * accumulate + micro, world_batch)
+            x, y = data(kind, step * accumulate + micro, world_batch, device)
             if mode == "per_rank" and ranks == 1:  # the reference for per-rank BatchNorm: each half on its own
                 halves = [(x[i * 32 : (i + 1) * 32], y[i * 32 : (i + 1) * 32]) for i in range(2)]
                 loss = sum(nn.functional.cross_entropy(model(a), b) for a, b in halves) / 2
@@ -70,4 +75,10 @@ def main(kind, mode, out, world_batch=64, steps=5):
 
 if __name__ == "__main__":
     lamina.distributed.init_process_group()
-    main(sys.argv[1], sys.argv[2], sys.argv[3])
+    device = "cpu"
+    if len(sys.argv) > 4 and sys.argv[4] == "strict":
+        sys.path.insert(0, str(Path(__file__).parents[1]))
+        import strict_device
+
+        device = strict_device.register()
+    main(sys.argv[1], sys.argv[2], sys.argv[3], device)

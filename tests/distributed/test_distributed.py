@@ -55,6 +55,20 @@ def test_two_ranks_of_32_equal_one_process_of_64(kind, mode, tmp_path):
         np.testing.assert_allclose(ours[name], reference[name], rtol=0, atol=1e-12, err_msg=name)
 
 
+@pytest.mark.parametrize("kind, mode", [("mlp", "no_sync"), ("cnn", "sync")])
+def test_ddp_on_a_device_is_staged_through_the_host_and_equals_the_cpu(kind, mode, tmp_path):
+    # the strict fake device refuses every silent host conversion (tests/strict_device.py): the collectives
+    # copy a device tensor out and back explicitly, as they do a GPU's, and must give the CPU's parameters
+    device, cpu = tmp_path / "device.npz", tmp_path / "cpu.npz"
+    for path, where in ((device, "strict"), (cpu, "cpu")):
+        done = run_ranks(2, "equivalence_worker.py", kind, mode, path, where)
+        assert done.returncode == 0, done.stderr[-3000:]
+    ours, reference = np.load(device), np.load(cpu)
+    assert sorted(ours.files) == sorted(reference.files)
+    for name in reference.files:
+        np.testing.assert_allclose(ours[name], reference[name], rtol=0, atol=1e-12, err_msg=name)
+
+
 def test_collectives_and_ddp_checks_on_two_ranks():
     done = run_ranks(2, "collectives_worker.py")
     assert done.returncode == 0, done.stderr[-3000:]
