@@ -31,7 +31,7 @@ import numpy as np
 import lamina
 from lamina import nn, optim
 from lamina.datasets import CIFAR10
-from lamina.history.milestone import Result
+from lamina.history.milestone import Result, spread
 from lamina.history.training import accuracy, count_parameters, digits_arrays, paper_data, raw_pixels_minus_mean
 from lamina.models import alexnet, lenet5
 from lamina.nn import functional as F
@@ -199,7 +199,6 @@ def run(quick=True, out_dir=None, seed=0):
             )
         )
     mean = float(np.mean(ratios))
-    spread = float(np.std(ratios, ddof=1))
     return [
         Result(
             "alexnet",
@@ -214,7 +213,7 @@ def run(quick=True, out_dir=None, seed=0):
             2012,
             "ReLU reaches 25% training error sooner than tanh (four-layer CNN, each at its fastest rate, "
             f"{task.description})",
-            f"{mean:.1f}x vs the paper's 6x ({mean:.1f} +- {spread:.1f}, n={len(ratios)} seeds: "
+            f"{mean:.1f}x vs the paper's 6x ({spread(ratios, '{:.1f}')} seeds: "
             + ", ".join(f"{r:.1f}x" for r in ratios)
             + f"; seed {seed}: ReLU {early['ReLU']} steps, tanh {early['tanh']}){later}",
             "about 6x (to 25% on CIFAR-10)",

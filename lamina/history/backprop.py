@@ -9,7 +9,8 @@ was described earlier by Werbos, 1974 and 1982, and the reverse mode of differen
 - T-C: only 288 distinct retinas exist on an 8x8 field (2 letters, 4 rotations, 36 positions), so a random
   test set mostly repeats the training set. The test holds positions out instead: train with the letter's
   top row at 0-2, test at 3-5. The claim is that weight sharing generalises across position: the
-  weight-shared net must beat an unshared MLP of similar size on the held-out positions.
+  weight-shared net must beat an unshared MLP of similar size on the held-out positions, in each of three
+  seeds.
 """
 
 import numpy as np
@@ -17,7 +18,7 @@ import numpy as np
 import lamina
 from lamina import nn, optim
 from lamina.datasets import generated
-from lamina.history.milestone import Result
+from lamina.history.milestone import Result, spread
 from lamina.history.training import accuracy, fit_classifier
 from lamina.viz.plots import image_grid
 
@@ -43,6 +44,7 @@ def _encoder(seed):
 
 
 ENCODER_SEEDS = 5
+TC_SEEDS = 3
 
 
 class TCNet(nn.Module):
@@ -132,7 +134,8 @@ def run(quick=True, out_dir=None, seed=0):
     decoded = [accuracy for accuracy, _ in encoders]
     distinct = [len({tuple((c > 0.5).astype(int)) for c in codes}) for _, codes in encoders]
     binary = sum(count == 8 for count in distinct)
-    shared, unshared, net = _tc(seed, quick)
+    tc = [_tc(s, quick) for s in range(seed, seed + TC_SEEDS)]
+    shared, unshared, net = [run[0] for run in tc], [run[1] for run in tc], tc[0][2]
     pictures = []
     if out_dir is not None:
         pictures.append(_detector_picture(net, out_dir / "tc_detectors.png"))
@@ -161,11 +164,13 @@ def run(quick=True, out_dir=None, seed=0):
         Result(
             "backprop",
             1986,
-            "T-C: weight-shared 3x3 detectors generalise to held-out positions better than an unshared MLP",
-            f"{shared:.1%} on positions never trained on, unshared MLP {unshared:.1%} (chance 50%)",
+            "T-C: weight-shared 3x3 detectors generalise to held-out positions better than an unshared MLP "
+            "(every seed)",
+            f"{spread(shared, '{:.1%}')} on positions never trained on, unshared MLP {spread(unshared, '{:.1%}')} "
+            "(chance 50%)",
             "100% (RHW trained and tested on all positions)",
-            shared > unshared,
+            all(a > b for a, b in zip(shared, unshared)),
             pictures,
-            partial=shared < 1.0,
+            partial=min(shared) < 1.0,
         ),
     ]

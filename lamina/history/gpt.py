@@ -8,7 +8,7 @@ import numpy as np
 import lamina
 from lamina import optim
 from lamina.datasets import Sonnets
-from lamina.history.milestone import Result
+from lamina.history.milestone import Result, spread
 from lamina.models import GPT3_175B, GPTConfig, gpt, parameter_count
 from lamina.nn import functional as F
 
@@ -39,11 +39,11 @@ def ngram_loss(train: np.ndarray, valid: np.ndarray, order: int, vocab: int, smo
     return total / (len(valid) - order + 1)
 
 
-def run(quick=True, out_dir=None, seed=0):
-    corpus = Sonnets(context=64)
-    data = corpus.data
-    split = int(0.9 * len(data))
-    train, valid = data[:split], data[split:]
+SEEDS = 3
+
+
+def _trained(corpus, train, valid, seed, steps):
+    """(validation loss in nats per character, the model, its batch generator) of one seed's char-GPT."""
     lamina.manual_seed(seed)
     model = gpt(GPTConfig(vocab_size=corpus.vocab_size, context=64, n_layer=2, n_head=4, d_model=128))
     optimizer = optim.AdamW(model.parameters(), lr=3e-3, weight_decay=0.01)
@@ -55,19 +55,30 @@ def run(quick=True, out_dir=None, seed=0):
         y = np.stack([source[s + 1 : s + 65] for s in starts])
         return lamina.tensor(x), lamina.tensor(y.reshape(-1))
 
-    for _ in range(500 if quick else 3000):
+    for _ in range(steps):
         x, y = batch(train)
         loss = F.cross_entropy(model(x).reshape(-1, corpus.vocab_size), y)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
     model.eval()
+    windows = (len(valid) - 1) // 64  # the whole validation text, in consecutive windows of 64 characters
+    x = valid[: windows * 64].reshape(windows, 64)
+    y = valid[1 : windows * 64 + 1].reshape(-1)
     with lamina.no_grad():
-        losses = []
-        for _ in range(10):
-            x, y = batch(valid, 32)
-            losses.append(F.cross_entropy(model(x).reshape(-1, corpus.vocab_size), y).item())
-    valid_loss, entropy = float(np.mean(losses)), unigram_entropy(train)
+        loss = F.cross_entropy(model(lamina.tensor(x)).reshape(-1, corpus.vocab_size), lamina.tensor(y)).item()
+    return loss, model, generator
+
+
+def run(quick=True, out_dir=None, seed=0):
+    corpus = Sonnets(context=64)
+    data = corpus.data
+    split = int(0.9 * len(data))
+    train, valid = data[:split], data[split:]
+    runs = [_trained(corpus, train, valid, s, 700 if quick else 3000) for s in range(seed, seed + SEEDS)]
+    losses = [loss for loss, _, _ in runs]
+    _, model, generator = runs[0]
+    entropy = unigram_entropy(train)
     bigram = ngram_loss(train, valid, 2, corpus.vocab_size)
     trigram = ngram_loss(train, valid, 3, corpus.vocab_size)
     prompt = lamina.tensor(corpus.encode("Shall I compare thee")[None])
@@ -79,13 +90,13 @@ def run(quick=True, out_dir=None, seed=0):
         Result(
             "gpt",
             2018,
-            "a char-level GPT on the sonnets beats counting: validation loss below a counted bigram's "
-            "(partial while above a trigram's)",
-            f"{valid_loss:.2f} nats/char; counted bigram {bigram:.2f}, trigram {trigram:.2f}, unigram {entropy:.2f}",
+            "a char-level GPT on the sonnets beats counting: validation loss below a counted bigram's in every "
+            "seed (partial while above a trigram's)",
+            f"{spread(losses)} nats/char; counted bigram {bigram:.2f}, trigram {trigram:.2f}, unigram {entropy:.2f}",
             "a language model beats n-gram counts",
-            valid_loss < bigram,
-            details={"sample": sample, "bigram": bigram, "trigram": trigram, "unigram": entropy},
-            partial=valid_loss >= trigram,
+            max(losses) < bigram,
+            details={"sample": sample, "bigram": bigram, "trigram": trigram, "unigram": entropy, "losses": losses},
+            partial=float(np.mean(losses)) >= trigram,
         ),
         Result(
             "gpt",

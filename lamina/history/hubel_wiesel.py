@@ -16,7 +16,7 @@ import numpy as np
 import lamina
 from lamina import nn, optim
 from lamina.history import cortex
-from lamina.history.milestone import Result
+from lamina.history.milestone import Result, spread
 from lamina.history.training import digits_arrays, fit_classifier
 from lamina.models import lenet5
 from lamina.viz.plots import curves, image_grid, orientation_map
@@ -160,10 +160,6 @@ def run(quick=True, out_dir=None, seed=0):
 SEEDS = (0, 1, 2)
 
 
-def _spread(values):
-    return f"{np.mean(values):.2f} +- {np.std(values, ddof=1):.2f} (n={len(values)})"
-
-
 def _unsupervised(out_dir):
     """The cells and the columns that arise without a teacher (lamina.history.cortex), judged against controls."""
     cells = {seed: cortex.learned_cells(seed) for seed in SEEDS}
@@ -205,8 +201,8 @@ def _unsupervised(out_dir):
             "hubel-wiesel",
             1996,
             "cells learned without a teacher (sparse coding) from natural-like images are oriented edge detectors",
-            f"orientation coherence {_spread(coherence['natural'])}, from phase-scrambled images (no edges) "
-            f"{_spread(coherence['scrambled'])}; response kurtosis {_spread(sparseness)} (Gaussian 3)",
+            f"orientation coherence {spread(coherence['natural'])}, from phase-scrambled images (no edges) "
+            f"{spread(coherence['scrambled'])}; response kurtosis {spread(sparseness)} (Gaussian 3)",
             "localised oriented filters (Olshausen & Field 1996)",
             min(coherence["natural"]) > max(coherence["scrambled"]),
             cell_pictures,
@@ -215,8 +211,8 @@ def _unsupervised(out_dir):
             "hubel-wiesel",
             1962,
             "orientation columns: a self-organised cortical map puts similar orientations side by side, with pinwheels",
-            f"neighbours differ by {_spread(difference)} deg; without the neighbourhood {_spread(control_difference)} "
-            f"deg (random: 45); pinwheels {_spread(wheels)}",
+            f"neighbours differ by {spread(difference, '{:.1f}')} deg; without the neighbourhood "
+            f"{spread(control_difference, '{:.1f}')} deg (random: 45); pinwheels {spread(wheels, '{:.0f}')}",
             "orientation columns (Hubel & Wiesel 1962, 1977)",
             max(difference) < min(control_difference) and min(wheels) > 0,
             map_pictures,

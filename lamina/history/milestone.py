@@ -32,3 +32,12 @@ class Milestone:
     year: int
     title: str
     run: object  # run(quick: bool, out_dir: Path, seed: int) -> list[Result]
+
+
+def spread(values, form="{:.2f}"):
+    """'mean ± sd (n=k)' of a measurement over seeds, each number written with `form` (e.g. '{:.1%}')."""
+    import numpy as np
+
+    values = [float(v) for v in values]
+    deviation = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+    return f"{form.format(float(np.mean(values)))} ± {form.format(deviation)} (n={len(values)})"
