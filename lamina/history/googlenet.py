@@ -2,7 +2,7 @@
 
 import lamina
 from lamina import nn, optim
-from lamina.history.milestone import Result
+from lamina.history.milestone import Result, spread
 from lamina.history.training import accuracy, count_parameters, digits_arrays, fit_classifier
 from lamina.models import alexnet, googlenet
 from lamina.models.googlenet import BasicConv2d, Inception
@@ -26,13 +26,13 @@ class SmallInception(nn.Module):
         return self.fc(x.mean((2, 3)))
 
 
-def run(quick=True, out_dir=None, seed=0):
-    count = count_parameters(googlenet())
-    ratio = count / count_parameters(alexnet())
-    x, y, x_test, y_test = digits_arrays(size=16)
+SEEDS = 3
+
+
+def _tested(build, x, y, x_test, y_test, epochs, seed):
+    """Test accuracy after Adam (3e-3, cosine decay to 0 by the last epoch) on the digits."""
     lamina.manual_seed(seed)
-    model = SmallInception()
-    epochs = 4 if quick else 20
+    model = build()
     optimizer = optim.Adam(model.parameters(), lr=3e-3)
     # the rate decays to 0 by the last epoch: without it the final accuracy swung between 90% and 100%
     # with the epoch training stopped at; with it, 98.9-99.4% over seeds 0-3 and both kernel sets (measured)
@@ -40,7 +40,19 @@ def run(quick=True, out_dir=None, seed=0):
     fit_classifier(
         model, x, y, epochs=epochs, batch_size=32, seed=seed, optimizer=optimizer, on_epoch=lambda *_: schedule.step()
     )
-    test = accuracy(model, x_test, y_test)
+    return accuracy(model, x_test, y_test)
+
+
+def run(quick=True, out_dir=None, seed=0):
+    count = count_parameters(googlenet())
+    ratio = count / count_parameters(alexnet())
+    x, y, x_test, y_test = digits_arrays(size=16)
+    epochs = 4 if quick else 20
+    seeds = range(seed, seed + SEEDS)
+    inception = [_tested(SmallInception, x, y, x_test, y_test, epochs, s) for s in seeds]
+    linear = [
+        _tested(lambda: nn.Sequential(nn.Flatten(), nn.Linear(256, 10)), x, y, x_test, y_test, epochs, s) for s in seeds
+    ]
     return [
         Result(
             "googlenet",
@@ -61,9 +73,10 @@ def run(quick=True, out_dir=None, seed=0):
         Result(
             "googlenet",
             2014,
-            "a small Inception net learns the shipped digits",
-            f"{test:.1%} test accuracy",
-            ">= 95%",
-            test >= 0.95,
+            "a small Inception net learns the shipped digits better than a linear classifier trained the same way "
+            "(every seed)",
+            f"{spread(inception, '{:.1%}')} test accuracy; linear {spread(linear, '{:.1%}')}",
+            "a deep net far beyond shallow classifiers (ILSVRC 2014: 6.7% top-5)",
+            all(a > b for a, b in zip(inception, linear)),
         ),
     ]

@@ -39,5 +39,7 @@ def spread(values, form="{:.2f}"):
     import numpy as np
 
     values = [float(v) for v in values]
-    deviation = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+    if len(values) == 1:
+        return f"{form.format(values[0])} (n=1)"  # one run has no spread to show
+    deviation = float(np.std(values, ddof=1))
     return f"{form.format(float(np.mean(values)))} ± {form.format(deviation)} (n={len(values)})"

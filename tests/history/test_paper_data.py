@@ -56,3 +56,10 @@ def test_quick_mode_never_looks_for_the_papers_data(monkeypatch):
     monkeypatch.setattr(resnet, "paper_data", refuse)
     assert alexnet.task_for(quick=True, seed=0).description == "scattered digits"
     assert resnet.training_data(quick=True)[2] == "digits"
+
+
+def test_spread_writes_mean_sd_and_count():
+    from lamina.history.milestone import spread
+
+    assert spread([1.0, 2.0, 3.0]) == "2.00 ± 1.00 (n=3)"
+    assert spread([0.5], "{:.1%}") == "50.0% (n=1)"
