@@ -121,8 +121,9 @@ def run(quick=True, out_dir=None, seed=0):
                 },
                 out_dir / "hubel_wiesel_tuning.png",
                 "bar orientation (degrees)",
-                "complex-cell response",
+                "complex-cell response (of its maximum)",
                 "orientation tuning curves",
+                references={"half maximum (the tuning width)": 0.5},
             )
         )
         pictures.append(image_grid(list(learned_filters), out_dir / "hubel_wiesel_lenet_filters.png", columns=6))

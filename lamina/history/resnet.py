@@ -94,6 +94,7 @@ def run(quick=True, out_dir=None, seed=0):
                 "iteration",
                 "training error",
                 f"plain vs residual, 20 and 56 layers ({data.split(' (')[0]}, width 8)",
+                references={"chance (90%)": 0.9},
             )
         )
     summary = ", ".join(f"{label} {spread([f[label] for f in finals], '{:.1%}')}" for label in finals[0])

@@ -79,6 +79,7 @@ def run(quick=True, out_dir=None, seed=0):
                 "run",
                 "steps",
                 "SNARC-style reinforced synapses in a 10-place maze",
+                references={f"shortest path ({best} moves)": best},
             )
         )
     return [

@@ -4,7 +4,8 @@ Small encoder-decoder Transformers learn copy, reverse and sort on sequences of 
 is measured with greedy decoding (each output token fed back), per token, on unseen sequences. What the
 reverse model attends to is checked too: output position t should read source position 7 - t, so the
 last decoder layer's cross-attention (heads averaged, over the unseen sequences) must put its largest
-weight on the anti-diagonal at every output position; the picture shows the map.
+weight on the anti-diagonal at every output position; the picture shows the map. One seed in quick mode
+(three models a seed), three with `--full`, each required to reach the mark.
 """
 
 import numpy as np
@@ -12,7 +13,7 @@ import numpy as np
 import lamina
 from lamina import optim
 from lamina.datasets import generated
-from lamina.history.milestone import Result
+from lamina.history.milestone import Result, spread
 from lamina.history.training import count_parameters
 from lamina.models import small_transformer, transformer_base
 from lamina.nn import functional as F
@@ -68,6 +69,9 @@ def cross_attention(model, source, target):
     return weights.numpy().mean(0)
 
 
+FULL_SEEDS = 3
+
+
 def run(quick=True, out_dir=None, seed=0):
     base = count_parameters(transformer_base())
     results = [
@@ -80,16 +84,19 @@ def run(quick=True, out_dir=None, seed=0):
             abs(base / 65e6 - 1) < 0.05,
         )
     ]
+    seeds = range(seed, seed + (1 if quick else FULL_SEEDS))  # three tasks a seed: one seed in quick mode
     for task in ("copy", "reverse", "sort"):
-        token_accuracy, model, test_source, test_target = learn(task, 400 if quick else 1500, seed)
+        runs = [learn(task, 400 if quick else 1500, s) for s in seeds]
+        accuracies = [run[0] for run in runs]
+        _, model, test_source, test_target = runs[0]
         results.append(
             Result(
                 "transformer",
                 2017,
                 f"learns to {task} 8-digit sequences (greedy decoding)",
-                f"{token_accuracy:.1%} token accuracy",
+                f"{spread(accuracies, '{:.1%}')} token accuracy",
                 ">= 99%",
-                token_accuracy >= 0.99,
+                min(accuracies) >= 0.99,
             )
         )
         if task == "reverse":
