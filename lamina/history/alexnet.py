@@ -213,7 +213,7 @@ def run(quick=True, out_dir=None, seed=0):
             2012,
             "ReLU reaches 25% training error sooner than tanh (four-layer CNN, each at its fastest rate, "
             f"{task.description})",
-            f"{mean:.1f}x vs the paper's 6x ({spread(ratios, '{:.1f}')} seeds: "
+            f"{mean:.1f}x vs the paper's 6x ({spread(ratios, '{:.1f}')}; per seed "
             + ", ".join(f"{r:.1f}x" for r in ratios)
             + f"; seed {seed}: ReLU {early['ReLU']} steps, tanh {early['tanh']}){later}",
             "about 6x (to 25% on CIFAR-10)",

@@ -8,7 +8,9 @@ random start, must be more oriented (gradient structure-tensor coherence) than 9
 filters with the same spatial spectrum and random phases. The fourth and fifth are learned without a
 teacher, each against a control in which the structure cannot arise (lamina.history.cortex): sparse-coding
 cells from natural-like images are edge detectors, and a self-organising map of the cortex forms orientation
-columns with pinwheels; both over three seeds, the spread reported.
+columns with pinwheels; both over three seeds, the spread reported. The controls: the same sparse coding on
+the same images with their Fourier phases scrambled (the same spectrum, no edges), and the same map trained
+without its neighbourhood (each stimulus moves only the best-matching unit).
 """
 
 import numpy as np

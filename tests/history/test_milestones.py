@@ -47,7 +47,7 @@ def test_alexnet_relu_trains_faster_than_tanh_and_says_by_how_much(tmp_path):
     results = assert_all_pass("alexnet", tmp_path)
     relu = next(r for text, r in results.items() if "ReLU" in text)
     ratio = float(relu.ours.split("x vs the paper's 6x")[0])
-    assert relu.partial == (ratio < 6.0) and "to 10%:" in relu.ours and "n=3 seeds" in relu.ours
+    assert relu.partial == (ratio < 6.0) and "to 10%:" in relu.ours and "(n=3)" in relu.ours
     assert (tmp_path / "alexnet_relu_vs_tanh.png").stat().st_size > 1000
     assert set(relu.details) == {"ReLU", "tanh"} and "lr 0.01" in relu.details["tanh"]
 
