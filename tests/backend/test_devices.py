@@ -258,7 +258,7 @@ def test_the_history_milestones_for_any_device_train_there_as_on_the_cpu():
     def errors(device):
         lamina.set_default_device(device)
         try:
-            return alexnet.training_errors(nn.ReLU, x, y, 0.01, 0, 2 * alexnet.CHECK_EVERY)
+            return alexnet.training_errors(nn.ReLU, x, y, 0.01, 0, 2 * alexnet.CHECK_EVERY, alexnet.TARGET)
         finally:
             lamina.set_default_device(None)
 
