@@ -5,7 +5,7 @@ Registered as the device `cuda` (also spelled `cuda:0`) the first time a program
 `import lamina` never initialises CUDA. Works with cupy-cuda12x and cupy-cuda13x (CuPy 13-14).
 
 The ops reach the GPU through `xp` (cupy, NumPy's names over device arrays) and the kernel set: the
-reference kernels (backend/kernels/reference.py), written against the namespace of their inputs and held
+reference kernels (backend/kernels/reference/), written against the namespace of their inputs and held
 to "no NumPy call on a device array" by the strict fake device of the tests. CuPy's memory pool keeps
 freed activations for the next step; host copies go through pinned memory when a DataLoader pins them.
 

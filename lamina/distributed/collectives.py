@@ -10,8 +10,7 @@ it got.
 
 import enum
 
-import numpy as np
-
+from lamina.backend import cpu
 from lamina.errors import LaminaError, ShapeError
 from lamina.tensor import Tensor
 
@@ -157,7 +156,7 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
         if target.shape != tensor.shape or target.dtype != tensor.dtype:
             raise ShapeError(f"all_gather: tensor_list[{rank}] is {target.shape} {target.dtype.name}, not the input's.")
     source = _buffer("all_gather", tensor)
-    gathered = np.empty((communicator.Get_size(), *source.shape), dtype=source.dtype)
+    gathered = cpu.xp.empty((communicator.Get_size(), *source.shape), dtype=source.dtype)  # on the host, as MPI
     communicator.Allgather(source, gathered)
     for rank, target in enumerate(tensor_list):
         host = _buffer("all_gather", target)
@@ -174,7 +173,7 @@ def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=Fal
             f"reduce_scatter: input_list has {len(input_list)} entries for {communicator.Get_size()} ranks."
         )
     mpi_op, average = _mpi_op("reduce_scatter", op)
-    send = np.ascontiguousarray(np.stack([_buffer("reduce_scatter", t) for t in input_list]))
+    send = cpu.xp.ascontiguousarray(cpu.xp.stack([_buffer("reduce_scatter", t) for t in input_list]))
     target = _buffer("reduce_scatter", output)
     communicator.Reduce_scatter_block(send, target, op=mpi_op)
     if average:

@@ -24,7 +24,7 @@ def test_the_contract_lists_the_kernels():
 
 @pytest.mark.parametrize("name", contract.KERNELS)
 def test_the_reference_offers_each_kernel_with_its_arguments(name):
-    assert name in vars(reference), f"reference.py lacks {name}"
+    assert name in vars(reference), f"the reference kernels lack {name}"
     assert _arguments(getattr(reference, name)) == _contract_arguments(name)
 
 

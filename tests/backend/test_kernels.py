@@ -1,6 +1,6 @@
 """The compiled kernels against the reference (NumPy) kernels, and the fused primitives' gradients.
 
-Every fast kernel must compute what reference.py defines: each is run on the same inputs by
+Every fast kernel must compute what the reference kernels (reference/) define: each is run on the same inputs by
 both sets, in float64 (to 1e-10) and float32 (to float32 rounding), on shapes with odd sizes,
 padding, strides and dilation. The fused primitives are gradient-checked in float64 (and
 second derivatives where the composite had them) with each kernel set in turn, and compared

@@ -1,5 +1,5 @@
-"""The kernel contract: the interface every kernel set offers (reference.py, the compiled package, and through
-the reference the CuPy and test backends), written down once.
+"""The kernel contract: the interface every kernel set offers (the reference package, the compiled
+package, and through the reference the CuPy and test backends), written down once.
 
 A kernel takes and returns backend arrays, never Tensors; it computes what the reference's function of the
 same name computes (the definition), to rounding. The rules every set keeps:

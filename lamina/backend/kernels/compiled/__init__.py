@@ -1,6 +1,6 @@
 """The compiled kernel set: numba loops that make one pass over memory where NumPy makes several.
 
-Same functions, same arguments as reference.py (the definition they are tested against; contract.py
+Same functions, same arguments as the reference package (the definition they are tested against; contract.py
 writes the interface down), one module per family, matching lamina/ops/.
 Why each exists, measured on the benchmark workloads (benchmarks/README.md):
 - convolution: Winograd F(4x4, 3x3) for 3x3 stride-1 layers (4x fewer multiplications); for the
