@@ -94,12 +94,15 @@ def barrier():
     _communicator().Barrier()
 
 
-def _buffer(op: str, tensor) -> object:
+def _buffer(op: str, tensor, contents=True) -> object:
     """The tensor's data as an MPI buffer: a CPU tensor's contiguous array itself, else a host copy that
-    _write_back puts on the tensor's device once the collective is done."""
+    _write_back puts on the tensor's device once the collective is done (with contents=False, for a tensor
+    the collective only writes, an empty host buffer: nothing is copied off the device)."""
     if not isinstance(tensor, Tensor):
         raise TypeError(f"{op}: expects a lamina Tensor; got {type(tensor).__name__}.")
     if tensor.device.type != "cpu":
+        if not contents:
+            return cpu.xp.empty(tensor.shape, dtype=tensor.dtype.numpy)
         return tensor.device.backend.to_numpy(tensor.array)  # a fresh, contiguous host copy
     if not tensor.array.flags.c_contiguous or not tensor.array.flags.writeable:
         raise ShapeError(f"{op}: the tensor must be contiguous and writable (call .contiguous() first).")
@@ -159,7 +162,7 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
     gathered = cpu.xp.empty((communicator.Get_size(), *source.shape), dtype=source.dtype)  # on the host, as MPI
     communicator.Allgather(source, gathered)
     for rank, target in enumerate(tensor_list):
-        host = _buffer("all_gather", target)
+        host = _buffer("all_gather", target, contents=False)
         host[...] = gathered[rank]
         _write_back(target, host)
     return _Done() if async_op else None
@@ -174,7 +177,7 @@ def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=Fal
         )
     mpi_op, average = _mpi_op("reduce_scatter", op)
     send = cpu.xp.ascontiguousarray(cpu.xp.stack([_buffer("reduce_scatter", t) for t in input_list]))
-    target = _buffer("reduce_scatter", output)
+    target = _buffer("reduce_scatter", output, contents=False)
     communicator.Reduce_scatter_block(send, target, op=mpi_op)
     if average:
         target /= communicator.Get_size()

@@ -177,7 +177,7 @@ def run(quick=True, out_dir=None, seed=0):
             }
         else:
             grid = {name: fastest(act, task, rates, other, cap_at_best=False) for name, act in activations.items()}
-            runs = {name: runs[lr] if lr is not None else None for name, (runs, lr) in grid.items()}
+            runs = {name: by_rate[lr] if lr is not None else None for name, (by_rate, lr) in grid.items()}
         ratios.append(ratio(runs, EARLY_TARGET))
     early = {name: steps_to(errors, EARLY_TARGET) if errors else None for name, errors in best.items()}
     later = f"; to {TARGET:.0%}: {ratio(best, TARGET):.1f}x" if TARGET in task.marks else ""

@@ -1,6 +1,7 @@
 """Run under mpiexec -n 2: each collective and DDP's checks; prints OK lines that test_distributed.py reads."""
 
 import sys
+from pathlib import Path
 
 import lamina
 from lamina import distributed, nn
@@ -29,6 +30,27 @@ distributed.reduce_scatter(out, [lamina.full((2,), 1.0 + rank), lamina.full((2,)
 assert out.tolist() == ([3.0, 3.0] if rank == 0 else [21.0, 21.0]), out
 distributed.barrier()
 print("OK collectives", rank)
+
+# the same collectives on a device tensor (the strict fake device: any silent host conversion raises),
+# staged through the host and written back into the device array
+sys.path.insert(0, str(Path(__file__).parents[1]))
+import strict_device  # noqa: E402
+
+device = strict_device.register()
+t = lamina.tensor([1.0, 2.0], device=device) * (rank + 1)
+distributed.all_reduce(t, async_op=True).wait()
+assert t.device == device and t.tolist() == [3.0, 6.0], t
+t = lamina.full((3,), float(rank), device=device)
+distributed.broadcast(t, src=1)
+assert t.tolist() == [1.0, 1.0, 1.0]
+gathered = [lamina.zeros(2, device=device) for _ in range(world)]
+distributed.all_gather(gathered, lamina.full((2,), float(rank), device=device))
+assert [g.tolist() for g in gathered] == [[0.0, 0.0], [1.0, 1.0]]
+out = lamina.zeros(2, device=device)
+parts = [lamina.full((2,), 1.0 + rank, device=device), lamina.full((2,), 10.0 + rank, device=device)]
+distributed.reduce_scatter(out, parts)
+assert out.device == device and out.tolist() == ([3.0, 3.0] if rank == 0 else [21.0, 21.0]), out
+print("OK device collectives", rank)
 
 # DDP: replicas start equal (rank 0's weights), and an unused parameter is named
 lamina.manual_seed(rank)  # different initial weights per rank: DDP must broadcast rank 0's

@@ -72,7 +72,7 @@ def test_ddp_on_a_device_is_staged_through_the_host_and_equals_the_cpu(kind, mod
 def test_collectives_and_ddp_checks_on_two_ranks():
     done = run_ranks(2, "collectives_worker.py")
     assert done.returncode == 0, done.stderr[-3000:]
-    for check in ("collectives", "broadcast", "unused", "find_unused", "async", "overlap"):
+    for check in ("collectives", "device collectives", "broadcast", "unused", "find_unused", "async", "overlap"):
         assert all(f"OK {check} {rank}" in done.stdout for rank in (0, 1)), (check, done.stdout)
 
 
