@@ -5,6 +5,7 @@ import numpy as np  # print options and dtype queries only
 
 from lamina import dtypes
 from lamina.backend import get_device
+from lamina.backend.kernels import choices
 
 _initial_seed = 0
 
@@ -55,13 +56,16 @@ def are_deterministic_algorithms_enabled() -> bool:
 
 
 def set_float32_matmul_precision(precision: str) -> None:
-    """Accepted: lamina's float32 products are float32 (no TF32 or bfloat16 shortcuts to choose)."""
-    if precision not in ("highest", "high", "medium"):
+    """PyTorch's setting: "highest" (the default) keeps float32 products at float32 rounding; "high" and
+    "medium" let lamina's float32 3x3 convolutions take the faster, less precise Winograd F(4x4, 3x3)
+    (backend/kernels/choices.py)."""
+    if precision not in choices.float32_precision.LEVELS:
         raise ValueError(f"set_float32_matmul_precision: expected 'highest', 'high' or 'medium'; got {precision!r}.")
+    choices.float32_precision.level = precision
 
 
 def get_float32_matmul_precision() -> str:
-    return "highest"
+    return choices.float32_precision.level
 
 
 def get_default_device():

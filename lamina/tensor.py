@@ -616,6 +616,15 @@ class Tensor:
     def topk(self, k, dim=-1, largest=True, sorted=True):
         return sorting.topk(self, k, dim, largest, sorted)
 
+    def cummax(self, dim):
+        return sorting.cummax(self, dim)
+
+    def cummin(self, dim):
+        return sorting.cummin(self, dim)
+
+    def logcumsumexp(self, dim):
+        return pointwise.logcumsumexp(self, dim)
+
     def kthvalue(self, k, dim=-1, keepdim=False):
         return sorting.kthvalue(self, k, dim, keepdim)
 

@@ -32,6 +32,15 @@ def cumsum(x: Tensor, dim: int, dtype=None) -> Tensor:
     return _running("cumsum", scan.Cumsum, x, dim, dtype)
 
 
+def logcumsumexp(x: Tensor, dim: int) -> Tensor:
+    """log of the running sum of exp along dim, without overflow (log-add-exp step by step)."""
+    if x.array.dtype.kind != "f":
+        raise DTypeError(f"logcumsumexp: expects a floating-point tensor; got {x.dtype}. Convert it with .float().")
+    if x.ndim == 0:
+        return x.clone()
+    return scan.Logcumsumexp.apply(x, dim=normalize_dim("logcumsumexp", dim, x.ndim))
+
+
 def log1p(x: Tensor) -> Tensor:
     return scan.Log1p.apply(x)
 

@@ -1,5 +1,5 @@
-"""Sorting and searching at PyTorch's names: sort, argsort, topk, median, kthvalue, nonzero, unique,
-bincount, searchsorted.
+"""Sorting and searching at PyTorch's names: sort, argsort, topk, median, kthvalue, cummax/cummin, nonzero,
+unique, bincount, searchsorted.
 
 Values are taken from the input with `gather` (a primitive), so sorted values carry gradients to the
 places they came from; indices, counts and positions are integer results outside the graph.
@@ -36,6 +36,32 @@ def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = Fals
     dim = normalize_dim("sort", dim, x.ndim)
     indices = _int64(_order(x, dim, descending), x.device)
     return ValuesIndices(gather(x, dim, indices), indices)
+
+
+def _running_extremum(op: str, x: Tensor, dim: int) -> ValuesIndices:
+    """(values, indices) of the running max (or min) along dim, as PyTorch: a tie moves the index to the later
+    entry, and from a NaN on the values are NaN with the index of the latest NaN."""
+    if x.ndim == 0:
+        return ValuesIndices(x.clone(), _int64(x.device.xp.zeros((), "int64"), x.device))
+    dim = normalize_dim(op, dim, x.ndim)
+    xp, data = x.device.xp, x.array
+    running = (xp.maximum if op == "cummax" else xp.minimum).accumulate(data, axis=dim)
+    # the index at j is the last i <= j where x_i is the running extremum itself (a new one or a tie)
+    marks = data == running
+    if data.dtype.kind == "f":
+        marks |= xp.isnan(data)
+    positions = xp.arange(data.shape[dim]).reshape((-1,) + (1,) * (data.ndim - 1 - dim))
+    indices = xp.maximum.accumulate(xp.where(marks, positions, 0), axis=dim)
+    indices = _int64(indices, x.device)
+    return ValuesIndices(gather(x, dim, indices), indices)  # gather: the gradient goes to where each came from
+
+
+def cummax(x: Tensor, dim: int) -> ValuesIndices:
+    return _running_extremum("cummax", x, dim)
+
+
+def cummin(x: Tensor, dim: int) -> ValuesIndices:
+    return _running_extremum("cummin", x, dim)
 
 
 def argsort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:

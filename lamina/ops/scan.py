@@ -1,5 +1,5 @@
 """Primitives that PyTorch programs reach for beyond the core set: precise log1p/expm1, rounding,
-the running sum, and the 2-norm whose gradient at zero is zero.
+the running sum and log-sum-exp, and the 2-norm whose gradient at zero is zero.
 
 Each is a primitive (not a composite) for a stated reason: log1p/expm1 keep the precision that
 log(1 + x) loses for small x; rounding has a zero gradient almost everywhere; cumsum's backward is a
@@ -78,6 +78,39 @@ class Cumsum(Function):
         # x_i reaches every z_j with j >= i: sum the gradient from the end
         flipped = Flip.apply(grad_out, dims=(ctx.dim,))
         return Flip.apply(Cumsum.apply(flipped, dim=ctx.dim), dims=(ctx.dim,))
+
+
+class Logcumsumexp(Function):
+    """z_j = log sum_{i <= j} exp(x_i). Its own primitive: the composite log(cumsum(exp(x))) overflows, and
+    shifting by the max underflows the entries far below it."""
+
+    __slots__ = ("dim",)
+    derivative = "dz_j/dx_i = exp(x_i - z_j) for j >= i"
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        z = ctx.xp.logaddexp.accumulate(x, axis=dim)
+        ctx.save_for_backward(x, z)
+        return z
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, z = ctx.saved
+        dim = ctx.dim
+
+        def from_the_end(t):  # log sum_{j >= i} exp(t_j)
+            return Flip.apply(Logcumsumexp.apply(Flip.apply(t, dims=(dim,)), dim=dim), dims=(dim,))
+
+        # dx_i = sum_{j >= i} g_j exp(x_i - z_j), summed in log space (it overflows otherwise), the
+        # positive and negative parts of g apart since a log needs positive terms. Where a line starts with
+        # -inf the derivative is undefined (-inf - -inf): NaN there, as in PyTorch.
+
+        def scaled(g):  # log(g) - z where g > 0, else -inf (log never sees a 0: no inf in its gradient)
+            kept = g > 0
+            return where(kept, where(kept, g, 1.0).log() - z, float("-inf"))
+
+        return (from_the_end(scaled(grad_out)) + x).exp() - (from_the_end(scaled(-grad_out)) + x).exp()
 
 
 class Cumprod(Function):

@@ -80,6 +80,8 @@ def test_settings_and_aliases():
     assert lamina.can_cast(lamina.int64, lamina.float32) and not lamina.can_cast(lamina.float32, lamina.int64)
     lamina.use_deterministic_algorithms(True)
     lamina.set_float32_matmul_precision("high")
+    assert lamina.get_float32_matmul_precision() == "high"
+    lamina.set_float32_matmul_precision("highest")  # the default again: "high" changes 3x3 convolutions
     assert lamina.get_default_device().type == "cpu" and lamina.get_num_threads() >= 1
     if not lamina.cuda.is_available():
         with pytest.raises(lamina.DeviceError, match="'cuda' is not available"):
