@@ -383,6 +383,13 @@ from lamina.nn.functional import (  # noqa: E402
     rms_norm,
     selu,
     threshold,
+    alpha_dropout,
+    feature_alpha_dropout,
+    rrelu,
+    selu_,
+    celu_,
+    threshold_,
+    rrelu_,
 )
 import math as _math  # noqa: E402
 
@@ -490,3 +497,42 @@ _OUT_FUNCTIONS = (
 for _name in _OUT_FUNCTIONS:
     globals()[_name] = _with_out(globals()[_name])
 del _name
+
+
+def _in_place_function(name):
+    def function(x, *args, **kwargs):
+        return getattr(x, name)(*args, **kwargs)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"torch.{name}(x, ...): x.{name}(...)."
+    return function
+
+
+# torch.exp_(x), torch.relu_(x), ...: PyTorch's in-place functions, each the Tensor method of its name
+for _name in (
+    "abs_", "acos_", "acosh_", "arccos_", "arccosh_", "arcsin_", "arcsinh_", "arctan_", "arctanh_", "asin_",
+    "asinh_", "atan_", "atanh_", "ceil_", "clamp_", "clamp_max_", "clamp_min_", "clip_", "cos_", "cosh_",
+    "deg2rad_", "detach_", "erf_", "erfc_", "exp2_", "exp_", "expm1_", "fill_", "fix_", "floor_", "frac_",
+    "index_put_", "log10_", "log1p_", "log2_", "log_", "logit_", "nan_to_num_", "neg_", "negative_", "rad2deg_",
+    "reciprocal_", "relu_", "round_", "rsqrt_", "sigmoid_", "sin_", "sinc_", "sinh_", "sqrt_", "square_", "tan_",
+    "tanh_", "trunc_", "xlogy_", "zero_", "fix", "index_copy", "index_put", "adjoint",
+):  # fmt: skip
+    globals()[_name] = _in_place_function(_name)
+del _name
+
+
+def dropout_(x, p=0.5, train=True):  # noqa: F811 - torch.dropout_'s argument name, not lamina.train
+    return x.copy_(dropout(x, p, train))
+
+
+def range(start, end, step=1, dtype=None, device=None, requires_grad=False):
+    """Deprecated in PyTorch: like arange, but `end` included and float32 by default."""
+    import warnings
+
+    warnings.warn(
+        "lamina.range is deprecated (as torch.range is) and will be removed; use lamina.arange, whose end is excluded.",
+        UserWarning,
+        stacklevel=2,
+    )
+    count = int(_math.floor((end - start) / step)) + 1
+    return arange(count, dtype=dtype or float32, device=device).mul_(step).add_(start).requires_grad_(requires_grad)

@@ -16,7 +16,7 @@ import numpy as np
 
 from lamina import dtypes
 from lamina.backend import deferred, get_device
-from lamina.errors import AutogradError, DTypeError, ShapeError
+from lamina.errors import AutogradError, DTypeError, ShapeError, shape_str
 
 
 class Tensor:
@@ -113,6 +113,31 @@ class Tensor:
     @property
     def mT(self) -> "Tensor":
         return F.transpose(self, -2, -1)
+
+    # lamina's tensors are real: the conjugate transposes are the transposes
+    @property
+    def mH(self) -> "Tensor":
+        return self.mT
+
+    @property
+    def H(self) -> "Tensor":
+        if self.ndim > 2:
+            raise ShapeError(f"H: expects a matrix or vector; got {self.ndim} dims. Use .mH for a batch of matrices.")
+        return self.T
+
+    def adjoint(self) -> "Tensor":
+        return self.mT
+
+    @property
+    def retains_grad(self) -> bool:
+        """Whether retain_grad() was called on this non-leaf tensor."""
+        return self.grad_fn is not None and getattr(self.grad_fn.node_extras(), "retained", None) is not None
+
+    # what lamina's tensors never are (dense, strided, real, unquantised, not nested, never in inference mode)
+    def is_inference(self) -> bool:
+        return False
+
+    is_sparse = is_quantized = is_meta = is_nested = is_mkldnn = False
 
     def dim(self) -> int:
         return self.array.ndim
@@ -1273,6 +1298,42 @@ class Tensor:
     def __setitem__(self, index, value):
         inplace.setitem(self, index, value)
 
+    def index_copy(self, dim, index, source):
+        return indexing.index_copy(self, dim, index, source)
+
+    def index_put(self, indices, values, accumulate=False):
+        return indexing.index_put(self, indices, values, accumulate)
+
+    def fix(self):
+        return self.trunc()
+
+    def sum_to_size(self, *size):
+        """Sum broadcast dims away to reach `size`, which must broadcast to this tensor's shape."""
+        size = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+        try:
+            fits = self.device.xp.broadcast_shapes(size, self.shape) == tuple(self.shape)
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ShapeError(
+                f"sum_to_size: size {size} is not expandable to the tensor's size {shape_str(self.shape)}."
+            )
+        return elementwise.sum_to(self, size)
+
+    def unfold(self, dimension, size, step):
+        """Every slice of `size` along dimension, `step` apart, as a new last dim (sliding windows)."""
+        return shaping.unfold(self, dimension, size, step)
+
+    def hardshrink(self, lambd=0.5):
+        from lamina.nn.functional.activation import hardshrink
+
+        return hardshrink(self, lambd)
+
+    def prelu(self, weight):
+        from lamina.nn.functional.activation import prelu
+
+        return prelu(self, weight)
+
     # --- doors to functions PyTorch also offers as methods ---
     def remainder(self, other):
         return elementwise.remainder(self, other)
@@ -1515,3 +1576,23 @@ from lamina import functional as F  # noqa: E402
 from lamina.functional import matrices, pointwise, shaping, sorting  # noqa: E402
 from lamina.ops import decompositions, elementwise, indexing, inplace, linalg, movement, special  # noqa: E402
 from lamina.ops.shapes import REVERSED_DIMS  # noqa: E402
+
+
+def _in_place(name):
+    def method(self, *args, **kwargs):
+        return inplace.copy_(self, getattr(self, name)(*args, **kwargs))
+
+    method.__name__ = method.__qualname__ = name + "_"
+    method.__doc__ = f"In place: self.copy_(self.{name}(...))."
+    return method
+
+
+# The in-place forms PyTorch has of these methods, each x.copy_(x.f(...)) (copy_'s checks and version counter)
+for _name in (
+    "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctanh", "arctan2", "deg2rad", "rad2deg", "erfc",
+    "fix", "logit", "sinc", "xlogy", "addmv", "index_copy", "index_put", "tril", "triu", "fmod", "hypot",
+    "heaviside", "float_power", "sgn", "atan2",
+):  # fmt: skip
+    if not hasattr(Tensor, _name + "_"):  # the ones written out elsewhere stay
+        setattr(Tensor, _name + "_", _in_place(_name))
+del _name

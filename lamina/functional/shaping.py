@@ -1,4 +1,4 @@
-"""Shape and selection composites at PyTorch's names: narrow, select, unbind, unflatten, meshgrid,
+"""Shape and selection composites at PyTorch's names: narrow, unfold, select, unbind, unflatten, meshgrid,
 repeat_interleave, masked_select, one_hot. All are views or index gathers of primitives."""
 
 import builtins
@@ -24,6 +24,26 @@ def narrow(x: Tensor, dim: int, start, length: int) -> Tensor:
             f"(input shape {shape_str(x.shape)})."
         )
     return getitem(x, (slice(None),) * dim + (slice(start, start + length),))
+
+
+def unfold(x: Tensor, dim: int, size: int, step: int) -> Tensor:
+    """Tensor.unfold: the windows x[..., i*step : i*step + size, ...] along dim, stacked in dim, each
+    window's elements in a new last dim (a gather: gradients add up where windows overlap)."""
+    if x.ndim == 0:
+        x = x.reshape(1)
+    dim = normalize_dim("unfold", dim, x.ndim)
+    length = x.shape[dim]
+    if not isinstance(size, int) or not 0 <= size <= length:
+        raise ShapeError(f"unfold: size {size} must be between 0 and the size {length} of dimension {dim}.")
+    if not isinstance(step, int) or step <= 0:
+        raise ValueError(f"unfold: step must be a positive integer; got {step!r}.")
+    xp = x.device.xp
+    windows = (length - size) // step + 1
+    starts = xp.arange(windows).reshape(windows, 1) * step
+    positions = (starts + xp.arange(size).reshape(1, size)).reshape(-1)
+    picked = getitem(x, (slice(None),) * dim + (positions,))  # dim now holds windows * size entries
+    split = reshape(picked, x.shape[:dim] + (windows, size) + x.shape[dim + 1 :])
+    return split.movedim(dim + 1, -1)
 
 
 def select(x: Tensor, dim: int, index: int) -> Tensor:

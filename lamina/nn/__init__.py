@@ -25,6 +25,7 @@ from lamina.nn.modules.activation import (
     PReLU,
     ReLU,
     ReLU6,
+    RReLU,
     Sigmoid,
     SiLU,
     Softmax,
@@ -40,8 +41,18 @@ from lamina.nn.modules.activation import (
 from lamina.nn.modules.attention import MultiheadAttention
 from lamina.nn.modules.conv import Conv1d, Conv2d, ConvTranspose2d
 from lamina.nn.modules.distance import CosineSimilarity, PairwiseDistance
-from lamina.nn.modules.dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
-from lamina.nn.modules.linear import Bilinear, Flatten, Identity, LazyLinear, Linear, Unflatten
+from lamina.nn.modules.dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
+from lamina.nn.modules.lazy import (
+    LazyBatchNorm1d,
+    LazyBatchNorm2d,
+    LazyConv1d,
+    LazyConv2d,
+    LazyConvTranspose2d,
+    LazyInstanceNorm1d,
+    LazyInstanceNorm2d,
+    LazyLinear,
+)
+from lamina.nn.modules.linear import Bilinear, Flatten, Identity, Linear, Unflatten
 from lamina.nn.modules.loss import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -167,6 +178,7 @@ __all__ = [
     "GELU",
     "Hardtanh",
     "LeakyReLU",
+    "RReLU",
     "LogSoftmax",
     "ReLU",
     "ReLU6",
@@ -223,11 +235,20 @@ __all__ = [
     "Embedding",
     "EmbeddingBag",
     "AvgPool1d",
+    "LazyBatchNorm1d",
+    "LazyBatchNorm2d",
+    "LazyConv1d",
+    "LazyConv2d",
+    "LazyConvTranspose2d",
+    "LazyInstanceNorm1d",
+    "LazyInstanceNorm2d",
     "LazyLinear",
     "ChannelShuffle",
     "Softmax2d",
     "Dropout1d",
     "Dropout3d",
+    "AlphaDropout",
+    "FeatureAlphaDropout",
     "AdaptiveAvgPool1d",
     "AdaptiveMaxPool1d",
     "Fold",

@@ -253,6 +253,9 @@ class Module:
         A shape mismatch is an error either way; a dtype mismatch is one with strict=True,
         and is cast with strict=False.
         """
+        for name, module in list(self.named_modules()):
+            if hasattr(module, "_materialise_from"):  # a lazy layer not called yet: sized from the checkpoint
+                module._materialise_from(state_dict, name + "." if name else "")
         own = self.state_dict(keep_vars=True)
         missing = [key for key in own if key not in state_dict]
         unexpected = [key for key in state_dict if key not in own]

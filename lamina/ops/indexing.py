@@ -242,6 +242,47 @@ def index_fill(x, dim, index, value):
     return IndexPut.apply(x, x.new_full((), value), index=position)
 
 
+def index_copy(x, dim, index, source):
+    """x with the slices at `index` along dim replaced by source's (index_add's checks; a repeated index
+    keeps one of its sources, which one unspecified, as in PyTorch)."""
+    from lamina.ops.elementwise import cast
+
+    dim = normalize_dim("index_copy", dim, x.ndim)
+    if not isinstance(index, Tensor) or index.ndim > 1 or index.array.dtype.kind not in "iu":
+        raise DTypeError("index_copy: index must be a 1-D integer tensor.")
+    index = index.reshape(-1)
+    expected = x.shape[:dim] + (index.shape[0],) + x.shape[dim + 1 :]
+    if source.shape != expected:
+        raise ShapeError(
+            f"index_copy: source shape {shape_str(source.shape)} must be {shape_str(expected)} (input "
+            f"{shape_str(x.shape)} with dimension {dim} of the index's length {index.shape[0]})."
+        )
+    deferred.require_in_range(
+        index.array,
+        0,
+        x.shape[dim],
+        lambda bad: IndexError(f"index_copy: index {bad} out of range for dimension {dim} with size {x.shape[dim]}."),
+        "index_copy",
+    )
+    position = (slice(None),) * dim + (index.array,)
+    return IndexPut.apply(x, cast(source, x.dtype), index=position)
+
+
+def index_put(x, indices, values, accumulate=False):
+    """x with x[indices] = values, or += values with accumulate=True (then repeated positions add up)."""
+    from lamina.ops.elementwise import cast
+
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError(f"index_put: indices must be a tuple of tensors; got {type(indices).__name__}.")
+    position = tuple(_index_part(x, part) for part in indices)
+    values = values if isinstance(values, Tensor) else x.new_tensor(values)
+    values = cast(values, x.dtype)
+    if not accumulate:
+        return IndexPut.apply(x, values, index=position)
+    target_shape = x.array[position].shape  # the shape x[indices] has: values broadcast to it
+    return x + IndexAdd.apply(values.expand(target_shape), shape=x.shape, index=position)
+
+
 class IndexPut(Function):
     """out = x with out[index] = value (the recorded form of `x[index] = value`)."""
 

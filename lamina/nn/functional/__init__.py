@@ -8,6 +8,7 @@ from lamina.functional import pad
 from lamina.functional.shaping import one_hot
 from lamina.nn.functional.activation import (
     celu,
+    celu_,
     elu,
     elu_,
     gelu,
@@ -27,7 +28,10 @@ from lamina.nn.functional.activation import (
     relu,
     relu6,
     relu_,
+    rrelu,
+    rrelu_,
     selu,
+    selu_,
     sigmoid,
     silu,
     softmax,
@@ -38,11 +42,19 @@ from lamina.nn.functional.activation import (
     tanh,
     tanhshrink,
     threshold,
+    threshold_,
 )
 from lamina.nn.functional.attention import causal_mask, scaled_dot_product_attention
 from lamina.nn.functional.conv import conv1d, conv2d, conv_transpose2d
 from lamina.nn.functional.distance import cosine_similarity, normalize, pairwise_distance
-from lamina.nn.functional.dropout import dropout, dropout1d, dropout2d, dropout3d
+from lamina.nn.functional.dropout import (
+    alpha_dropout,
+    dropout,
+    dropout1d,
+    dropout2d,
+    dropout3d,
+    feature_alpha_dropout,
+)
 from lamina.nn.functional.grid import affine_grid, fold, grid_sample, unfold
 from lamina.nn.functional.linear import bilinear, linear
 from lamina.nn.functional.loss import (
@@ -99,6 +111,13 @@ __all__ = [
     "hardtanh_",
     "elu_",
     "leaky_relu_",
+    "rrelu",
+    "rrelu_",
+    "selu_",
+    "celu_",
+    "threshold_",
+    "alpha_dropout",
+    "feature_alpha_dropout",
     "logsigmoid",
     "mish",
     "prelu",

@@ -15,6 +15,17 @@ def leaky_relu(x, negative_slope=0.01, inplace=False):
     return elementwise.where(x > 0, x, x * negative_slope)
 
 
+def rrelu(x, lower=1 / 8, upper=1 / 3, training=False, inplace=False):
+    """Randomized leaky ReLU (Xu et al. 2015): while training each negative entry's slope is drawn from
+    U(lower, upper) (lamina's seeded generator); otherwise the slope is their mean, as PyTorch."""
+    if not 0 <= lower <= upper:
+        raise ValueError(f"rrelu: expects 0 <= lower <= upper; got lower={lower}, upper={upper}.")
+    if not training:
+        return leaky_relu(x, (lower + upper) / 2)
+    slope = x.new_empty(*x.shape).uniform_(lower, upper)
+    return elementwise.where(x >= 0, x, x * slope)
+
+
 def elu(x, alpha=1.0, inplace=False):
     # exp only of the non-positive part: exp of a large positive x would overflow (and be discarded)
     return elementwise.where(x > 0, x, (elementwise.minimum(x, 0.0).exp() - 1) * alpha)
@@ -123,6 +134,9 @@ def threshold(x, threshold, value, inplace=False):
     return elementwise.where(x > threshold, x, value)
 
 
+_threshold = threshold  # for threshold_, whose argument of that name hides it
+
+
 def glu(x, dim=-1):
     """a * sigmoid(b) for the two halves (a, b) of dim (Dauphin et al. 2017)."""
     if x.shape[dim] % 2:
@@ -161,3 +175,19 @@ def elu_(x, alpha=1.0):
 
 def hardtanh_(x, min_val=-1.0, max_val=1.0):
     return x.copy_(hardtanh(x, min_val, max_val))
+
+
+def selu_(x):
+    return x.copy_(selu(x))
+
+
+def celu_(x, alpha=1.0):
+    return x.copy_(celu(x, alpha))
+
+
+def threshold_(x, threshold, value):
+    return x.copy_(_threshold(x, threshold, value))
+
+
+def rrelu_(x, lower=1 / 8, upper=1 / 3, training=False):
+    return x.copy_(rrelu(x, lower, upper, training))

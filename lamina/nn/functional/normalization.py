@@ -134,9 +134,25 @@ def local_response_norm(x, size, alpha=1e-4, beta=0.75, k=1.0):
 def instance_norm(x, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
                   momentum=0.1, eps=1e-5):  # fmt: skip
     """Each sample's each channel normalised over its positions (Ulyanov et al. 2016): group_norm with one
-    group per channel. Running statistics are not kept (PyTorch's default, track_running_stats=False)."""
-    if running_mean is not None or running_var is not None or not use_input_stats:
-        raise ValueError("instance_norm: running statistics are not supported in lamina (track_running_stats=False).")
+    group per channel. Given running statistics, use_input_stats=True also updates them (the samples' means
+    and unbiased variances averaged over the batch, as PyTorch), and use_input_stats=False normalises by
+    them instead (eval with track_running_stats=True)."""
+    if (running_mean is None) != (running_var is None):
+        raise ValueError("instance_norm: pass both running_mean and running_var, or neither.")
+    if not use_input_stats:
+        if running_mean is None:
+            raise ValueError("instance_norm: use_input_stats=False needs running_mean and running_var.")
+        return batch_norm(x, running_mean, running_var, weight, bias, training=False, eps=eps)
+    if running_mean is not None:
+        check_parameter_shape("instance_norm", "running_mean", running_mean, (x.shape[1],))
+        check_parameter_shape("instance_norm", "running_var", running_var, (x.shape[1],))
+        positions = tuple(range(2, x.ndim))
+        with no_grad():
+            detached = x.detach()
+            mean = detached.mean(positions).mean(0)
+            var = detached.var(positions, unbiased=True).mean(0)
+            running_mean.mul_(1 - momentum).add_(mean.to(running_mean.dtype) * momentum)
+            running_var.mul_(1 - momentum).add_(var.to(running_var.dtype) * momentum)
     return group_norm(x, x.shape[1], weight, bias, eps)
 
 

@@ -29,6 +29,23 @@ class LeakyReLU(Module):
         return f"negative_slope={self.negative_slope}"
 
 
+class RReLU(Module):
+    """Randomized leaky ReLU: a negative slope drawn from U(lower, upper) per entry while training, their
+    mean in eval mode."""
+
+    def __init__(self, lower: float = 1 / 8, upper: float = 1 / 3, inplace: bool = False):
+        super().__init__()
+        if not 0 <= lower <= upper:
+            raise ValueError(f"RReLU: expects 0 <= lower <= upper; got lower={lower}, upper={upper}.")
+        self.lower, self.upper = lower, upper
+
+    def forward(self, x):
+        return F.rrelu(x, self.lower, self.upper, self.training)
+
+    def extra_repr(self):
+        return f"lower={self.lower}, upper={self.upper}"
+
+
 class ELU(Module):
     """x if x > 0 else alpha (e^x - 1) (Clevert et al. 2015)."""
 

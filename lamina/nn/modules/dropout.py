@@ -39,3 +39,18 @@ class Dropout3d(Dropout):
 
     def forward(self, x):
         return F.dropout3d(x, self.p, self.training)
+
+
+class AlphaDropout(Dropout):
+    """Dropout for SELU networks (Klambauer et al. 2017): dropped entries take SELU's saturation value and
+    an affine map keeps the mean and variance."""
+
+    def forward(self, x):
+        return F.alpha_dropout(x, self.p, self.training)
+
+
+class FeatureAlphaDropout(Dropout):
+    """AlphaDropout of whole channels."""
+
+    def forward(self, x):
+        return F.feature_alpha_dropout(x, self.p, self.training)

@@ -133,30 +133,3 @@ class Unflatten(Module):
 
     def extra_repr(self):
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
-
-
-class LazyLinear(Linear):
-    """A Linear whose in_features is read from its first input (PyTorch's LazyLinear). Until that call its
-    weight is (out_features, 0); the call fills the same Parameter objects in place and initialises them as
-    Linear does, so an optimizer made before it keeps them, and the layer then is a Linear. Loading a
-    state_dict needs that first call (or a Linear of the saved size) first."""
-
-    def __init__(self, out_features: int, bias: bool = True, device=None, dtype=None):
-        Module.__init__(self)
-        _check_positive("LazyLinear", out_features=out_features)
-        self.in_features, self.out_features = 0, out_features
-        self.weight = Parameter(creation.empty(out_features, 0, device=device, dtype=dtype))
-        if bias:
-            self.bias = Parameter(creation.empty(out_features, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
-
-    def forward(self, x):
-        if x.ndim == 0:
-            raise ShapeError("LazyLinear: needs an input with a last dim to read in_features from; got a 0-d tensor.")
-        self.in_features = x.shape[-1]
-        weight = self.weight
-        weight.array = weight.device.xp.empty((self.out_features, self.in_features), dtype=weight.array.dtype)
-        self.reset_parameters()
-        self.__class__ = Linear  # from now on a Linear, as in PyTorch
-        return Linear.forward(self, x)

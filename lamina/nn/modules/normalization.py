@@ -186,23 +186,31 @@ class RMSNorm(Module):
 
 
 class _InstanceNorm(Module):
-    """Each sample's each channel normalised over its positions (Ulyanov et al. 2016); affine=False by
-    default and no running statistics, as PyTorch's defaults."""
+    """Each sample's each channel normalised over its positions (Ulyanov et al. 2016); affine=False and no
+    running statistics by default, as PyTorch's; with track_running_stats=True, eval() normalises by them."""
 
     spatial = 2
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False,
                  device=None, dtype=None):  # fmt: skip
         super().__init__()
-        if track_running_stats:
-            raise ValueError(f"{type(self).__name__}: track_running_stats=True is not supported in lamina.")
-        self.num_features, self.eps, self.affine = num_features, eps, affine
+        if not isinstance(num_features, int) or num_features <= 0:
+            raise ValueError(f"{type(self).__name__}: num_features must be a positive integer; got {num_features!r}.")
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
         if affine:
             self.weight = Parameter(creation.ones(num_features, device=device, dtype=dtype))
             self.bias = Parameter(creation.zeros(num_features, device=device, dtype=dtype))
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", creation.zeros(num_features, device=device, dtype=dtype))
+            self.register_buffer("running_var", creation.ones(num_features, device=device, dtype=dtype))
+            self.register_buffer("num_batches_tracked", creation.zeros((), dtype=dtypes.int64, device=device))
+        else:
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
 
     def forward(self, x):
         if x.ndim != self.spatial + 2 or x.shape[1] != self.num_features:
@@ -210,10 +218,16 @@ class _InstanceNorm(Module):
                 f"{type(self).__name__}({self.num_features}) expects (N, {self.num_features}, ...) with "
                 f"{self.spatial} spatial dims; got shape {shape_str(x.shape)}."
             )
-        return F.instance_norm(x, weight=self.weight, bias=self.bias, eps=self.eps)
+        use_input_stats = self.training or not self.track_running_stats  # (num_batches_tracked stays 0, as torch's)
+        return F.instance_norm(
+            x, self.running_mean, self.running_var, self.weight, self.bias, use_input_stats, self.momentum, self.eps
+        )
 
     def extra_repr(self):
-        return f"{self.num_features}, eps={self.eps}, affine={self.affine}"
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
 
 
 class InstanceNorm1d(_InstanceNorm):
