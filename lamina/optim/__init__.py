@@ -1,6 +1,6 @@
 """lamina.optim: optimizers and learning-rate schedules (torch.optim names)."""
 
-from lamina.optim import lr_scheduler
+from lamina.optim import lr_scheduler, swa_utils
 from lamina.optim.adam import Adam, AdamW
 from lamina.optim.adam_variants import Adamax, NAdam, RAdam
 from lamina.optim.adaptive import Adadelta, Adagrad, RMSprop
@@ -13,6 +13,7 @@ from lamina.optim.sgd import SGD
 
 __all__ = [
     "lr_scheduler",
+    "swa_utils",
     "Optimizer",
     "SGD",
     "Adam",

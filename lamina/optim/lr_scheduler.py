@@ -2,7 +2,7 @@
 
 Each schedule is written in closed form: the rate at step t is a function of
 the group's initial rate and t, so resuming from a state_dict is exact. To
-chain schedules (warmup then cosine), use SequentialLR.
+chain schedules, use SequentialLR (warmup then cosine) or ChainedScheduler (their factors multiplied).
 """
 
 import math
@@ -346,6 +346,137 @@ class SequentialLR(LRScheduler):
         self.last_epoch = state_dict["last_epoch"]
         for scheduler, saved in zip(self._schedulers, state_dict["schedulers"]):
             scheduler.load_state_dict(saved)
+
+
+class ChainedScheduler(LRScheduler):
+    """Several schedules at once: each group's rate is its initial rate times every schedule's factor (its
+    rate over the initial one), as PyTorch's chain of multiplicative schedules (ConstantLR warmup with
+    ExponentialLR decay). Each child keeps its own closed form; stepping the chain steps them all."""
+
+    def __init__(self, schedulers, optimizer=None):
+        schedulers = list(schedulers)
+        if not schedulers:
+            raise ValueError("ChainedScheduler: expects at least one scheduler.")
+        optimizer = schedulers[0].optimizer if optimizer is None else optimizer
+        for scheduler in schedulers:
+            if not isinstance(scheduler, LRScheduler) or isinstance(scheduler, ChainedScheduler):
+                raise TypeError(
+                    f"ChainedScheduler: expects LRSchedulers; got {type(scheduler).__name__} "
+                    "(ReduceLROnPlateau steps on a metric and cannot be chained)."
+                )
+            if scheduler.optimizer is not optimizer:
+                raise ValueError("ChainedScheduler: every scheduler must step the same optimizer.")
+        self.optimizer, self._schedulers = optimizer, schedulers
+        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self.last_epoch = schedulers[0].last_epoch
+        optimizer.__dict__.pop("_lamina_last_scheduler", None)  # the children never step on their own
+        self._combine(step=False)
+
+    def _combine(self, step: bool):
+        """Each group's rate from the children's current rates (after stepping them, if step)."""
+        factors = [1.0] * len(self.base_lrs)
+        for scheduler in self._schedulers:
+            if step:
+                scheduler._set()
+            for index, (rate, base) in enumerate(zip(scheduler._last_lr, self.base_lrs)):
+                factors[index] *= rate / base if base else 0.0
+        for group, base, factor in zip(self.optimizer.param_groups, self.base_lrs, factors):
+            group["lr"] = base * factor
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def step(self, epoch=None):
+        if epoch is not None:
+            raise ValueError("ChainedScheduler: steps one epoch at a time (step() without an epoch).")
+        _claim(self)
+        self.last_epoch += 1
+        self._combine(step=True)
+
+    def state_dict(self):
+        return {"last_epoch": self.last_epoch, "schedulers": [s.state_dict() for s in self._schedulers]}
+
+    def load_state_dict(self, state_dict):
+        self.last_epoch = state_dict["last_epoch"]
+        for scheduler, saved in zip(self._schedulers, state_dict["schedulers"]):
+            scheduler.load_state_dict(saved)
+        self._combine(step=False)
+
+
+class CyclicLR(LRScheduler):
+    """Cyclical learning rates (Smith 2017): the rate climbs from base_lr to max_lr in step_size_up steps and
+    back in step_size_down, its height scaled per cycle ("triangular2": halved each cycle) or per step
+    ("exp_range": gamma**step); momentum (or Adam's beta1) cycles the opposite way. Meant to step per batch."""
+
+    def __init__(
+        self,
+        optimizer,
+        base_lr,
+        max_lr,
+        step_size_up=2000,
+        step_size_down=None,
+        mode="triangular",
+        gamma=1.0,
+        scale_fn=None,
+        scale_mode="cycle",
+        cycle_momentum=True,
+        base_momentum=0.8,
+        max_momentum=0.9,
+        last_epoch=-1,
+    ):
+        groups = optimizer.param_groups
+
+        def per_group(name, value):
+            values = list(value) if isinstance(value, (list, tuple)) else [value] * len(groups)
+            if len(values) != len(groups):
+                raise ValueError(f"CyclicLR: expected {len(groups)} values of {name}, got {len(values)}.")
+            return values
+
+        if scale_fn is None and mode not in ("triangular", "triangular2", "exp_range"):
+            raise ValueError(f"CyclicLR: mode must be 'triangular', 'triangular2' or 'exp_range'; got {mode!r}.")
+        if scale_mode not in ("cycle", "iterations"):
+            raise ValueError(f"CyclicLR: scale_mode must be 'cycle' or 'iterations'; got {scale_mode!r}.")
+        _positive("CyclicLR", "step_size_up", step_size_up, integer=False)
+        down = step_size_up if step_size_down is None else step_size_down
+        self.total_size = float(step_size_up + down)
+        self.step_ratio = step_size_up / self.total_size
+        self.mode, self.gamma, self.scale_fn_custom = mode, gamma, scale_fn
+        self.scale_mode = scale_mode if scale_fn is not None else ("iterations" if mode == "exp_range" else "cycle")
+        self.max_lrs = per_group("max_lr", max_lr)
+        if last_epoch == -1:
+            for group, lr in zip(groups, per_group("base_lr", base_lr)):
+                group["lr"] = group["initial_lr"] = lr
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            if not all("momentum" in group or "betas" in group for group in groups):
+                raise ValueError("CyclicLR: optimizer must support momentum or beta1 with cycle_momentum=True.")
+            self.base_momentums = per_group("base_momentum", base_momentum)
+            self.max_momentums = per_group("max_momentum", max_momentum)
+            if last_epoch == -1:
+                for group, momentum in zip(groups, self.max_momentums):
+                    OneCycleLR._set_momentum(group, momentum)
+        super().__init__(optimizer, last_epoch)
+
+    def _scale(self, x):
+        if self.scale_fn_custom is not None:
+            return self.scale_fn_custom(x)
+        if self.mode == "triangular":
+            return 1.0
+        if self.mode == "triangular2":
+            return 1 / (2.0 ** (x - 1))
+        return self.gamma**x
+
+    def _set(self, epoch=None):
+        self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
+        cycle = math.floor(1 + self.last_epoch / self.total_size)
+        x = 1.0 + self.last_epoch / self.total_size - cycle  # the position in the cycle, 0..1
+        rise = x / self.step_ratio if x <= self.step_ratio else (x - 1) / (self.step_ratio - 1)
+        scale = self._scale(cycle if self.scale_mode == "cycle" else self.last_epoch)
+        groups = self.optimizer.param_groups
+        for index, (group, base, peak) in enumerate(zip(groups, self.base_lrs, self.max_lrs)):
+            group["lr"] = base + (peak - base) * rise * scale
+            if self.cycle_momentum:
+                low, high = self.base_momentums[index], self.max_momentums[index]
+                OneCycleLR._set_momentum(group, high - (high - low) * rise * scale)
+        self._last_lr = [group["lr"] for group in groups]
 
 
 class ReduceLROnPlateau:

@@ -59,3 +59,22 @@ def test_init_is_reproducible_and_not_recorded():
     first = init.normal_(w).tolist()
     lamina.manual_seed(5)
     assert init.normal_(w).tolist() == first and w.grad_fn is None
+
+
+def test_init_takes_a_generator_and_keeps_pytorchs_deprecated_names():
+    torch = pytest.importorskip("torch")
+    for name in ("uniform_", "normal_", "xavier_uniform_", "kaiming_normal_", "trunc_normal_", "orthogonal_"):
+        first = getattr(init, name)(lamina.empty(4, 3), generator=lamina.Generator().manual_seed(5)).numpy()
+        again = getattr(init, name)(lamina.empty(4, 3), generator=lamina.Generator().manual_seed(5)).numpy()
+        np.testing.assert_array_equal(first, again, err_msg=name)
+        assert not np.array_equal(first, getattr(init, name)(lamina.empty(4, 3)).numpy())
+    with pytest.warns(
+        FutureWarning,
+        match=r"nn.init.xavier_uniform is now deprecated in favor of nn.init.xavier_uniform_",
+    ):
+        init.xavier_uniform(lamina.empty(3, 3))
+    weight = init.sparse_(lamina.empty(10, 6), sparsity=0.3)
+    assert ((weight.numpy() == 0).sum(axis=0) == 3).all()  # ceil(0.3 * 10) zeros in every column, as torch's
+    assert (torch.lamina.nn.init.sparse_(torch.empty(10, 6), 0.3) == 0).sum(0).tolist() == [3] * 6
+    with pytest.raises(lamina.ShapeError, match="sparse_: only 2-D"):
+        init.sparse_(lamina.empty(2, 3, 4), 0.5)
