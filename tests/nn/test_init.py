@@ -75,6 +75,6 @@ def test_init_takes_a_generator_and_keeps_pytorchs_deprecated_names():
         init.xavier_uniform(lamina.empty(3, 3))
     weight = init.sparse_(lamina.empty(10, 6), sparsity=0.3)
     assert ((weight.numpy() == 0).sum(axis=0) == 3).all()  # ceil(0.3 * 10) zeros in every column, as torch's
-    assert (torch.lamina.nn.init.sparse_(torch.empty(10, 6), 0.3) == 0).sum(0).tolist() == [3] * 6
+    assert (torch.nn.init.sparse_(torch.empty(10, 6), 0.3) == 0).sum(0).tolist() == [3] * 6
     with pytest.raises(lamina.ShapeError, match="sparse_: only 2-D"):
         init.sparse_(lamina.empty(2, 3, 4), 0.5)
