@@ -16,7 +16,7 @@ import numpy as np
 
 from lamina import dtypes
 from lamina.backend import deferred, get_device
-from lamina.errors import AutogradError, DTypeError, ShapeError, shape_str
+from lamina.errors import AutogradError, DeviceError, DTypeError, ShapeError, shape_str
 
 
 class Tensor:
@@ -1163,11 +1163,21 @@ class Tensor:
     def share_memory_(self):
         return self  # thread workers share memory already; process workers copy through their queue
 
-    def pin_memory(self):
-        return self
+    def pin_memory(self, device=None):
+        """A copy in page-locked host memory where a GPU answers (copies from it to the GPU run at full
+        speed); without one, this tensor itself (there is nothing to pin for)."""
+        from lamina import cuda
 
-    def is_pinned(self) -> bool:
-        return False
+        if self.device.type != "cpu":
+            raise DeviceError(f"pin_memory: only CPU tensors can be pinned; this one is on {self.device}.")
+        if not cuda.is_available() or self.is_pinned():
+            return self
+        return Tensor._make(get_device("cuda").backend.pin(self.array), self.device)
+
+    def is_pinned(self, device=None) -> bool:
+        from lamina import cuda
+
+        return self.device.type == "cpu" and cuda.is_available() and get_device("cuda").backend.is_pinned(self.array)
 
     # --- printing ---
     def __format__(self, format_spec: str) -> str:

@@ -63,6 +63,15 @@ class CupyBackend(DrawsFromCounterStream):  # random draws: counter_random.py (t
         pinned[...] = array
         return pinned
 
+    def is_pinned(self, array) -> bool:
+        """Whether a NumPy array's memory is one that `pin` allocated (its chain of bases ends there)."""
+        pinned_type = self.xp.cuda.PinnedMemoryPointer
+        while array is not None:
+            if isinstance(array, pinned_type):
+                return True
+            array = getattr(array, "base", None) if not isinstance(array, memoryview) else array.obj
+        return False
+
     # --- what lamina doctor shows ---
     def describe(self) -> dict:
         cupy = self.xp

@@ -10,7 +10,7 @@ from lamina.tensor import Tensor
 
 def default_collate(samples):
     """Tensors and arrays are stacked along a new first dim, numbers become a tensor, strings stay a
-    list; tuples and dicts are collated field by field. Differently shaped samples are a DataError
+    list; tuples (namedtuples keeping their type) and dicts are collated field by field. Differently shaped samples are a DataError
     (the loader adds their dataset indices)."""
     from lamina import creation, functional
 
@@ -32,6 +32,8 @@ def default_collate(samples):
         if any(len(s) != len(first) for s in samples):
             raise DataError("collate: samples have different numbers of fields.")
         fields = [default_collate(list(column)) for column in zip(*samples)]
+        if isinstance(first, tuple) and hasattr(first, "_fields"):  # a namedtuple keeps its type, as in PyTorch
+            return type(first)(*fields)
         return tuple(fields) if isinstance(first, tuple) else fields
     return list(samples)
 

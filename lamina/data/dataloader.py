@@ -18,6 +18,7 @@ from multiprocessing.reduction import ForkingPickler
 
 from lamina.data.collate import default_collate
 from lamina.data.dataset import IterableDataset
+from lamina.data.pinning import pin_batch, pinning_available
 from lamina.data.rng import generator_for, set_rng
 from lamina.data.sampler import BatchSampler, RandomSampler, SequentialSampler
 from lamina.data.worker import (
@@ -85,8 +86,9 @@ class DataLoader:
         self.dataset, self.collate_fn = dataset, collate_fn or default_collate
         self.num_workers, self.worker_type, self.prefetch_factor = num_workers, worker_type, prefetch_factor
         self.persistent_workers, self.timeout, self.worker_init_fn = persistent_workers, timeout, worker_init_fn
-        # generator= (a lamina.Generator, PyTorch's argument) seeds the loader as seed= does; pin_memory and the
-        # multiprocessing options are accepted for PyTorch's callers (CPU tensors need no pinning here)
+        # generator= (a lamina.Generator, PyTorch's argument) seeds the loader as seed= does; the
+        # multiprocessing options are accepted for PyTorch's callers; pin_memory pins where a GPU answers
+        self.pin_memory = pinning_available(pin_memory)
         if seed is None and generator is not None:
             from lamina.random import seed_from
 
@@ -143,7 +145,7 @@ class DataLoader:
         try:
             for batch in batches:
                 self._batches_done += 1
-                yield batch
+                yield pin_batch(batch) if self.pin_memory else batch
         finally:
             batches.close()
             if not self.persistent_workers:

@@ -66,3 +66,14 @@ def test_a_bad_label_on_the_gpu_is_reported_at_the_next_read():
     with pytest.raises(IndexError, match="cross_entropy: Target 9 is out of bounds"):
         lamina.cuda.synchronize()
     assert loss.shape == ()
+
+
+def test_pinned_batches_copy_to_the_gpu():
+    x = lamina.randn(16, 8)
+    pinned = x.pin_memory()
+    assert pinned.is_pinned() and not x.is_pinned() and pinned.device == "cpu"
+    np.testing.assert_array_equal(pinned.numpy(), x.numpy())
+    loader = lamina.data.DataLoader(lamina.data.TensorDataset(x, lamina.arange(16)), batch_size=4, pin_memory=True)
+    for features, labels in loader:
+        assert features.is_pinned() and labels.is_pinned()
+        np.testing.assert_array_equal(features.to("cuda", non_blocking=True).cpu().numpy(), features.numpy())
