@@ -10,8 +10,8 @@ from lamina.tensor import Tensor
 
 def default_collate(samples):
     """Tensors and arrays are stacked along a new first dim, numbers become a tensor, strings stay a
-    list; tuples (namedtuples keeping their type) and dicts are collated field by field. Differently shaped samples are a DataError
-    (the loader adds their dataset indices)."""
+    list; tuples (namedtuples keeping their type) and dicts are collated field by field. Differently
+    shaped samples are a DataError (the loader adds their dataset indices)."""
     from lamina import creation, functional
 
     first = samples[0]
