@@ -365,6 +365,7 @@ from lamina.nn.functional import (  # noqa: E402
     celu,
     conv1d,
     conv2d,
+    conv_transpose1d,
     conv_transpose2d,
     cosine_similarity,
     dropout,

@@ -39,7 +39,7 @@ from lamina.nn.modules.activation import (
     Threshold,
 )
 from lamina.nn.modules.attention import MultiheadAttention
-from lamina.nn.modules.conv import Conv1d, Conv2d, ConvTranspose2d
+from lamina.nn.modules.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from lamina.nn.modules.distance import CosineSimilarity, PairwiseDistance
 from lamina.nn.modules.dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
 from lamina.nn.modules.lazy import (
@@ -47,6 +47,7 @@ from lamina.nn.modules.lazy import (
     LazyBatchNorm2d,
     LazyConv1d,
     LazyConv2d,
+    LazyConvTranspose1d,
     LazyConvTranspose2d,
     LazyInstanceNorm1d,
     LazyInstanceNorm2d,
@@ -103,8 +104,12 @@ from lamina.nn.modules.pooling import (
     AdaptiveMaxPool2d,
     AvgPool1d,
     AvgPool2d,
+    LPPool1d,
+    LPPool2d,
     MaxPool1d,
     MaxPool2d,
+    MaxUnpool1d,
+    MaxUnpool2d,
 )
 from lamina.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from lamina.nn.modules.sampling import (
@@ -190,6 +195,7 @@ __all__ = [
     "MultiheadAttention",
     "Conv1d",
     "Conv2d",
+    "ConvTranspose1d",
     "ConvTranspose2d",
     "Dropout",
     "Dropout2d",
@@ -226,6 +232,10 @@ __all__ = [
     "AvgPool2d",
     "MaxPool1d",
     "MaxPool2d",
+    "MaxUnpool1d",
+    "MaxUnpool2d",
+    "LPPool1d",
+    "LPPool2d",
     "GRU",
     "LSTM",
     "RNN",
@@ -239,6 +249,7 @@ __all__ = [
     "LazyBatchNorm2d",
     "LazyConv1d",
     "LazyConv2d",
+    "LazyConvTranspose1d",
     "LazyConvTranspose2d",
     "LazyInstanceNorm1d",
     "LazyInstanceNorm2d",

@@ -34,6 +34,26 @@ def test_conv1d_and_transpose():
         gradgrad=True,
     )
     check_op(lambda lib, x, w: F(lib).conv_transpose2d(x, w, groups=2, dilation=2), [(1, 4, 3, 2), (4, 1, 2, 2)])
+    check_op(
+        lambda lib, x, w, b: F(lib).conv_transpose1d(x, w, b, stride=2, padding=1, output_padding=1),
+        [(2, 3, 5), (3, 2, 3), (2,)],
+    )
+    check_op(lambda lib, x, w: F(lib).conv_transpose1d(x, w, groups=2, dilation=2), [(4, 5), (4, 1, 3)])  # unbatched
+
+
+def test_conv_transpose1d_layer_matches_torch():
+    ours = lamina.nn.ConvTranspose1d(3, 4, 3, stride=2, padding=1, output_padding=1)
+    theirs = torch.nn.ConvTranspose1d(3, 4, 3, stride=2, padding=1, output_padding=1)
+    assert ours.weight.shape == tuple(theirs.weight.shape)
+    with torch.no_grad():
+        theirs.weight.copy_(torch.from_numpy(ours.weight.detach().numpy()))
+        theirs.bias.copy_(torch.from_numpy(ours.bias.detach().numpy()))
+    x = np.random.default_rng(0).standard_normal((2, 3, 6)).astype(np.float32)
+    np.testing.assert_allclose(
+        ours(lamina.tensor(x)).detach().numpy(), theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-5, atol=1e-6
+    )
+    with pytest.raises(lamina.ShapeError, match="ConvTranspose1d: expected a 3-D"):
+        ours(lamina.ones(1, 3, 4, 4))
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ LAYERS = [  # lazy class, its arguments, an input shape, the full layer's first 
     ("LazyConv2d", (8, 3), {"padding": 1}, (2, 3, 6, 6)),
     ("LazyConv2d", (8, 3), {"groups": 2}, (2, 4, 5, 5)),
     ("LazyConvTranspose2d", (4, 3), {"stride": 2}, (2, 3, 5, 5)),
+    ("LazyConvTranspose1d", (4, 3), {"padding": 1, "output_padding": 1, "stride": 2}, (2, 3, 7)),
     ("LazyBatchNorm1d", (), {}, (4, 6)),
     ("LazyBatchNorm2d", (), {"momentum": 0.3}, (4, 3, 2, 2)),
     ("LazyInstanceNorm1d", (), {"affine": True}, (2, 3, 7)),

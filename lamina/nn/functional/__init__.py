@@ -45,7 +45,7 @@ from lamina.nn.functional.activation import (
     threshold_,
 )
 from lamina.nn.functional.attention import causal_mask, scaled_dot_product_attention
-from lamina.nn.functional.conv import conv1d, conv2d, conv_transpose2d
+from lamina.nn.functional.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from lamina.nn.functional.distance import cosine_similarity, normalize, pairwise_distance
 from lamina.nn.functional.dropout import (
     alpha_dropout,
@@ -94,8 +94,12 @@ from lamina.nn.functional.pooling import (
     adaptive_max_pool2d,
     avg_pool1d,
     avg_pool2d,
+    lp_pool1d,
+    lp_pool2d,
     max_pool1d,
     max_pool2d,
+    max_unpool1d,
+    max_unpool2d,
 )
 from lamina.nn.functional.sampling import interpolate, pixel_shuffle, pixel_unshuffle
 from lamina.nn.functional.sparse import embedding, embedding_bag
@@ -154,6 +158,11 @@ __all__ = [
     "scaled_dot_product_attention",
     "conv1d",
     "conv2d",
+    "conv_transpose1d",
+    "lp_pool1d",
+    "lp_pool2d",
+    "max_unpool1d",
+    "max_unpool2d",
     "conv_transpose2d",
     "dropout",
     "dropout2d",

@@ -125,3 +125,31 @@ def conv_transpose2d(
     if bias is not None:
         out = out + bias.reshape(1, -1, 1, 1)
     return out.squeeze(0) if unbatched else out
+
+
+def conv_transpose1d(
+    x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1, _layer="conv_transpose1d"
+):
+    """x (N, C_in, L), weight (C_in, C_out/groups, k) -> (N, C_out, Lo): conv_transpose2d of height 1,
+    Lo = (L - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1."""
+    unbatched = x.ndim == 2
+    if unbatched:
+        x = x.unsqueeze(0)
+    if x.ndim != 3:
+        raise ShapeError(f"{_layer}: expected a 3-D input (N, C, L); got shape {shape_str(x.shape)}.")
+
+    def first(value):
+        return value if isinstance(value, int) else value[0]
+
+    out = conv_transpose2d(
+        x.unsqueeze(2),
+        weight.unsqueeze(2),
+        bias,
+        (1, first(stride)),
+        (0, first(padding)),
+        (0, first(output_padding)),
+        groups,
+        (1, first(dilation)),
+        _layer,
+    ).squeeze(2)
+    return out.squeeze(0) if unbatched else out

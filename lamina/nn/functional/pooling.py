@@ -1,4 +1,5 @@
-"""Pooling: max (with indices), average, adaptive average and adaptive max.
+"""Pooling: max (with indices) and its inverse (max_unpool), average, power-average (lp_pool), adaptive
+average and adaptive max.
 
 Max pooling finds each window's maximum on the arrays, then gathers the values
 at those positions, so its gradient (and second derivative) goes through
@@ -8,6 +9,7 @@ gather: to the first maximum of each window, as in PyTorch.
 import math
 
 from lamina import functional as core
+from lamina.backend import deferred
 from lamina.errors import ShapeError, shape_str
 from lamina.nn.functional._checks import pair
 from lamina.nn.functional.conv import conv2d
@@ -201,3 +203,61 @@ def adaptive_max_pool2d(x, output_size, return_indices=False):
     if unbatched:
         result, indices = result.squeeze(0), indices.squeeze(0)
     return (result, indices) if return_indices else result
+
+
+def max_unpool2d(x, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The inverse of max_pool2d(return_indices=True): each value back at its index in a zero (N, C, Ho, Wo)
+    plane, Ho = (H - 1) stride - 2 padding + kernel unless output_size says otherwise (a scatter: the
+    gradient comes back from those places)."""
+    x, unbatched = _batched("max_unpool2d", x)
+    if tuple(indices.shape) != tuple(x.shape) and tuple(indices.shape) != tuple(x.shape[1:]):
+        raise ShapeError(
+            f"max_unpool2d: indices shape {shape_str(indices.shape)} must equal the input's {shape_str(x.shape)}."
+        )
+    indices = indices.reshape(x.shape)
+    kernel = pair(kernel_size, "kernel_size")
+    stride = pair(stride if stride is not None else kernel_size, "stride")
+    padding = pair(padding, "padding")
+    size = [(n - 1) * s - 2 * p + k for n, s, p, k in zip(x.shape[2:], stride, padding, kernel)]
+    if output_size is not None:
+        size = [int(v) for v in tuple(output_size)[-2:]]
+    n, channels = x.shape[0], x.shape[1]
+    plane = size[0] * size[1]
+    flat_indices = indices.reshape(n, channels, -1)
+    deferred.require_in_range(  # checked on the device, reported at the next sync (no host read here)
+        flat_indices.array,
+        0,
+        plane,
+        lambda bad: IndexError(
+            f"max_unpool2d: index {bad} is outside the output plane of {size[0]}x{size[1]}; pass the indices "
+            "max_pool2d returned with the same kernel_size, stride and padding (or the right output_size)."
+        ),
+        "max_unpool2d",
+    )
+    out = x.new_zeros(n, channels, plane).scatter(2, flat_indices, x.reshape(n, channels, -1))
+    out = out.reshape(n, channels, *size)
+    return out.squeeze(0) if unbatched else out
+
+
+def max_unpool1d(x, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """max_unpool2d of height 1: (N, C, L) -> (N, C, Lo)."""
+    stride = kernel_size if stride is None else stride
+    output = None if output_size is None else (1, tuple(output_size)[-1])
+    out = max_unpool2d(
+        x.unsqueeze(-2), indices.unsqueeze(-2), _height_one(kernel_size), _height_one(stride),
+        _height_one(padding, 0), output,
+    )  # fmt: skip
+    return out.squeeze(-2)
+
+
+def lp_pool2d(x, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """(sum over each window of x^p)^(1/p), PyTorch's formula: the window's mean of x^p times its size."""
+    kh, kw = pair(kernel_size, "kernel_size")
+    mean = avg_pool2d(x.pow(norm_type), (kh, kw), stride, 0, ceil_mode)
+    return (mean.sign() * mean.abs().relu()).mul(kh * kw).pow(1.0 / norm_type)
+
+
+def lp_pool1d(x, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """lp_pool2d of height 1: (N, C, L) -> (N, C, Lo)."""
+    stride = kernel_size if stride is None else stride
+    return lp_pool2d(x.unsqueeze(-2), norm_type, _height_one(kernel_size), _height_one(stride), ceil_mode).squeeze(-2)

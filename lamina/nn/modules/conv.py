@@ -1,4 +1,4 @@
-"""Conv1d, Conv2d, ConvTranspose2d."""
+"""Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d."""
 
 import math
 
@@ -241,10 +241,10 @@ class ConvTranspose2d(_ConvNd):
     ):
         if padding_mode != "zeros":
             raise ValueError(
-                f"ConvTranspose2d: only padding_mode='zeros' is supported (as PyTorch); got {padding_mode!r}."
+                f"{type(self).__name__}: only padding_mode='zeros' is supported (as PyTorch); got {padding_mode!r}."
             )
         if isinstance(padding, str):
-            raise ValueError("ConvTranspose2d: padding must be an int or a pair.")
+            raise ValueError(f"{type(self).__name__}: padding must be an int or a tuple of ints.")
         super().__init__(
             in_channels,
             out_channels,
@@ -272,4 +272,25 @@ class ConvTranspose2d(_ConvNd):
             self.groups,
             self.dilation,
             _layer=f"ConvTranspose2d({self.in_channels}, {self.out_channels})",
+        )
+
+
+class ConvTranspose1d(ConvTranspose2d):
+    """Transposed 1-D convolution: (N, C_in, L) -> (N, C_out, L_out),
+    L_out = (L - 1) stride - 2 padding + dilation (kernel - 1) + output_padding + 1."""
+
+    spatial_dims = 1
+
+    def forward(self, x):
+        self._check_input(x, 1)
+        return F.conv_transpose1d(
+            x,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            self.output_padding,
+            self.groups,
+            self.dilation,
+            _layer=f"ConvTranspose1d({self.in_channels}, {self.out_channels})",
         )

@@ -1,4 +1,4 @@
-"""PyTorch's lazy modules: LazyLinear, LazyConv1d/2d, LazyConvTranspose2d, LazyBatchNorm1d/2d, LazyInstanceNorm1d/2d.
+"""PyTorch's lazy modules: LazyLinear, LazyConv1d/2d, LazyConvTranspose1d/2d, LazyBatchNorm1d/2d, LazyInstanceNorm1d/2d.
 
 A lazy layer takes every constructor argument but its input size (in_features, in_channels, num_features),
 which it reads from its first input; or from a state_dict loaded before that first call, as PyTorch's do.
@@ -13,7 +13,7 @@ import inspect
 
 from lamina.errors import ShapeError, shape_str
 from lamina.nn.module import Module
-from lamina.nn.modules.conv import Conv1d, Conv2d, ConvTranspose2d
+from lamina.nn.modules.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from lamina.nn.modules.linear import Linear
 from lamina.nn.modules.normalization import BatchNorm1d, BatchNorm2d, InstanceNorm1d, InstanceNorm2d
 from lamina.nn.parameter import Parameter
@@ -124,7 +124,10 @@ class _LazyConv(LazyModuleMixin):
     def _size_in(self, saved):
         if "weight" not in saved:
             return None
-        if self.cls_to_become is ConvTranspose2d:  # weight (in_channels, out_channels / groups, kh, kw)
+        if self.cls_to_become in (
+            ConvTranspose1d,
+            ConvTranspose2d,
+        ):  # weight (in_channels, out_channels / groups, kh, kw)
             return saved["weight"].shape[0]
         return saved["weight"].shape[1] * self._groups  # weight (out_channels, in_channels / groups, kh, kw)
 
@@ -135,6 +138,10 @@ class LazyConv1d(_LazyConv):
 
 class LazyConv2d(_LazyConv):
     cls_to_become, batched_ndim = Conv2d, 4
+
+
+class LazyConvTranspose1d(_LazyConv):
+    cls_to_become, batched_ndim = ConvTranspose1d, 3
 
 
 class LazyConvTranspose2d(_LazyConv):
