@@ -12,6 +12,7 @@ from lamina import dtypes
 from lamina.backend import Device, get_device as device
 from lamina.dtypes import (
     DType,
+    bfloat16,
     bool_ as bool,
     float16,
     float32,

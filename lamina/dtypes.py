@@ -41,6 +41,27 @@ float16 = DType("float16", np.float16, 1)
 float32 = DType("float32", np.float32, 2)
 float64 = DType("float64", np.float64, 3)
 
+
+class _Unsupported(DType):
+    """A PyTorch dtype lamina can name but not hold: programs that only mention it (a table of dtype names,
+    `x.dtype == torch.bfloat16`) run; making a tensor of it is a DTypeError that says what to use."""
+
+    __slots__ = ("advice",)
+
+    def __init__(self, name: str, itemsize: int, advice: str):
+        self.name, self.advice, self.itemsize = name, advice, itemsize
+        self.is_floating_point = self.is_signed = True
+        self._rank = -1
+
+    @property
+    def numpy(self):
+        raise DTypeError(f"lamina: {self.name} is not supported (NumPy has no {self.name} dtype); {self.advice}")
+
+
+bfloat16 = _Unsupported(
+    "bfloat16", 2, "use float32, or float16 for half precision (lamina.autocast's default on every device)."
+)
+
 ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
 FLOATING = (float16, float32, float64)
 default_float = float32
@@ -48,6 +69,7 @@ default_float = float32
 _BY_NUMPY = {d.numpy: d for d in ALL}
 _BY_NAME = {d.name: d for d in ALL}
 _BY_NAME.update({"float": float32, "double": float64, "half": float16, "long": int64, "int": int32})
+_BY_NAME["bfloat16"] = bfloat16
 
 
 def from_numpy_dtype(numpy_dtype) -> DType:

@@ -234,6 +234,9 @@ class Tensor:
     def half(self):
         return self.to(dtypes.float16)
 
+    def bfloat16(self):
+        return self.to(dtypes.bfloat16)  # a DTypeError that says what to use (dtypes.py)
+
     def long(self):
         return self.to(dtypes.int64)
 

@@ -129,3 +129,18 @@ def test_alpha_dropout_keeps_a_standard_normals_mean_and_variance(p):
     channels = lamina.nn.FeatureAlphaDropout(0.5)(lamina.randn(8, 16, 5, 5)).numpy()
     per_channel = np.isclose(channels, channels[..., :1, :1]).all(axis=(2, 3))  # dropped channels are constant
     assert 0 < per_channel.mean() < 1
+
+
+def test_bfloat16_is_named_and_refused_with_advice():
+    table = {"float32": lamina.float32, "bfloat16": lamina.bfloat16, "float16": lamina.float16}  # nanoGPT's
+    assert table["bfloat16"].is_floating_point and repr(lamina.bfloat16) == "lamina.bfloat16"
+    assert lamina.ones(2).dtype != lamina.bfloat16
+    for make in (
+        lambda: lamina.ones(2, dtype=lamina.bfloat16),
+        lambda: lamina.ones(2).to("bfloat16"),
+        lambda: lamina.ones(2).bfloat16(),
+        lambda: lamina.finfo(lamina.bfloat16),
+    ):
+        with pytest.raises(lamina.DTypeError, match="bfloat16 is not supported.*float32, or float16"):
+            make()
+    assert not lamina.cuda.is_bf16_supported()
