@@ -7,10 +7,14 @@ from lamina.ops.elementwise import where
 from lamina.tensor import Tensor
 
 
-def embedding(indices, weight, padding_idx=None):
+def embedding(indices, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
+              sparse=False):  # fmt: skip
     """weight[indices]: indices (*) of int dtype -> (*, embedding_dim).
 
-    The padding_idx row is returned as it is but gets no gradient (as PyTorch).
+    The padding_idx row is returned as it is but gets no gradient (as PyTorch). max_norm renormalises, in
+    place, each looked-up row whose norm_type-norm exceeds it (PyTorch's embedding_renorm_: the weight
+    changes); scale_grad_by_freq divides each row's gradient by how often its index occurs in `indices`.
+    sparse is accepted; the gradient is dense.
     """
     if indices.array.dtype.kind not in "iu":
         raise DTypeError(
@@ -29,11 +33,39 @@ def embedding(indices, weight, padding_idx=None):
         ),
         "embedding",
     )
+    if max_norm is not None:
+        embedding_renorm_(weight, indices, max_norm, norm_type)
     out = weight[indices]
+    if scale_grad_by_freq:
+        out = _gradient_scaled_by_frequency(out, indices, count)
     if padding_idx is not None:
         padding_rows = (indices == padding_idx % count).unsqueeze(-1)
         out = where(padding_rows, out.detach(), out)  # same values; no gradient reaches the padding row
     return out
+
+
+def embedding_renorm_(weight, indices, max_norm, norm_type=2.0):
+    """Scale, in place and outside the graph, each row of weight that `indices` name whose norm exceeds
+    max_norm down to max_norm (PyTorch's factor max_norm / (norm + 1e-7)); returns weight."""
+    from lamina.autograd.grad_mode import no_grad
+
+    xp = weight.device.xp
+    rows = xp.unique(indices.array.reshape(-1))
+    with no_grad():
+        picked = weight.array[rows]
+        norms = (xp.abs(picked) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
+        scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(picked.dtype)
+        weight.array[rows] = picked * scale[:, None]
+        weight._version[0] += 1
+    return weight
+
+
+def _gradient_scaled_by_frequency(out, indices, count):
+    """out's values, with each row's gradient divided by its index's count in indices."""
+    xp = out.device.xp
+    frequency = xp.bincount(indices.array.reshape(-1), minlength=count)[indices.array]
+    scale = Tensor._make((1.0 / frequency).astype(out.array.dtype)[..., None], out.device)
+    return out.detach() + (out - out.detach()) * scale
 
 
 def _bag_rows(op, input, offsets, include_last_offset):
@@ -65,20 +97,19 @@ def embedding_bag(
 ):  # fmt: skip
     """Sums, means or maxima of bags of embeddings without building the (bags, length, dim) tensor in between:
     a 2-D input holds one bag per row; a 1-D input is cut into bags where `offsets` say (offsets[0] must be 0).
-    Empty bags give zeros; padding_idx entries are left out of the bags (and of a mean's count)."""
+    Empty bags give zeros; padding_idx entries are left out of the bags (and of a mean's count); max_norm and
+    scale_grad_by_freq as in embedding."""
     op = "embedding_bag"
     if mode not in ("sum", "mean", "max"):
         raise ValueError(f"{op}: mode must be 'sum', 'mean' or 'max'; got {mode!r}.")
-    for name, value in (("max_norm", max_norm), ("scale_grad_by_freq", scale_grad_by_freq or None)):
-        if value is not None:
-            raise NotImplementedError(f"{op}: {name} is not supported by lamina; renormalise the weight yourself.")
     if per_sample_weights is not None and mode != "sum":
         raise ValueError(f"{op}: per_sample_weights is only supported for mode='sum' (as PyTorch); got {mode!r}.")
     flat, bag_of, bags, starts = _bag_rows(op, input, offsets, include_last_offset)
     first_offset = int(starts[0].item()) if starts is not None and starts.shape[0] else 0
     if first_offset != 0:
         raise ValueError(f"{op}: offsets[0] must be 0; got {first_offset}.")
-    rows = embedding(flat, weight, padding_idx)  # (M, D), with embedding's range check
+    # (M, D), with embedding's range check, max_norm's renormalisation and the frequency scaling
+    rows = embedding(flat, weight, padding_idx, max_norm, norm_type, scale_grad_by_freq)
     keep = None if padding_idx is None else (flat != padding_idx % weight.shape[0])
     if per_sample_weights is not None:
         if tuple(per_sample_weights.shape) != tuple(input.shape):

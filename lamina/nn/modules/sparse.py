@@ -23,6 +23,10 @@ class _Table(Module):
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.padding_idx = padding_idx % num_embeddings if padding_idx is not None else None
         if weight is not None:
+            if tuple(weight.shape) != (num_embeddings, embedding_dim):
+                raise ValueError(
+                    f"{layer}: _weight has shape {tuple(weight.shape)}; expected ({num_embeddings}, {embedding_dim})."
+                )
             self.weight = Parameter(weight)
         else:
             self.weight = Parameter(creation.empty(num_embeddings, embedding_dim, device=device, dtype=dtype))
@@ -38,12 +42,35 @@ class _Table(Module):
 class Embedding(_Table):
     """A lookup table: integer indices (*) -> vectors (*, embedding_dim)."""
 
-    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, device=None, dtype=None):
-        super().__init__(num_embeddings, embedding_dim, padding_idx, device, dtype)
+    def __init__(
+        self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
+        sparse=False, _weight=None, _freeze=False, device=None, dtype=None,
+    ):  # fmt: skip
+        super().__init__(num_embeddings, embedding_dim, padding_idx, device, dtype, weight=_weight)
+        self.max_norm, self.norm_type, self.scale_grad_by_freq, self.sparse = (
+            max_norm,
+            norm_type,
+            scale_grad_by_freq,
+            sparse,
+        )
+        if _freeze:
+            self.weight.requires_grad_(False)
+
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, max_norm=None, norm_type=2.0,
+                        scale_grad_by_freq=False, sparse=False):  # fmt: skip
+        """An Embedding holding `embeddings` (rows, dim) as its weight; frozen unless freeze=False."""
+        if embeddings.ndim != 2:
+            raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D; got {embeddings.ndim} dims.")
+        rows, dim = embeddings.shape
+        return cls(rows, dim, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse, _weight=embeddings,
+                   _freeze=freeze)  # fmt: skip
 
     def forward(self, indices):
         try:
-            return F.embedding(indices, self.weight, self.padding_idx)
+            return F.embedding(
+                indices, self.weight, self.padding_idx, self.max_norm, self.norm_type, self.scale_grad_by_freq
+            )
         except IndexError as error:
             raise IndexError(f"Embedding({self.num_embeddings}, {self.embedding_dim}): {error}") from None
 
