@@ -47,19 +47,57 @@ def _unnormalise(coordinate, size, align_corners):
     return ((coordinate + 1) * size - 1) / 2
 
 
+def _reflect(coordinate, size, align_corners):
+    """A coordinate folded back into the image by reflection at its edges (PyTorch's reflect_coordinates):
+    about the corner pixels' centres (align_corners=True) or the image's edges (False), then clipped."""
+    low, high = (0.0, size - 1.0) if align_corners else (-0.5, size - 0.5)
+    if high <= low:  # one pixel with align_corners: every point is that pixel
+        return coordinate * 0
+    span = high - low
+    distance = (coordinate - low).abs()
+    flips = (distance.detach() / span).floor()
+    extra = distance - flips * span  # fmod, written so that its gradient is 1
+    even = flips.remainder(2) == 0
+    return where(even, extra + low, span - extra + low).clamp(0, size - 1)
+
+
+def _padded(coordinate, size, padding_mode, align_corners):
+    """Where padding_mode reads a coordinate: 'border' clips it to the image, 'reflection' folds it back."""
+    if padding_mode == "border":
+        return coordinate.clamp(0, size - 1)
+    if padding_mode == "reflection":
+        return _reflect(coordinate, size, align_corners)
+    return coordinate  # 'zeros': read() gives 0 outside
+
+
+_CUBIC_A = -0.75  # the cubic convolution's parameter (Keys 1981), as PyTorch's bicubic
+
+
+def _cubic_weights(t):
+    """The four weights of the taps at -1, 0, 1, 2 for a point t in [0, 1) past tap 0."""
+    a = _CUBIC_A
+
+    def near(x):  # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):  # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    return far(t + 1), near(t), near(1 - t), far(2 - t)
+
+
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
     """input (N, C, H, W) read at grid (N, Ho, Wo, 2) (x, y in [-1, 1]) -> (N, C, Ho, Wo).
 
-    mode 'bilinear' weighs the four neighbours, 'nearest' takes the closest (half to even, as PyTorch);
-    padding_mode 'zeros' reads 0 outside the image, 'border' the nearest edge pixel.
+    mode 'bilinear' weighs the four neighbours, 'nearest' takes the closest (half to even, as PyTorch),
+    'bicubic' the 4x4 neighbours by cubic convolution (A = -0.75); padding_mode 'zeros' reads 0 outside the
+    image, 'border' the nearest edge pixel, 'reflection' the pixel mirrored at the edges.
     """
     align_corners = bool(align_corners)
-    if mode not in ("bilinear", "nearest"):
-        raise ValueError(f"grid_sample: mode must be 'bilinear' or 'nearest' (lamina has no 'bicubic'); got {mode!r}.")
-    if padding_mode not in ("zeros", "border"):
-        raise ValueError(
-            f"grid_sample: padding_mode must be 'zeros' or 'border' (lamina has no 'reflection'); got {padding_mode!r}."
-        )
+    if mode not in ("bilinear", "nearest", "bicubic"):
+        raise ValueError(f"grid_sample: mode must be 'bilinear', 'nearest' or 'bicubic'; got {mode!r}.")
+    if padding_mode not in ("zeros", "border", "reflection"):
+        raise ValueError(f"grid_sample: padding_mode must be 'zeros', 'border' or 'reflection'; got {padding_mode!r}.")
     if input.ndim != 4 or grid.ndim != 4 or grid.shape[-1] != 2 or grid.shape[0] != input.shape[0]:
         raise ShapeError(
             f"grid_sample: expects input (N, C, H, W) and grid (N, Ho, Wo, 2) with the same N (2-D sampling); got "
@@ -69,8 +107,6 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     out_h, out_w = grid.shape[1], grid.shape[2]
     x = _unnormalise(grid[..., 0], width, align_corners)  # (N, Ho, Wo), in pixels
     y = _unnormalise(grid[..., 1], height, align_corners)
-    if padding_mode == "border":
-        x, y = x.clamp(0, width - 1), y.clamp(0, height - 1)
     flat = input.reshape(n, channels, height * width)
 
     def read(column, row):
@@ -81,6 +117,18 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         values = flat.gather(2, index).reshape(n, channels, out_h, out_w)
         return where(inside.unsqueeze(1), values, 0.0)
 
+    if mode == "bicubic":  # padding applies to each tap (PyTorch's get_value_bounded)
+        left, top = x.detach().floor(), y.detach().floor()
+        column_weights = _cubic_weights((x - left).unsqueeze(1))
+        row_weights = _cubic_weights((y - top).unsqueeze(1))
+        total = 0
+        for j, row_weight in enumerate(row_weights):
+            row = _padded(top + (j - 1), height, padding_mode, align_corners)
+            for i, column_weight in enumerate(column_weights):
+                column = _padded(left + (i - 1), width, padding_mode, align_corners)
+                total = total + read(column, row) * (column_weight * row_weight)
+        return total
+    x, y = _padded(x, width, padding_mode, align_corners), _padded(y, height, padding_mode, align_corners)
     if mode == "nearest":
         return read(x.detach().round(), y.detach().round())
     left, top = x.detach().floor(), y.detach().floor()
