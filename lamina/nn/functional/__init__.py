@@ -46,6 +46,7 @@ from lamina.nn.functional.activation import (
 )
 from lamina.nn.functional.attention import causal_mask, scaled_dot_product_attention
 from lamina.nn.functional.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from lamina.nn.functional.ctc import ctc_loss
 from lamina.nn.functional.distance import cosine_similarity, normalize, pairwise_distance
 from lamina.nn.functional.dropout import (
     alpha_dropout,
@@ -159,6 +160,7 @@ __all__ = [
     "conv1d",
     "conv2d",
     "conv_transpose1d",
+    "ctc_loss",
     "lp_pool1d",
     "lp_pool2d",
     "max_unpool1d",
