@@ -35,6 +35,7 @@ __all__ = [
     "is_anomaly_enabled",
     "gradcheck",
     "gradgradcheck",
+    "functional",
 ]
 
 
@@ -136,6 +137,7 @@ def grad(
     return tuple(found)
 
 
+from lamina.autograd import functional  # noqa: E402  (jacobian, hessian, vjp, ...: built on grad above)
 from lamina.autograd.gradcheck import gradcheck, gradgradcheck  # noqa: E402
 
 
