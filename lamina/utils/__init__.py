@@ -1,6 +1,6 @@
 """`lamina.utils`: PyTorch's `torch.utils` path; `lamina.utils.data` is `lamina.data`, `lamina.utils.tensorboard`
 lamina's own SummaryWriter."""
 
-from lamina.utils import data, tensorboard
+from lamina.utils import checkpoint, data, tensorboard
 
-__all__ = ["data", "tensorboard"]
+__all__ = ["checkpoint", "data", "tensorboard"]
