@@ -208,24 +208,32 @@ def index_add(x, dim, index, source):
     """out = x, then out[..., index[i], ...] += source[..., i, ...] along dim (repeats add up)."""
     from lamina.ops.elementwise import cast
 
-    dim = normalize_dim("index_add", dim, x.ndim)
-    if not isinstance(index, Tensor) or index.ndim != 1 or index.array.dtype.kind not in "iu":
-        raise DTypeError("index_add: index must be a 1-D integer tensor.")
+    position = _slices_at(index_add, x, dim, index, source)
+    return x + IndexAdd.apply(cast(source, x.dtype), shape=x.shape, index=position)
+
+
+def _slices_at(op, x, dim, index, source):
+    """The index (slice(None), ..., index) of the slices that index_add / index_copy write, once their checks
+    pass: a 1-D integer index in range (on the device) and a source of x's shape but index's length at dim."""
+    name = op.__name__
+    dim = normalize_dim(name, dim, x.ndim)
+    if not isinstance(index, Tensor) or index.ndim > 1 or index.array.dtype.kind not in "iu":
+        raise DTypeError(f"{name}: index must be a 1-D integer tensor.")
+    index = index.reshape(-1)
     expected = x.shape[:dim] + (index.shape[0],) + x.shape[dim + 1 :]
     if source.shape != expected:
         raise ShapeError(
-            f"index_add: source shape {shape_str(source.shape)} must be {shape_str(expected)} (input "
+            f"{name}: source shape {shape_str(source.shape)} must be {shape_str(expected)} (input "
             f"{shape_str(x.shape)} with dimension {dim} of the index's length {index.shape[0]})."
         )
     deferred.require_in_range(
         index.array,
         0,
         x.shape[dim],
-        lambda bad: IndexError(f"index_add: index {bad} out of range for dimension {dim} with size {x.shape[dim]}."),
-        "index_add",
+        lambda bad: IndexError(f"{name}: index {bad} out of range for dimension {dim} with size {x.shape[dim]}."),
+        name,
     )
-    position = (slice(None),) * dim + (index.array,)
-    return x + IndexAdd.apply(cast(source, x.dtype), shape=x.shape, index=position)
+    return (slice(None),) * dim + (index.array,)
 
 
 def index_fill(x, dim, index, value):
@@ -247,25 +255,7 @@ def index_copy(x, dim, index, source):
     keeps one of its sources, which one unspecified, as in PyTorch)."""
     from lamina.ops.elementwise import cast
 
-    dim = normalize_dim("index_copy", dim, x.ndim)
-    if not isinstance(index, Tensor) or index.ndim > 1 or index.array.dtype.kind not in "iu":
-        raise DTypeError("index_copy: index must be a 1-D integer tensor.")
-    index = index.reshape(-1)
-    expected = x.shape[:dim] + (index.shape[0],) + x.shape[dim + 1 :]
-    if source.shape != expected:
-        raise ShapeError(
-            f"index_copy: source shape {shape_str(source.shape)} must be {shape_str(expected)} (input "
-            f"{shape_str(x.shape)} with dimension {dim} of the index's length {index.shape[0]})."
-        )
-    deferred.require_in_range(
-        index.array,
-        0,
-        x.shape[dim],
-        lambda bad: IndexError(f"index_copy: index {bad} out of range for dimension {dim} with size {x.shape[dim]}."),
-        "index_copy",
-    )
-    position = (slice(None),) * dim + (index.array,)
-    return IndexPut.apply(x, cast(source, x.dtype), index=position)
+    return IndexPut.apply(x, cast(source, x.dtype), index=_slices_at(index_copy, x, dim, index, source))
 
 
 def index_put(x, indices, values, accumulate=False):

@@ -309,7 +309,19 @@ class OneCycleLR(LRScheduler):
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
 
-class SequentialLR(LRScheduler):
+class _Composite(LRScheduler):
+    """A schedule made of child schedules (SequentialLR, ChainedScheduler): its state is theirs."""
+
+    def state_dict(self):
+        return {"last_epoch": self.last_epoch, "schedulers": [s.state_dict() for s in self._schedulers]}
+
+    def load_state_dict(self, state_dict):
+        self.last_epoch = state_dict["last_epoch"]
+        for scheduler, saved in zip(self._schedulers, state_dict["schedulers"]):
+            scheduler.load_state_dict(saved)
+
+
+class SequentialLR(_Composite):
     """Run schedulers one after another, switching at the milestones (e.g. LinearLR warmup, then cosine)."""
 
     def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
@@ -339,16 +351,8 @@ class SequentialLR(LRScheduler):
             scheduler._set()
         self._last_lr = scheduler.get_last_lr()
 
-    def state_dict(self):
-        return {"last_epoch": self.last_epoch, "schedulers": [s.state_dict() for s in self._schedulers]}
 
-    def load_state_dict(self, state_dict):
-        self.last_epoch = state_dict["last_epoch"]
-        for scheduler, saved in zip(self._schedulers, state_dict["schedulers"]):
-            scheduler.load_state_dict(saved)
-
-
-class ChainedScheduler(LRScheduler):
+class ChainedScheduler(_Composite):
     """Several schedules at once: each group's rate is its initial rate times every schedule's factor (its
     rate over the initial one), as PyTorch's chain of multiplicative schedules (ConstantLR warmup with
     ExponentialLR decay). Each child keeps its own closed form; stepping the chain steps them all."""
@@ -359,10 +363,11 @@ class ChainedScheduler(LRScheduler):
             raise ValueError("ChainedScheduler: expects at least one scheduler.")
         optimizer = schedulers[0].optimizer if optimizer is None else optimizer
         for scheduler in schedulers:
-            if not isinstance(scheduler, LRScheduler) or isinstance(scheduler, ChainedScheduler):
+            if not isinstance(scheduler, LRScheduler) or isinstance(scheduler, _Composite):
                 raise TypeError(
-                    f"ChainedScheduler: expects LRSchedulers; got {type(scheduler).__name__} "
-                    "(ReduceLROnPlateau steps on a metric and cannot be chained)."
+                    f"ChainedScheduler: expects simple LRSchedulers; got {type(scheduler).__name__} "
+                    "(ReduceLROnPlateau steps on a metric, and SequentialLR or ChainedScheduler inside a chain "
+                    "are not supported)."
                 )
             if scheduler.optimizer is not optimizer:
                 raise ValueError("ChainedScheduler: every scheduler must step the same optimizer.")
@@ -391,13 +396,8 @@ class ChainedScheduler(LRScheduler):
         self.last_epoch += 1
         self._combine(step=True)
 
-    def state_dict(self):
-        return {"last_epoch": self.last_epoch, "schedulers": [s.state_dict() for s in self._schedulers]}
-
     def load_state_dict(self, state_dict):
-        self.last_epoch = state_dict["last_epoch"]
-        for scheduler, saved in zip(self._schedulers, state_dict["schedulers"]):
-            scheduler.load_state_dict(saved)
+        super().load_state_dict(state_dict)
         self._combine(step=False)
 
 

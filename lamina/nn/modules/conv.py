@@ -261,8 +261,9 @@ class ConvTranspose2d(_ConvNd):
         )
 
     def forward(self, x):
-        self._check_input(x, 2)
-        return F.conv_transpose2d(
+        self._check_input(x, self.spatial_dims)
+        transposed = F.conv_transpose1d if self.spatial_dims == 1 else F.conv_transpose2d
+        return transposed(
             x,
             self.weight,
             self.bias,
@@ -271,7 +272,7 @@ class ConvTranspose2d(_ConvNd):
             self.output_padding,
             self.groups,
             self.dilation,
-            _layer=f"ConvTranspose2d({self.in_channels}, {self.out_channels})",
+            _layer=f"{type(self).__name__}({self.in_channels}, {self.out_channels})",
         )
 
 
@@ -280,17 +281,3 @@ class ConvTranspose1d(ConvTranspose2d):
     L_out = (L - 1) stride - 2 padding + dilation (kernel - 1) + output_padding + 1."""
 
     spatial_dims = 1
-
-    def forward(self, x):
-        self._check_input(x, 1)
-        return F.conv_transpose1d(
-            x,
-            self.weight,
-            self.bias,
-            self.stride,
-            self.padding,
-            self.output_padding,
-            self.groups,
-            self.dilation,
-            _layer=f"ConvTranspose1d({self.in_channels}, {self.out_channels})",
-        )
