@@ -35,6 +35,7 @@ RANK = {
     "data": 5,
     "transforms": 5,
     "optim": 6,
+    "func": 6,  # torch.func: functional_call (over nn.utils) and grad/vmap (over autograd)
     "datasets": 6,
     "onnx": 6,
     "testing": 2,
