@@ -90,3 +90,18 @@ def test_lamina_run_leaves_no_torch_alias_behind():
     assert torch_shim.run(str(program), []) == 0
     assert sys.modules.get("torch") is real  # the real torch (or none) is back, not lamina
     assert lamina.nn.__dict__.keys() == before.keys()
+
+
+def test_lamina_run_names_bfloat16_as_an_intentional_difference(tmp_path):
+    script = tmp_path / "bf16.py"
+    script.write_text(
+        "import torch\ndtypes = {'bfloat16': torch.bfloat16}\nx = torch.ones(2, dtype=dtypes['bfloat16'])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "lamina.cli.main", "run", str(script)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 1
+    assert (
+        "bf16.py:3:" in done.stderr
+        and "intentional difference from torch: lamina has no bfloat16 tensors" in done.stderr
+    )
