@@ -87,12 +87,19 @@ def build(name, library, seed=0, weights=None):
     """One side's step function for workload `name`; `library` is "lamina", "torch" (eager) or "torch.compile"
     (the model wrapped in torch.compile, its default inductor backend; the optimizer step stays eager).
 
+    "jax" is the same network as one jax.jit step (jax_side.py), for the workloads it has (`jax_side.NETWORKS`).
+
     `weights` ({name: NumPy array}, see `initial_weights`) makes both start from the same point.
     Only the named library is imported, so a process that benchmarks torch alone runs torch as
     its users get it (importing lamina changes glibc's allocator settings for the whole process).
     """
     _, network, optimizer, batch, kind, training = WORKLOADS[name]
     x, y = make_inputs(kind, batch, np.random.default_rng(seed))
+    if library == "jax":  # no modules to build: the network is a function of the weights (jax_side.py)
+        import jax_side
+
+        weights = weights if weights is not None else initial_weights(name, seed)
+        return jax_side.build(name, x, y, weights, training), None
     if library == "lamina":
         import lamina as lib
 
@@ -130,6 +137,36 @@ def make_workload(name, seed=0):
     if torch_or_none() is not None:
         steps["torch"] = build(name, "torch", seed, weights=_numpy_weights(model))[0]
     return steps
+
+
+def jax_or_none():
+    try:
+        import jax
+
+        return jax
+    except ImportError:
+        return None
+
+
+def sides_with_peers(name):
+    """The libraries a benchmark of `name` can compare: lamina, torch where installed, JAX where installed and
+    jax_side has the workload."""
+    import jax_side
+
+    sides = ["lamina"] + (["torch"] if torch_or_none() is not None else [])
+    return sides + (["jax"] if jax_or_none() is not None and name in jax_side.NETWORKS else [])
+
+
+def check_jax_matches(name, steps=2, rtol=1e-4):
+    """The JAX side computes what lamina does: the first losses (or the outputs) agree."""
+    weights = initial_weights(name)
+    ours, jax_step = build(name, "lamina", weights=weights)[0], build(name, "jax", weights=weights)[0]
+    for _ in range(steps):
+        a, b = ours(), jax_step()
+        if WORKLOADS[name][5]:
+            assert abs(a.item() - float(b)) <= rtol * max(1.0, abs(float(b))), f"{name}: lamina {a.item()} vs jax {b}"
+        else:
+            np.testing.assert_allclose(a.numpy(), np.asarray(b), rtol=rtol, atol=rtol)
 
 
 def check_same_steps(name, steps=2, rtol=1e-4):

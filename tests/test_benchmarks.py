@@ -16,6 +16,24 @@ def test_benchmark_workloads_compute_the_same_steps_in_lamina_and_torch(name):
     workloads.check_same_steps(name)
 
 
+@pytest.mark.parametrize("name", ["mlp", "lenet", "gpt", "mlp-infer", "lenet-infer", "mlp-tiny"])
+def test_the_jax_side_computes_the_same_steps_as_lamina(name):
+    pytest.importorskip("jax", reason="the JAX side needs jax (in the test extra)")
+    import workloads
+
+    assert "jax" in workloads.sides_with_peers(name)
+    workloads.check_jax_matches(name, steps=3)
+
+
+def test_the_jax_side_names_the_workloads_it_lacks():
+    pytest.importorskip("jax", reason="the JAX side needs jax (in the test extra)")
+    import workloads
+
+    assert "jax" not in workloads.sides_with_peers("resnet20")
+    with pytest.raises(ValueError, match="no 'resnet20' workload"):
+        workloads.build("resnet20", "jax", weights={})
+
+
 def test_each_workload_runs_in_lamina_alone():
     import math
 
