@@ -157,6 +157,12 @@ def test_optimizer_arguments_and_foreign_state_are_refused():
     adam.step()
     with pytest.raises(ValueError, match=r"hyper-parameters \['amsgrad', 'betas'.*saved from another optimizer"):
         optim.SGD([w], lr=0.1).load_state_dict(adam.state_dict())
+    saved = adam.state_dict()
+    saved["param_groups"][0].update(foreach=None, fused=None, capturable=False, differentiable=False)
+    optim.Adam([w], lr=0.1).load_state_dict(saved)  # PyTorch's implementation flags change no value
+    saved["param_groups"][0]["decoupled_weight_decay"] = True  # torch's Adam turned AdamW: not lamina's Adam
+    with pytest.raises(ValueError, match=r"hyper-parameters \['decoupled_weight_decay'\]"):
+        optim.Adam([w], lr=0.1).load_state_dict(saved)
 
 
 def test_schedules_check_arguments_and_refuse_to_alternate():

@@ -12,6 +12,12 @@ from lamina.autograd.grad_mode import enable_grad, no_grad
 from lamina.errors import DeviceError, ShapeError, shape_str
 from lamina.tensor import Tensor
 
+# What a group may hold beside this optimizer's hyper-parameters and still be its own: the keys the schedules
+# add (lr_scheduler.py, swa_utils.py), and PyTorch's implementation flags (foreach, fused, ...), which change
+# how torch computes an update, never what
+SCHEDULE_KEYS = frozenset({"initial_lr", "max_lr", "min_lr", "base_momentum", "max_momentum", "swa_lr"})
+TORCH_FLAGS = frozenset({"foreach", "fused", "differentiable", "capturable"})
+
 
 def check_hyperparameter(name: str, value, low=0.0, high=None, inclusive_high=False):
     """ValueError in PyTorch's words ('Invalid learning rate: -1') for a value out of range, NaN or infinite."""
@@ -133,7 +139,7 @@ class Optimizer:
             )
         params_by_index = {}
         for saved, group in zip(saved_groups, self.param_groups):
-            foreign = sorted(set(saved) - set(self.defaults) - {"params", "initial_lr"})
+            foreign = sorted(set(saved) - set(self.defaults) - {"params"} - SCHEDULE_KEYS - TORCH_FLAGS)
             if foreign:
                 raise ValueError(
                     f"{type(self).__name__}: loaded state dict has hyper-parameters {foreign} that "

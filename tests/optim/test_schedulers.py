@@ -75,16 +75,31 @@ def test_reduce_on_plateau_matches_torch():
     assert ours == pytest.approx(run_plateau(torch))
 
 
-def test_scheduler_state_dict_resumes_exactly():
-    make = SCHEDULES["CosineAnnealingLR"]
+RESUMABLE = {
+    **SCHEDULES,
+    "CyclicLR": lambda s, o: s.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=2),
+    "SWALR": lambda s, o: optim.swa_utils.SWALR(o, swa_lr=0.05, anneal_epochs=4),
+}
+
+
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam"])
+@pytest.mark.parametrize("name", list(RESUMABLE))
+def test_scheduler_state_dict_resumes_exactly(name, optimizer):
+    """The optimizer's state_dict, with the keys its schedule added to the groups (OneCycleLR's max_lr and
+    momenta, SWALR's swa_lr), loads into a fresh optimizer, and the schedule goes on where it was."""
+    make = RESUMABLE[name]
     param = nn.Parameter(lamina.zeros(1))
-    opt = optim.SGD([param], lr=0.1)
+
+    def fresh():
+        return optim.SGD([param], lr=0.1, momentum=0.9) if optimizer == "SGD" else optim.Adam([param], lr=0.1)
+
+    opt = fresh()
     scheduler = make(optim.lr_scheduler, opt)
     for _ in range(3):
         scheduler.step()
     saved_opt, saved = opt.state_dict(), scheduler.state_dict()
     expected = [scheduler.step() or opt.param_groups[0]["lr"] for _ in range(3)]
-    opt2 = optim.SGD([param], lr=0.1)
+    opt2 = fresh()
     opt2.load_state_dict(saved_opt)
     resumed = make(optim.lr_scheduler, opt2)
     resumed.load_state_dict(saved)
