@@ -122,6 +122,20 @@ def test_attention_masks():
     )
 
 
+def test_attention_returns_the_weights_it_used_after_dropout():
+    """As torch: in training the returned weights are the dropped-out ones the output was computed with."""
+    lamina.manual_seed(0)
+    layer = nn.MultiheadAttention(4, 1, dropout=0.5, batch_first=True)
+    q = lamina.tensor(x(2, 5, 4), dtype=lamina.float32)
+    out, weights = layer(q, q, q, average_attn_weights=False)  # weights (N, H, L, S)
+    values = nn.functional.linear(q, layer.in_proj_weight[8:], layer.in_proj_bias[8:])
+    np.testing.assert_allclose(out.numpy(), layer.out_proj(weights[:, 0] @ values).numpy(), rtol=1e-5, atol=1e-6)
+    assert (weights.numpy() == 0).any() and not np.allclose(weights.numpy().sum(-1), 1)
+    layer.eval()
+    _, weights = layer(q, q, q)
+    np.testing.assert_allclose(weights.numpy().sum(-1), 1, rtol=1e-6)
+
+
 def test_transformer_with_causal_mask():
     mask = nn.Transformer.generate_square_subsequent_mask(4).numpy().astype(np.float64)
     if torch is not None:

@@ -155,8 +155,9 @@ class MultiheadAttention(Module):
             scores = (scores.reshape(batch, heads, length, source) + padding.reshape(batch, 1, 1, source)).reshape(
                 batch * heads, length, source
             )
-        weights = scores.softmax(-1)
-        attended = F.dropout(weights, self.dropout, self.training) @ v  # (N*H, L, hd)
+        # the weights returned are the ones used, after dropout, as torch returns them
+        weights = F.dropout(scores.softmax(-1), self.dropout, self.training)
+        attended = weights @ v  # (N*H, L, hd)
         out = self.out_proj(attended.transpose(0, 1).reshape(length, batch, self.embed_dim))
         if unbatched:
             out = out.squeeze(1)
