@@ -92,6 +92,12 @@ class ModuleDict(Module):
     def __contains__(self, name):
         return name in self._modules
 
+    def __delitem__(self, name):
+        del self._modules[name]
+
+    def pop(self, name):
+        return self._modules.pop(name)
+
     def __len__(self):
         return len(self._modules)
 

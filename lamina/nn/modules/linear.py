@@ -66,8 +66,9 @@ class Linear(Module):
             raise ShapeError(
                 f"Linear(in_features={self.in_features}) got input with last dim {last} (shape {shape_str(x.shape)})."
             )
-        check_input_dtype("Linear", x, self.weight)
-        return F.linear(x, self.weight, self.bias)
+        weight = self.weight  # read once: a parametrized weight (spectral norm) is computed at each read
+        check_input_dtype("Linear", x, weight)
+        return F.linear(x, weight, self.bias)
 
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
