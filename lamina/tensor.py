@@ -1124,6 +1124,10 @@ class Tensor:
     def is_cpu(self) -> bool:
         return self.device.type == "cpu"
 
+    # PyTorch's other device and layout queries: lamina has none of these devices or layouts (no sparse,
+    # quantized, meta or nested tensors), so each is False, truthfully
+    is_xpu = is_mps = is_meta = is_sparse = is_quantized = is_nested = is_mkldnn = property(lambda self: False)
+
     def get_device(self) -> int:
         """-1 on the CPU, the device index on a GPU (as PyTorch)."""
         return -1 if self.device.type == "cpu" else 0

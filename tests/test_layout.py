@@ -37,12 +37,13 @@ RANK = {
     "optim": 6,
     "func": 6,  # torch.func: functional_call (over nn.utils) and grad/vmap (over autograd)
     "datasets": 6,
-    "onnx": 6,
-    "testing": 2,
-    "compiler": 1,
-    "linalg": 4,  # torch.linalg's names over ops/decompositions.py and functional's norm  # torch.compile's name, run eagerly  # assert_close: reads tensors' arrays (NumPy, as a reader)
-    "distributions": 5,  # probability distributions, composites of the ops (lamina.random for draws)  # export: traces a model's ops, writes the file (serialization's atomic write)
+    "onnx": 6,  # export: traces a model's ops, writes the file (serialization's atomic write)
+    "testing": 2,  # assert_close: reads tensors' arrays (NumPy, as a reader)
+    "compiler": 1,  # torch.compile's name, run eagerly
+    "linalg": 4,  # torch.linalg's names over ops/decompositions.py and functional's norm
+    "distributions": 5,  # probability distributions, composites of the ops (lamina.random for draws)
     "models": 7,
+    "vision": 8,  # torchvision's paths over datasets, transforms and models
     "history": 8,
     "train": 8,
     "cli": 9,
@@ -68,6 +69,7 @@ NUMPY_ALLOWED = {
     "history",
     "train",
     "viz",
+    "vision",  # make_grid and save_image draw a picture from the host copy of the images
     "cli",
 }
 

@@ -1,10 +1,11 @@
 """`lamina run script.py`: an unchanged PyTorch script, run on lamina.
 
 For that run only, `import torch` (and `torch.nn`, `torch.utils.data`, ...) resolves to lamina's module
-at the same path: a finder on `sys.meta_path` hands back lamina's own module objects, so nothing is
-copied or wrapped. A name lamina lacks stops the script with one line that names it, the script line
-that used it, and the closest lamina name; errors that come from lamina being stricter than torch on
-purpose say so. Everything else a script raises is its own error, shown as Python shows it.
+at the same path, and `import torchvision` to lamina.vision (its datasets, transforms, models and utils):
+a finder on `sys.meta_path` hands back lamina's own module objects, so nothing is copied or wrapped. A
+name lamina lacks stops the script with one line that names it, the script line that used it, and the
+closest lamina name; errors that come from lamina being stricter than torch on purpose say so. Everything
+else a script raises is its own error, shown as Python shows it.
 """
 
 import difflib
@@ -30,7 +31,22 @@ _RENAMED = {
     "torch.nn.modules.module": "lamina.nn.module",
     "torch.nn.parameter": "lamina.nn.parameter",
     "torch.optim.optimizer": "lamina.optim.optimizer",
+    "torchvision": "lamina.vision",  # torchvision.X is tried as lamina.vision.X
 }
+
+
+def _is_torch(name: str) -> bool:
+    """torch, torchvision, or one of their submodules: the names a run resolves to lamina."""
+    return any(name == root or name.startswith(root + ".") for root in ("torch", "torchvision"))
+
+
+def _lamina_name(name: str) -> str:
+    if name in _RENAMED:
+        return _RENAMED[name]
+    if name.startswith("torchvision."):
+        return "lamina.vision" + name[len("torchvision") :]
+    return "lamina" + name[len("torch") :]
+
 
 # lamina's deliberate differences from torch: (error type name, words in the message) -> why
 INTENTIONAL = [
@@ -60,13 +76,13 @@ class TorchToLamina(importlib.abc.MetaPathFinder, importlib.abc.Loader):
                 setattr(parent, attribute, value)
 
     def find_spec(self, fullname, path=None, target=None):
-        if fullname != "torch" and not fullname.startswith("torch."):
+        if not _is_torch(fullname):
             return None
         return importlib.machinery.ModuleSpec(fullname, self)
 
     def create_module(self, spec):
         name = spec.name
-        target = _RENAMED.get(name, "lamina" + name[len("torch") :])
+        target = _lamina_name(name)
         try:
             module = importlib.import_module(target)
         except ImportError:
@@ -106,11 +122,14 @@ def _missing_name(error: AttributeError):
     if owner is None or name is None:
         return None
     module = getattr(owner, "__name__", None) if isinstance(owner, type(lamina)) else None
-    label = module or type(owner).__module__ + "." + type(owner).__qualname__
+    cls = type(owner)
+    exported = getattr(lamina, cls.__qualname__, None) is cls  # lamina.Tensor, shown as torch.Tensor
+    label = module or ("lamina." if exported else cls.__module__ + ".") + cls.__qualname__
     if not label.startswith("lamina"):
         return None
     close = difflib.get_close_matches(name, [n for n in dir(owner) if not n.startswith("_")], n=1)
-    return label.replace("lamina", "torch", 1), name, close[0] if close else None
+    torch_label = "torchvision" + label[len("lamina.vision") :] if label.startswith("lamina.vision") else label
+    return torch_label.replace("lamina", "torch", 1), name, close[0] if close else None
 
 
 def run(script: str, arguments: list) -> int:
@@ -122,7 +141,7 @@ def run(script: str, arguments: list) -> int:
     finder = TorchToLamina()
     saved_argv, saved_path = sys.argv, list(sys.path)
     # a real torch imported before (e.g. by a test runner) is set aside for the run and put back after
-    real_torch = {m: sys.modules.pop(m) for m in list(sys.modules) if m == "torch" or m.startswith("torch.")}
+    real_torch = {m: sys.modules.pop(m) for m in list(sys.modules) if _is_torch(m)}
     sys.meta_path.insert(0, finder)
     sys.argv = [str(path), *arguments]
     sys.path.insert(0, str(path.parent))
@@ -145,7 +164,7 @@ def run(script: str, arguments: list) -> int:
         sys.meta_path.remove(finder)
         finder.restore()
         sys.argv, sys.path[:] = saved_argv, saved_path
-        for name in [m for m in sys.modules if m == "torch" or m.startswith("torch.")]:
+        for name in [m for m in sys.modules if _is_torch(m)]:
             del sys.modules[name]
         sys.modules.update(real_torch)
     seconds = time.perf_counter() - start

@@ -6,6 +6,7 @@ from lamina.datasets.cifar import CIFAR10, CIFAR100
 from lamina.datasets.cityscapes import Cityscapes
 from lamina.datasets.coco import CocoDetection, CocoSegmentation, decode_rle, polygon_mask
 from lamina.datasets.download import Resource, cache_dir
+from lamina.datasets.fake import FakeData
 from lamina.datasets.folder import ImageFolder
 from lamina.datasets.jsonl import JsonlShards
 from lamina.datasets.mnist import KMNIST, MNIST, FashionMNIST, read_idx
@@ -27,6 +28,7 @@ __all__ = [
     "polygon_mask",
     "Resource",
     "cache_dir",
+    "FakeData",
     "ImageFolder",
     "JsonlShards",
     "TokenShards",

@@ -82,6 +82,28 @@ class MNIST(LabelledImages):
                 f"(found {self.labels.min()}..{self.labels.max()})."
             )
 
+    # torchvision's attributes: the whole set as tensors, images uint8 (N, 28, 28) and labels int64 (N,),
+    # sharing memory with what the samples are read from
+    @property
+    def data(self):
+        from lamina import creation
+
+        return creation.as_tensor(self.images)
+
+    @data.setter
+    def data(self, value):
+        self.images = np.asarray(value)
+
+    @property
+    def targets(self):
+        from lamina import creation
+
+        return creation.as_tensor(self.labels)
+
+    @targets.setter
+    def targets(self, value):
+        self.labels = np.asarray(value).astype(np.int64)
+
     @property
     def raw_folder(self) -> Path:
         return self.root / self.folder / "raw"

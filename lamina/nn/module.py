@@ -56,10 +56,12 @@ class Module:
         if parameters is None:
             raise AttributeError(f"{type(self).__name__}: call super().__init__() before assigning attributes.")
         if isinstance(value, (Parameter, Module)):
+            target = parameters if isinstance(value, Parameter) else self._modules
             for store in (parameters, self._buffers, self._modules):
-                store.pop(name, None)
+                if store is not target:
+                    store.pop(name, None)
             self.__dict__.pop(name, None)
-            (parameters if isinstance(value, Parameter) else self._modules)[name] = value
+            target[name] = value  # a name already there keeps its place (children() order, as in torch)
         elif name in self._buffers:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(

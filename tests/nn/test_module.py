@@ -157,3 +157,14 @@ def test_parameter():
     assert p.requires_grad and p.is_leaf and p.array is data.array  # shares memory, as torch
     assert repr(p).startswith("Parameter containing:\ntensor([1., 1.], requires_grad=True)")
     assert type(p * 2) is lamina.Tensor
+
+
+def test_replacing_a_submodule_or_parameter_keeps_its_place():
+    """As torch: `model.conv1 = Conv2d(1, ...)` (a new first layer) stays first in children() and state_dict."""
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    model.__setattr__("0", nn.Linear(5, 4))
+    assert [type(c).__name__ for c in model.children()] == ["Linear", "ReLU", "Linear"]
+    assert model[0].in_features == 5 and list(model.state_dict())[:2] == ["0.weight", "0.bias"]
+    layer = nn.Linear(2, 2)
+    layer.weight = nn.Parameter(lamina.zeros(2, 2))
+    assert list(dict(layer.named_parameters())) == ["weight", "bias"]
