@@ -12,6 +12,8 @@ import os
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 from lamina import torch_checkpoint
 from lamina.backend import get_device
 from lamina.errors import CheckpointError
@@ -21,7 +23,8 @@ _FORMAT = "lamina.state/1"
 
 
 def save(obj, path, **torch_options) -> Path:
-    """Write a dict of tensors (nested dicts, lists and plain values allowed) to `path` atomically.
+    """Write a dict of tensors (nested dicts, lists and plain values allowed) to `path` atomically; a tensor, a
+    NumPy array or a list of them may also be saved on its own, as torch.save allows.
 
     The file appears complete or not at all: it is written to a temporary file in the
     same folder, flushed to disk (fsync) and renamed over the target. `path` may also be a binary
@@ -31,8 +34,6 @@ def save(obj, path, **torch_options) -> Path:
     """
     from safetensors.numpy import save as serialize
 
-    if not isinstance(obj, dict):
-        raise TypeError(f"lamina.save: expects a dict (e.g. model.state_dict()); got {type(obj).__name__}.")
     tensors = {}
     structure = _encode(obj, "", tensors)
     metadata = {"format": _FORMAT, "structure": json.dumps(structure)}
@@ -128,8 +129,6 @@ def _read_with_wider_dtypes(path, data) -> dict:
     """A safetensors file holding bfloat16 tensors, read as float32 (exact: bfloat16 is float32's top half).
 
     NumPy has no bfloat16, so the values widen; float8 files are refused by name."""
-    import numpy as np
-
     header = _read_metadata_header(path, data)
     start = 8 + int.from_bytes(data[:8], "little")
     plain = {"F64": np.float64, "F32": np.float32, "F16": np.float16, "I64": np.int64, "I32": np.int32,
@@ -166,8 +165,6 @@ def _read_metadata_header(path, data) -> dict:
 
 def _as_tensors(value, device):
     """A torch.save object with its NumPy arrays as lamina tensors (containers kept as they are)."""
-    import numpy as np
-
     if isinstance(value, np.ndarray):
         return Tensor._make(device.backend.asarray(value), device)
     if isinstance(value, dict):
@@ -210,6 +207,15 @@ def _encode(value, prefix, tensors):
             value.detach().numpy().copy() if value.array.flags.c_contiguous else value.numpy().copy(order="C")
         )
         return {"tensor": name}
+    if isinstance(value, np.ndarray):  # torch.save keeps a NumPy array one: load gives the array back
+        if value.dtype.kind not in "biuf":
+            where = prefix or "the top level"
+            raise TypeError(f"lamina.save: cannot store a NumPy array of dtype {value.dtype} at {where!r}.")
+        name = prefix or "array"
+        if name in tensors:
+            raise ValueError(f"lamina.save: two tensors would be stored under the name {name!r}.")
+        tensors[name] = np.ascontiguousarray(value).copy()
+        return {"ndarray": name}
     if isinstance(value, dict):
         items = []
         for key, item in value.items():
@@ -232,6 +238,8 @@ def _encode(value, prefix, tensors):
 def _decode(description, tensors):
     if "tensor" in description:
         return tensors[description["tensor"]]
+    if "ndarray" in description:
+        return tensors[description["ndarray"]].cpu().numpy()
     if "dict" in description:
         return {key: _decode(item, tensors) for key, item in description["dict"]}
     if "list" in description:

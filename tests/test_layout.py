@@ -59,6 +59,7 @@ NUMPY_ALLOWED = {
     "random",
     "settings",
     "torch_checkpoint",
+    "serialization",  # reads and writes the arrays of checkpoint files
     "onnx",
     "testing",
     "tensor",

@@ -133,3 +133,22 @@ def test_torch_save_files_load_without_running_their_code(tmp_path):
     torch.save(model, tmp_path / "module.pt")  # a whole pickled module: refused by name
     with pytest.raises(lamina.CheckpointError, match="asks to run torch.nn.modules.linear.Linear"):
         lamina.load(tmp_path / "module.pt")
+
+
+def test_a_tensor_an_array_or_a_list_saves_on_its_own_as_torch_save_allows(tmp_path):
+    tensor = lamina.arange(6, dtype=lamina.float32).reshape(2, 3)
+    lamina.save(tensor, tmp_path / "tensor.pt")
+    back = lamina.load(tmp_path / "tensor.pt")
+    assert isinstance(back, lamina.Tensor) and back.tolist() == tensor.tolist() and back.dtype == lamina.float32
+    waves = np.sin(np.linspace(0, 3, 12)).reshape(3, 4)  # time_sequence_prediction saves a NumPy array this way
+    with open(tmp_path / "waves.pt", "wb") as handle:
+        lamina.save(waves, handle)
+    back = lamina.load(tmp_path / "waves.pt")
+    assert isinstance(back, np.ndarray) and back.dtype == np.float64
+    np.testing.assert_array_equal(back, waves)
+    lamina.save([tensor, {"step": 3, "x": waves}], tmp_path / "mixed.pt")
+    first, rest = lamina.load(tmp_path / "mixed.pt")
+    assert first.tolist() == tensor.tolist() and rest["step"] == 3 and np.array_equal(rest["x"], waves)
+    with pytest.raises(TypeError, match="NumPy array of dtype object"):
+        lamina.save(np.array([object()]), tmp_path / "bad.pt")
+    assert not (tmp_path / "bad.pt").exists()

@@ -142,10 +142,8 @@ class Function:
         for value in self._saved:
             for tensor in inputs:
                 if value is tensor.array:
-                    producer = (
-                        f"output 0 of {tensor.grad_fn.op_name}" if tensor.grad_fn is not None else "a leaf tensor"
-                    )
-                    packed.append((_INPUT, tensor, tensor._version[0], producer))
+                    # the node that made it, named only if an error needs it (this runs for every saved input)
+                    packed.append((_INPUT, tensor, tensor._version[0], tensor.grad_fn))
                     break
             else:
                 if value is output.array:
@@ -171,7 +169,8 @@ class Function:
             if kind == _INPUT:
                 tensor, version = entry[1], entry[2]
                 if tensor._version[0] != version:
-                    self._raise_version(tensor.dtype.name, tensor.shape, entry[3], tensor._version[0], version)
+                    producer = f"output 0 of {entry[3].op_name}" if entry[3] is not None else "a leaf tensor"
+                    self._raise_version(tensor.dtype.name, tensor.shape, producer, tensor._version[0], version)
                 tensors.append(tensor)
             elif kind == _OUTPUT:
                 data, version_box, version = entry[1], entry[2], entry[3]

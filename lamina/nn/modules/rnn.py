@@ -2,7 +2,8 @@
 
 Parameter names and gate orders follow PyTorch (weight_ih_l0, weight_hh_l0_reverse, ...;
 LSTM gates i, f, g, o; GRU gates r, z, n) so state_dicts load in either framework.
-The time loop is Python over timesteps; each step is a few matrix products.
+The time loop is Python over timesteps; the input's projection is one product per layer, before the loop,
+and each step adds the hidden state's.
 """
 
 import math
@@ -21,24 +22,28 @@ from lamina.ops.movement import cat
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
-def _rnn_step(x, h, w_ih, w_hh, b_ih, b_hh, nonlinearity):
+# Each step takes the input's projection x W_ih^T + b_ih already made: a layer makes it for every timestep
+# in one product before its time loop (one matrix product per step instead of two); a cell makes its own.
+
+
+def _rnn_step(x_proj, h, w_hh, b_hh, nonlinearity):
     """h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh)."""
-    pre = F.linear(x, w_ih, b_ih) + F.linear(h, w_hh, b_hh)
+    pre = x_proj + F.linear(h, w_hh, b_hh)
     return pre.tanh() if nonlinearity == "tanh" else pre.relu()
 
 
-def _lstm_step(x, state, w_ih, w_hh, b_ih, b_hh):
+def _lstm_step(x_proj, state, w_hh, b_hh):
     """Hochreiter & Schmidhuber (1997) with a forget gate: gates i, f, g, o in PyTorch's order."""
     h, c = state
-    gates = F.linear(x, w_ih, b_ih) + F.linear(h, w_hh, b_hh)  # (B, 4H)
+    gates = x_proj + F.linear(h, w_hh, b_hh)  # (B, 4H)
     i, f, g, o = gates.chunk(4, -1)
     c = f.sigmoid() * c + i.sigmoid() * g.tanh()
     return o.sigmoid() * c.tanh(), c
 
 
-def _gru_step(x, h, w_ih, w_hh, b_ih, b_hh):
+def _gru_step(x_proj, h, w_hh, b_hh):
     """Cho et al. (2014): r, z gates; n = tanh(x_n + r * h_n); h' = (1 - z) n + z h."""
-    x_r, x_z, x_n = F.linear(x, w_ih, b_ih).chunk(3, -1)
+    x_r, x_z, x_n = x_proj.chunk(3, -1)
     h_r, h_z, h_n = F.linear(h, w_hh, b_hh).chunk(3, -1)
     r = (x_r + h_r).sigmoid()
     z = (x_z + h_z).sigmoid()
@@ -103,12 +108,12 @@ class _RNNBase(Module):
         params = [getattr(self, n) for n in names]
         return params if self.bias else params + [None, None]
 
-    def _step(self, x, state, weights):
+    def _step(self, x_proj, state, w_hh, b_hh):
         if self.mode == "LSTM":
-            return _lstm_step(x, state, *weights)
+            return _lstm_step(x_proj, state, w_hh, b_hh)
         if self.mode == "GRU":
-            return _gru_step(x, state, *weights)
-        return _rnn_step(x, state, *weights, "tanh" if self.mode == "RNN_TANH" else "relu")
+            return _gru_step(x_proj, state, w_hh, b_hh)
+        return _rnn_step(x_proj, state, w_hh, b_hh, "tanh" if self.mode == "RNN_TANH" else "relu")
 
     def _check_input(self, x):
         name = type(self).__name__
@@ -144,8 +149,10 @@ class _RNNBase(Module):
                 state = tuple(s[index] for s in initial) if self.mode == "LSTM" else initial[0][index]
                 steps = range(x.shape[0] - 1, -1, -1) if direction == 1 else range(x.shape[0])
                 per_step = [None] * x.shape[0]
+                w_ih, w_hh, b_ih, b_hh = self._weights(layer, direction)
+                projected = F.linear(layer_input, w_ih, b_ih)  # (L, N, gates * H): every step's input at once
                 for t in steps:
-                    new = self._step(layer_input[t], state, self._weights(layer, direction))
+                    new = self._step(projected[t], state, w_hh, b_hh)
                     if running is not None:  # a finished (or, backwards, not yet started) sequence keeps its state
                         new = _where_running(running[t], new, state)
                     state = new
@@ -277,7 +284,8 @@ class RNNCell(_CellBase):
         self.nonlinearity = nonlinearity
 
     def forward(self, x, h=None):
-        return _rnn_step(x, self._zeros(x) if h is None else h, *self._weights(), self.nonlinearity)
+        w_ih, w_hh, b_ih, b_hh = self._weights()
+        return _rnn_step(F.linear(x, w_ih, b_ih), self._zeros(x) if h is None else h, w_hh, b_hh, self.nonlinearity)
 
 
 class LSTMCell(_CellBase):
@@ -287,7 +295,8 @@ class LSTMCell(_CellBase):
 
     def forward(self, x, state=None):
         state = (self._zeros(x), self._zeros(x)) if state is None else state
-        return _lstm_step(x, state, *self._weights())
+        w_ih, w_hh, b_ih, b_hh = self._weights()
+        return _lstm_step(F.linear(x, w_ih, b_ih), state, w_hh, b_hh)
 
 
 class GRUCell(_CellBase):
@@ -296,4 +305,5 @@ class GRUCell(_CellBase):
     gates = 3
 
     def forward(self, x, h=None):
-        return _gru_step(x, self._zeros(x) if h is None else h, *self._weights())
+        w_ih, w_hh, b_ih, b_hh = self._weights()
+        return _gru_step(F.linear(x, w_ih, b_ih), self._zeros(x) if h is None else h, w_hh, b_hh)
