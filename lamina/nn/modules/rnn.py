@@ -18,6 +18,7 @@ from lamina.nn.parameter import Parameter
 from lamina.nn.utils import rnn as rnn_utils
 from lamina.ops.elementwise import where
 from lamina.ops.movement import cat
+from lamina.ops.recurrent import LSTMSequence
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -49,6 +50,20 @@ def _gru_step(x_proj, h, w_hh, b_hh):
     z = (x_z + h_z).sigmoid()
     n = (x_n + r * h_n).tanh()
     return (1 - z) * n + z * h
+
+
+def _lstm_sequence(projected, state, w_hh, b_hh, reverse):
+    """(every step's h (L, N, H), (h_n, c_n)) of one LSTM layer by ops/recurrent.py's primitive; a reverse
+    direction runs it on the time-flipped input."""
+    if b_hh is not None:
+        projected = projected + b_hh
+    if reverse:
+        projected = projected.flip(0)
+    hidden = w_hh.shape[1]
+    sequence = LSTMSequence.apply(projected, state[0], state[1], w_hh)  # (L, N, 2H): [h_t, c_t]
+    h_all = sequence[:, :, :hidden]
+    final = (sequence[-1, :, :hidden], sequence[-1, :, hidden:])
+    return (h_all.flip(0) if reverse else h_all), final
 
 
 def _where_running(running, new, old):
@@ -151,6 +166,11 @@ class _RNNBase(Module):
                 per_step = [None] * x.shape[0]
                 w_ih, w_hh, b_ih, b_hh = self._weights(layer, direction)
                 projected = F.linear(layer_input, w_ih, b_ih)  # (L, N, gates * H): every step's input at once
+                if self.mode == "LSTM" and running is None:  # the whole time loop in one primitive
+                    h_all, state = _lstm_sequence(projected, state, w_hh, b_hh, reverse=direction == 1)
+                    outputs.append(h_all)
+                    finals.append(state)
+                    continue
                 for t in steps:
                     new = self._step(projected[t], state, w_hh, b_hh)
                     if running is not None:  # a finished (or, backwards, not yet started) sequence keeps its state
