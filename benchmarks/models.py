@@ -111,3 +111,20 @@ def char_gpt(lib, vocab=65, context=64, d_model=128, heads=4, layers=2):
             return self.head(self.ln(x))
 
     return GPT()
+
+
+def lstm_language_model(lib, vocab=1000, width=200, layers=2):
+    """pytorch/examples' word_language_model at its small size: embedding, a 2-layer LSTM, a decoder."""
+    nn = lib.nn
+
+    class WordLM(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder, self.decoder = nn.Embedding(vocab, width), nn.Linear(width, vocab)
+            self.rnn = nn.LSTM(width, width, layers)
+
+        def forward(self, idx):  # idx: (T, B) -> logits (T, B, V)
+            output, _ = self.rnn(self.encoder(idx))
+            return self.decoder(output)
+
+    return WordLM()

@@ -12,7 +12,7 @@ that their losses agree over the first steps before anything is timed.
 import os
 
 import numpy as np
-from models import char_gpt, lenet5, mlp, resnet20, tiny_mlp
+from models import char_gpt, lenet5, lstm_language_model, mlp, resnet20, tiny_mlp
 
 
 def _sgd(lr):
@@ -36,6 +36,9 @@ WORKLOADS = {
     "lenet-infer": ("lenet5 inference, b256 (forward passes)", lenet5, None, 256, "digits", False),
     # not in the issue's table: the per-op cost inside a whole training step of a small network
     "mlp-tiny": ("mlp 2-16-16-2, b32, SGD momentum (train steps)", tiny_mlp, _sgd(0.1), 32, "points", True),
+    # nor this: pytorch/examples' word_language_model (its LSTM), where small steps in a time loop set the speed
+    "lstm": ("word-LM LSTM 2x200, vocab 1000, T35 b20, SGD (train steps)", lstm_language_model, _sgd(1.0), 20,
+             "sentences", True),  # fmt: skip
 }
 
 
@@ -47,6 +50,8 @@ def make_inputs(kind, batch, rng):
         return rng.standard_normal((batch, 1, 28, 28)).astype(np.float32), rng.integers(0, 10, batch)
     if kind == "points":
         return rng.standard_normal((batch, 2)).astype(np.float32), rng.integers(0, 2, batch)
+    if kind == "sentences":  # (T, B) tokens, batch second as word_language_model feeds them; next tokens
+        return rng.integers(0, 1000, (35, batch)), rng.integers(0, 1000, 35 * batch)
     if kind == "cifar":
         return rng.standard_normal((batch, 3, 32, 32)).astype(np.float32), rng.integers(0, 10, batch)
     return rng.integers(0, 65, (batch, 64)), rng.integers(0, 65, batch * 64)  # text: tokens, next tokens
