@@ -37,8 +37,14 @@ WORKLOADS = {
     # not in the issue's table: the per-op cost inside a whole training step of a small network
     "mlp-tiny": ("mlp 2-16-16-2, b32, SGD momentum (train steps)", tiny_mlp, _sgd(0.1), 32, "points", True),
     # nor this: pytorch/examples' word_language_model (its LSTM), where small steps in a time loop set the speed
-    "lstm": ("word-LM LSTM 2x200, vocab 1000, T35 b20, SGD (train steps)", lstm_language_model, _sgd(1.0), 20,
-             "sentences", True),  # fmt: skip
+    "lstm": (
+        "word-LM LSTM 2x200, vocab 1000, T35 b20, SGD (train steps)",
+        lstm_language_model,
+        _sgd(1.0),
+        20,
+        "sentences",
+        True,
+    ),  # fmt: skip
 }
 
 

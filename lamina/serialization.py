@@ -229,6 +229,12 @@ def _encode(value, prefix, tensors):
         return {kind: [_encode(item, f"{prefix}.{i}" if prefix else str(i), tensors) for i, item in enumerate(value)]}
     if value is None or isinstance(value, (bool, int, float, str)):
         return {"value": value}
+    if callable(getattr(value, "state_dict", None)):  # a whole Module, optimizer or scheduler
+        raise CheckpointError(
+            f"lamina.save: cannot save a whole {type(value).__name__} object at {prefix or 'the top level'!r}: "
+            "torch.save pickles it (its class and code), and lamina never pickles. Save its state_dict() and "
+            f"load that into a new {type(value).__name__}(...) with load_state_dict. Nothing was written."
+        )
     raise TypeError(
         f"lamina.save: cannot store {type(value).__name__} at {prefix or 'the top level'!r}; only tensors, dicts, "
         "lists, tuples, numbers, strings and None are saved (nothing is pickled)."

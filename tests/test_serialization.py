@@ -152,3 +152,11 @@ def test_a_tensor_an_array_or_a_list_saves_on_its_own_as_torch_save_allows(tmp_p
     with pytest.raises(TypeError, match="NumPy array of dtype object"):
         lamina.save(np.array([object()]), tmp_path / "bad.pt")
     assert not (tmp_path / "bad.pt").exists()
+
+
+def test_saving_a_whole_module_is_refused_with_the_state_dict_advice(tmp_path):
+    with pytest.raises(lamina.errors.CheckpointError, match=r"whole Linear object .*never pickles.*state_dict\(\)"):
+        lamina.save(nn.Linear(2, 2), tmp_path / "model.pt")
+    with pytest.raises(lamina.errors.CheckpointError, match="whole SGD object at 'opt'"):
+        lamina.save({"opt": optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1)}, tmp_path / "both.pt")
+    assert not list(tmp_path.iterdir())

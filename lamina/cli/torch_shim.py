@@ -53,6 +53,7 @@ INTENTIONAL = [
     ("ShapeError", "target", "lamina's losses refuse a target whose shape differs from the input's (torch only warns)"),
     ("DataError", "empty", "lamina refuses a mean-reduced loss over an empty batch (torch returns nan)"),
     ("DTypeError", "Linear", "lamina's layers refuse an input dtype other than their parameters' (no silent cast)"),
+    ("CheckpointError", "whole", "lamina saves state_dicts, not whole modules: torch.save(model) pickles the class"),
     ("CheckpointError", "", "lamina reads safetensors files only: it never unpickles a .pt/.pth checkpoint"),
     ("DTypeError", "bfloat16", "lamina has no bfloat16 tensors (NumPy has no such dtype): use float32 or float16"),
 ]
