@@ -23,6 +23,7 @@ RANK = {
     "cuda": 1,  # PyTorch's device queries: they ask lamina.backend
     "backends": 1,
     "accelerator": 1,
+    "multiprocessing": 1,  # torch.multiprocessing: the standard module and spawn
     "utils": 8,  # torch.utils paths: lamina.data, and the TensorBoard writer of lamina.train
     "distributed": 4,  # collectives over MPI, below nn (DistributedDataParallel, SyncBatchNorm)
     "amp": 6,  # GradScaler drives optimizers; autocast's state lives in autograd

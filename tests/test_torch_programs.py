@@ -105,3 +105,18 @@ def test_lamina_run_names_bfloat16_as_an_intentional_difference(tmp_path):
         "bf16.py:3:" in done.stderr
         and "intentional difference from torch: lamina has no bfloat16 tensors" in done.stderr
     )
+
+
+def test_lamina_run_resolves_the_import_paths_of_imagenet_style_scripts(tmp_path):
+    """pytorch/examples' imagenet imports these submodules by path before anything else."""
+    script = tmp_path / "imports.py"
+    script.write_text(
+        "import torch.backends.cudnn as cudnn\nimport torch.multiprocessing as mp\n"
+        "import torch.utils.data.distributed\nimport torchvision.datasets as datasets\n"
+        "print('RESULT', torch.utils.data.distributed.DistributedSampler.__name__, cudnn.is_available(), "
+        "callable(mp.spawn), datasets.FakeData(size=3).__len__())\n"
+    )
+    done = subprocess.run([sys.executable, "-m", "lamina.cli.main", "run", str(script)], capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "RESULT DistributedSampler False True 3" in done.stdout

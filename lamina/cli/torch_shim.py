@@ -23,6 +23,7 @@ import lamina
 # torch paths whose lamina module lives elsewhere; any other torch.X.Y is tried as lamina.X.Y
 _RENAMED = {
     "torch.autograd.function": "lamina.autograd.custom",
+    "torch.utils.data": "lamina.data",  # a package, so that torch.utils.data.distributed (below) imports
     "torch.utils.data.dataloader": "lamina.data.dataloader",
     "torch.utils.data.dataset": "lamina.data.dataset",
     "torch.utils.data.sampler": "lamina.data.sampler",
