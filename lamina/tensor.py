@@ -137,7 +137,8 @@ class Tensor:
     def is_inference(self) -> bool:
         return False
 
-    is_sparse = is_quantized = is_meta = is_nested = is_mkldnn = False
+    is_sparse = is_sparse_csr = is_quantized = is_meta = is_nested = is_mkldnn = False
+    is_xpu = is_mps = is_ipu = is_maia = is_mtia = is_vulkan = is_xla = False  # devices lamina has no backend for
 
     def dim(self) -> int:
         return self.array.ndim
@@ -1123,10 +1124,6 @@ class Tensor:
     @property
     def is_cpu(self) -> bool:
         return self.device.type == "cpu"
-
-    # PyTorch's other device and layout queries: lamina has none of these devices or layouts (no sparse,
-    # quantized, meta or nested tensors), so each is False, truthfully
-    is_xpu = is_mps = is_meta = is_sparse = is_quantized = is_nested = is_mkldnn = property(lambda self: False)
 
     def get_device(self) -> int:
         """-1 on the CPU, the device index on a GPU (as PyTorch)."""

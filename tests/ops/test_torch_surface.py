@@ -192,6 +192,9 @@ def test_numpy_sharing_dtypes_queries_and_types():
     assert lamina.ones(2).type() == "torch.FloatTensor" and lamina.ones(2).type(lamina.float64).dtype is lamina.float64
     assert lamina.ones(2, dtype=lamina.int64).type("torch.FloatTensor").dtype is lamina.float32
     assert not lamina.ones(1).is_cuda and lamina.ones(1).is_cpu and lamina.ones(1).get_device() == -1
+    flags = ("is_xpu", "is_mps", "is_vulkan", "is_xla", "is_sparse", "is_sparse_csr", "is_quantized", "is_meta")
+    assert not any(getattr(lamina.ones(1), flag) for flag in flags)  # dcgan asks `input.is_xpu`
+    assert lamina.backends.cudnn.is_available() is False and lamina.backends.cudnn.version() is None
     assert lamina.equal(lamina.ones(2), lamina.ones(2)) and not lamina.equal(lamina.ones(2), lamina.ones(3))
     assert lamina.allclose(lamina.ones(2), lamina.ones(2) + 1e-9)
     assert lamina.cuda.is_available() is False and lamina.backends.mps.is_available() is False
