@@ -1,4 +1,4 @@
-"""LSTMSequence: every timestep of one LSTM layer as one primitive.
+"""LSTMSequence and GRUSequence: every timestep of one LSTM or GRU layer as one primitive.
 
 Built from Tensor ops, a step of an LSTM is about fifteen primitives forward and thirty backward, each
 paying lamina's per-op cost on small (batch, hidden) arrays: on a word-language-model LSTM that cost, not
@@ -6,9 +6,11 @@ the arithmetic, set the speed (benchmarks/README.md). This primitive runs the ti
 matrix product and a few array passes per step forward, the same backward (backpropagation through time,
 last step first), and the weight gradient as one product over all steps.
 
-The input arrives projected, x W_ih^T + b_ih + b_hh for every step (one product before the loop, in the
-layer), so the primitive's inputs are that projection (L, N, 4H), h0 and c0 (N, H) and W_hh (4H, H). Its
-output (L, N, 2H) holds h_t and c_t side by side for every step; the layer slices h, h_n and c_n from it.
+The input arrives projected, x W_ih^T + b_ih (+ b_hh for the LSTM) for every step: one product before the
+loop, in the layer. LSTMSequence takes that projection (L, N, 4H), h0 and c0 (N, H) and W_hh (4H, H); its
+output (L, N, 2H) holds h_t and c_t side by side for every step, and the layer slices h, h_n and c_n from it.
+GRUSequence takes the projection (L, N, 3H), h0, W_hh (3H, H) and b_hh (3H,) (the reset gate multiplies the
+hidden part with its bias, so b_hh cannot join the projection) and gives every h_t (L, N, H).
 
 The backward formulas are written once (`_backward`) over a small table of operations, run on arrays for
 a plain backward and on Tensors under create_graph, where they are themselves differentiated (second
@@ -155,3 +157,85 @@ def _backward(ops, grad_out, out, h0, c0, w_hh, gates_at):
     h_prevs = ops.stack([h0] + [out[t, :, :hidden] for t in range(steps - 1)])  # (L, N, H)
     d_w = ops.transpose(d_pre.reshape(steps * batch, 4 * hidden)) @ h_prevs.reshape(steps * batch, hidden)
     return d_pre, dh, dc, d_w
+
+
+def _gru_gates(ops, x_proj_t, hidden_part, hidden):
+    """r, z, n of a GRU step from the input's projection and h W_hh^T + b_hh (Cho et al. 2014; PyTorch's order)."""
+    r = ops.sigmoid(x_proj_t[:, :hidden] + hidden_part[:, :hidden])
+    z = ops.sigmoid(x_proj_t[:, hidden : 2 * hidden] + hidden_part[:, hidden : 2 * hidden])
+    n = ops.tanh(x_proj_t[:, 2 * hidden :] + r * hidden_part[:, 2 * hidden :])
+    return r, z, n
+
+
+class GRUSequence(Function):
+    """(x_proj (L, N, 3H), h0 (N, H), W_hh (3H, H), b_hh (3H,)) -> every h_t (L, N, H)."""
+
+    __slots__ = ("gates",)
+    derivative = (
+        "backpropagation through time: dh_{t-1} = dh_t z_t + d(r, z, n pre-activations, with r_t . d n_t for the "
+        "hidden part of n) W_hh"
+    )
+
+    @staticmethod
+    def forward(ctx, x_proj, h0, w_hh, b_hh):
+        xp = ctx.xp
+        steps, _, width = x_proj.shape
+        hidden = width // 3
+        out = xp.empty(x_proj.shape[:2] + (hidden,), dtype=x_proj.dtype)
+        gates = xp.empty(x_proj.shape[:2] + (4 * hidden,), dtype=x_proj.dtype)  # r, z, n and h_n of every step
+        ops = _ArrayOps(ctx)
+        w_t = xp.ascontiguousarray(w_hh.T)
+        h = h0
+        for t in range(steps):
+            hidden_part = h @ w_t + b_hh
+            r, z, n = _gru_gates(ops, x_proj[t], hidden_part, hidden)
+            h = (1 - z) * n + z * h
+            out[t] = h
+            gates[t, :, :hidden], gates[t, :, hidden : 2 * hidden], gates[t, :, 2 * hidden : 3 * hidden] = r, z, n
+            gates[t, :, 3 * hidden :] = hidden_part[:, 2 * hidden :]
+        ctx.gates = gates
+        ctx.save_for_backward(x_proj, h0, w_hh, b_hh, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x_proj, h0, w_hh, b_hh, out = ctx.saved
+        hidden = h0.shape[-1]
+        if state.grad_enabled:  # create_graph: the gates recomputed from the inputs, in Tensor ops
+            ops = _TensorOps()
+
+            def gates_at(t, h_prev):
+                hidden_part = h_prev @ w_hh.T + b_hh
+                return (*_gru_gates(ops, x_proj[t], hidden_part, hidden), hidden_part[:, 2 * hidden :])
+
+            return _gru_backward(ops, grad_out, out, h0, w_hh, gates_at)
+        ops, gates = _ArrayOps(ctx), ctx.gates
+
+        def saved_gates(t, h_prev):
+            step = gates[t]
+            return tuple(step[:, k * hidden : (k + 1) * hidden] for k in range(4))
+
+        grads = _gru_backward(ops, grad_out.array, out.array, h0.array, w_hh.array, saved_gates)
+        return tuple(Tensor._make(g, ctx.device) for g in grads)
+
+
+def _gru_backward(ops, grad_out, out, h0, w_hh, gates_at):
+    """(d x_proj, d h0, d W_hh, d b_hh) from d out, on arrays or on Tensors (`ops` says which)."""
+    steps, batch, hidden = out.shape
+    dh = ops.zeros_like(h0)
+    d_x, d_hidden = [None] * steps, [None] * steps
+    for t in range(steps - 1, -1, -1):
+        h_prev = out[t - 1] if t else h0
+        r, z, n, hidden_n = gates_at(t, h_prev)
+        dh = dh + grad_out[t]
+        d_n = dh * (1 - z) * (1 - n * n)  # through n's tanh
+        d_r = d_n * hidden_n * r * (1 - r)
+        d_z = dh * (h_prev - n) * z * (1 - z)
+        d_x[t] = ops.cat([d_r, d_z, d_n])
+        d_hidden[t] = ops.cat([d_r, d_z, d_n * r])  # the gradient of h W_hh^T + b_hh
+        dh = dh * z + d_hidden[t] @ w_hh
+    d_x, d_hidden = ops.stack(d_x), ops.stack(d_hidden)
+    h_prevs = ops.stack([h0] + [out[t] for t in range(steps - 1)])
+    flat = d_hidden.reshape(steps * batch, 3 * hidden)
+    d_w = ops.transpose(flat) @ h_prevs.reshape(steps * batch, hidden)
+    return d_x, dh, d_w, flat.sum(0)

@@ -1,4 +1,4 @@
-"""The fused LSTM layer (ops/recurrent.py): gradchecked in float64 (second derivatives too), compared with
+"""The fused LSTM and GRU layers (ops/recurrent.py): gradchecked in float64 (second derivatives too), compared with
 torch's nn.LSTM through functional_call, on every device, and equal to the step-by-step Tensor-op LSTM."""
 
 import numpy as np
@@ -86,3 +86,48 @@ def test_the_output_holds_h_and_c_side_by_side():
     c1 = sigmoid[:, :2] * np.tanh(gates[:, 4:6])
     np.testing.assert_allclose(out[0, :, 2:], c1, rtol=1e-12)
     np.testing.assert_allclose(out[0, :, :2], sigmoid[:, 6:] * np.tanh(c1), rtol=1e-12)
+
+
+def _gru(lib, reverse=False, bias=True):
+    def run(x, h0, w_ih, w_hh, *biases):
+        names = NAMES if bias else NAMES[:2]
+        names = names + [n + "_reverse" for n in names] if reverse else names
+        weights = [w_ih, w_hh, *biases] * (2 if reverse else 1)
+        layer = lib.nn.GRU(x.shape[-1], h0.shape[-1], bidirectional=reverse, bias=bias).double()
+        state = h0.repeat(2, 1, 1) if reverse else h0
+        out, h_n = lib.func.functional_call(layer, dict(zip(names, weights)), (x, state))
+        return out, h_n
+
+    return run
+
+
+GRU_SHAPES = [(5, 3, 2), (1, 3, 4), (12, 2), (12, 4), (12,), (12,)]
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "bidirectional"])
+def test_gru_layer_gradchecks_and_matches_torch(reverse):
+    check_op(lambda lib, *xs: _gru(lib, reverse)(*xs), GRU_SHAPES, gradgrad=not reverse)
+
+
+def test_gru_layer_without_bias_matches_torch():
+    check_op(lambda lib, *xs: _gru(lib, bias=False)(*xs), GRU_SHAPES[:4])
+
+
+def test_gru_layer_equals_the_step_by_step_gru_cell():
+    rng = np.random.default_rng(4)
+    x = lamina.tensor(rng.standard_normal((6, 2, 3)), requires_grad=True)
+    layer, cell = lamina.nn.GRU(3, 5).double(), lamina.nn.GRUCell(3, 5).double()
+    cell.load_state_dict({k[:-3]: v for k, v in layer.state_dict().items()})
+    out, h_n = layer(x)
+    (out.sum() + (h_n * 3).sum()).backward()
+    x2 = lamina.tensor(x.detach().numpy(), requires_grad=True)
+    h, steps = lamina.zeros(2, 5, dtype=lamina.float64), []
+    for t in range(6):
+        h = cell(x2[t], h)
+        steps.append(h)
+    (lamina.stack(steps).sum() + (h * 3).sum()).backward()
+    np.testing.assert_allclose(out.detach().numpy(), lamina.stack(steps).detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), x2.grad.numpy(), atol=1e-12)
+    for name, param in layer.named_parameters():
+        np.testing.assert_allclose(param.grad.numpy(), getattr(cell, name[:-3]).grad.numpy(), atol=1e-12)
+    assert "GRUSequence" in {type(n).__name__ for n in _walk(out)}

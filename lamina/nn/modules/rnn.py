@@ -18,7 +18,7 @@ from lamina.nn.parameter import Parameter
 from lamina.nn.utils import rnn as rnn_utils
 from lamina.ops.elementwise import where
 from lamina.ops.movement import cat
-from lamina.ops.recurrent import LSTMSequence
+from lamina.ops.recurrent import GRUSequence, LSTMSequence
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -64,6 +64,16 @@ def _lstm_sequence(projected, state, w_hh, b_hh, reverse):
     h_all = sequence[:, :, :hidden]
     final = (sequence[-1, :, :hidden], sequence[-1, :, hidden:])
     return (h_all.flip(0) if reverse else h_all), final
+
+
+def _gru_sequence(projected, h0, w_hh, b_hh, reverse):
+    """(every step's h (L, N, H), h_n) of one GRU layer by ops/recurrent.py's primitive."""
+    if b_hh is None:
+        b_hh = creation.zeros(w_hh.shape[0], dtype=w_hh.dtype, device=w_hh.device)
+    if reverse:
+        projected = projected.flip(0)
+    h_all = GRUSequence.apply(projected, h0, w_hh, b_hh)
+    return (h_all.flip(0) if reverse else h_all), h_all[-1]
 
 
 def _where_running(running, new, old):
@@ -166,8 +176,9 @@ class _RNNBase(Module):
                 per_step = [None] * x.shape[0]
                 w_ih, w_hh, b_ih, b_hh = self._weights(layer, direction)
                 projected = F.linear(layer_input, w_ih, b_ih)  # (L, N, gates * H): every step's input at once
-                if self.mode == "LSTM" and running is None:  # the whole time loop in one primitive
-                    h_all, state = _lstm_sequence(projected, state, w_hh, b_hh, reverse=direction == 1)
+                if self.mode in ("LSTM", "GRU") and running is None:  # the whole time loop in one primitive
+                    run = _lstm_sequence if self.mode == "LSTM" else _gru_sequence
+                    h_all, state = run(projected, state, w_hh, b_hh, reverse=direction == 1)
                     outputs.append(h_all)
                     finals.append(state)
                     continue
