@@ -118,21 +118,28 @@ class LSTMSequence(Function):
     def backward(ctx, grad_out):
         x_proj, h0, c0, w_hh, out = ctx.saved
         hidden = h0.shape[-1]
-        if state.grad_enabled:  # create_graph: the gates recomputed from the inputs, in Tensor ops
-            ops = _TensorOps()
 
-            def gates_at(t, h_prev):
-                return _activations(ops, x_proj[t] + h_prev @ w_hh.T, hidden)
+        def recompute(ops, t, h_prev):
+            return _activations(ops, x_proj[t] + h_prev @ w_hh.T, hidden)
 
-            return _backward(ops, grad_out, out, h0, c0, w_hh, gates_at)
-        ops, gates = _ArrayOps(ctx), ctx.gates
+        return _differentiate(ctx, _backward, (grad_out, out, h0, c0, w_hh), recompute, hidden)
 
-        def saved_gates(t, h_prev):
-            step = gates[t]
-            return tuple(step[:, k * hidden : (k + 1) * hidden] for k in range(4))
 
-        grads = _backward(ops, grad_out.array, out.array, h0.array, c0.array, w_hh.array, saved_gates)
-        return tuple(Tensor._make(g, ctx.device) for g in grads)
+def _differentiate(ctx, formulas, values, recompute, hidden):
+    """A layer's backward `formulas(ops, *values, gates_at)`: on Tensors under create_graph, the gates
+    recomputed from the inputs so the result can be differentiated again; else on arrays, the forward's
+    saved gates (four blocks of `hidden` per step) read back."""
+    if state.grad_enabled:
+        ops = _TensorOps()
+        return formulas(ops, *values, lambda t, h_prev: recompute(ops, t, h_prev))
+    gates = ctx.gates
+
+    def saved_gates(t, h_prev):
+        step = gates[t]
+        return tuple(step[:, k * hidden : (k + 1) * hidden] for k in range(4))
+
+    grads = formulas(_ArrayOps(ctx), *(v.array for v in values), saved_gates)
+    return tuple(Tensor._make(g, ctx.device) for g in grads)
 
 
 def _backward(ops, grad_out, out, h0, c0, w_hh, gates_at):
@@ -201,22 +208,12 @@ class GRUSequence(Function):
     def backward(ctx, grad_out):
         x_proj, h0, w_hh, b_hh, out = ctx.saved
         hidden = h0.shape[-1]
-        if state.grad_enabled:  # create_graph: the gates recomputed from the inputs, in Tensor ops
-            ops = _TensorOps()
 
-            def gates_at(t, h_prev):
-                hidden_part = h_prev @ w_hh.T + b_hh
-                return (*_gru_gates(ops, x_proj[t], hidden_part, hidden), hidden_part[:, 2 * hidden :])
+        def recompute(ops, t, h_prev):
+            hidden_part = h_prev @ w_hh.T + b_hh
+            return (*_gru_gates(ops, x_proj[t], hidden_part, hidden), hidden_part[:, 2 * hidden :])
 
-            return _gru_backward(ops, grad_out, out, h0, w_hh, gates_at)
-        ops, gates = _ArrayOps(ctx), ctx.gates
-
-        def saved_gates(t, h_prev):
-            step = gates[t]
-            return tuple(step[:, k * hidden : (k + 1) * hidden] for k in range(4))
-
-        grads = _gru_backward(ops, grad_out.array, out.array, h0.array, w_hh.array, saved_gates)
-        return tuple(Tensor._make(g, ctx.device) for g in grads)
+        return _differentiate(ctx, _gru_backward, (grad_out, out, h0, w_hh), recompute, hidden)
 
 
 def _gru_backward(ops, grad_out, out, h0, w_hh, gates_at):

@@ -13,6 +13,8 @@ from lamina.nn.utils.parametrizations import _as_matrix, _default_dim, norm_exce
 
 
 class _WeightNormHook:
+    label, parameters, buffers = "weight_norm", ("_g", "_v"), ()  # what it adds beside the module's parameters
+
     def __init__(self, name, dim):
         self.name, self.dim = name, dim
 
@@ -23,8 +25,13 @@ class _WeightNormHook:
     def __call__(self, module, inputs):
         setattr(module, self.name, self.compute_weight(module))
 
+    def final_weight(self, module):
+        return self.compute_weight(module)
+
 
 class _SpectralNormHook:
+    label, parameters, buffers = "spectral_norm", ("_orig",), ("_u", "_v")
+
     def __init__(self, name, n_power_iterations, dim, eps):
         self.name, self.n_power_iterations, self.dim, self.eps = name, n_power_iterations, dim, eps
 
@@ -42,6 +49,9 @@ class _SpectralNormHook:
 
     def __call__(self, module, inputs):
         setattr(module, self.name, self.compute_weight(module, do_power_iteration=module.training))
+
+    def final_weight(self, module):
+        return self.compute_weight(module, do_power_iteration=False)
 
 
 def _hooks_of(module, kind, name):
@@ -72,17 +82,7 @@ def weight_norm(module, name="weight", dim=0):
 
 
 def remove_weight_norm(module, name="weight"):
-    hooks = _hooks_of(module, _WeightNormHook, name)
-    if not hooks:
-        raise ValueError(f"remove_weight_norm: weight_norm of '{name}' not found in {type(module).__name__}.")
-    key, hook = hooks[0]
-    with no_grad():
-        weight = hook.compute_weight(module)
-    delattr(module, name)
-    del module._parameters[name + "_g"], module._parameters[name + "_v"]
-    module.register_parameter(name, Parameter(weight.detach()))
-    del module._forward_pre_hooks[key]
-    return module
+    return _remove(module, _WeightNormHook, name, "remove_weight_norm")
 
 
 def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=None):
@@ -105,16 +105,22 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
 
 
 def remove_spectral_norm(module, name="weight"):
-    hooks = _hooks_of(module, _SpectralNormHook, name)
+    return _remove(module, _SpectralNormHook, name, "remove_spectral_norm")
+
+
+def _remove(module, kind, name, what):
+    """`name` a plain parameter again, holding the normalised weight; the parts and the hook removed."""
+    hooks = _hooks_of(module, kind, name)
     if not hooks:
-        raise ValueError(f"remove_spectral_norm: spectral_norm of '{name}' not found in {type(module).__name__}.")
+        raise ValueError(f"{what}: {kind.label} of '{name}' not found in {type(module).__name__}.")
     key, hook = hooks[0]
     with no_grad():
-        weight = hook.compute_weight(module, do_power_iteration=False)
+        weight = hook.final_weight(module)
     delattr(module, name)
-    for suffix in ("_u", "_v"):
+    for suffix in kind.parameters:
+        del module._parameters[name + suffix]
+    for suffix in kind.buffers:
         del module._buffers[name + suffix]
-    del module._parameters[name + "_orig"]
     module.register_parameter(name, Parameter(weight.detach()))
     del module._forward_pre_hooks[key]
     return module
