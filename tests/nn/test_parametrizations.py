@@ -180,3 +180,8 @@ def test_removing_the_older_forms_leaves_torchs_parameter():
     np.testing.assert_allclose(ours.weight.detach().numpy(), theirs.weight.detach().numpy(), rtol=1e-12)
     ours = nn.utils.remove_weight_norm(nn.utils.weight_norm(nn.Linear(4, 3)))
     assert list(ours.state_dict()) == ["bias", "weight"] and isinstance(ours.weight, nn.Parameter)
+
+
+def test_the_older_weight_norm_warns_as_torch_does():
+    with pytest.warns(FutureWarning, match="parametrizations.weight_norm"):
+        nn.utils.weight_norm(nn.Linear(2, 2))

@@ -6,6 +6,8 @@ ones in parametrizations.py, which lamina has too). The parameter is replaced by
 pre-hook recomputes `module.weight` from them before every call, so the state_dict keys are PyTorch's.
 """
 
+import warnings
+
 from lamina.autograd.grad_mode import no_grad
 from lamina.nn.functional import normalize
 from lamina.nn.parameter import Parameter
@@ -71,6 +73,11 @@ def _parameter(module, name, what):
 
 def weight_norm(module, name="weight", dim=0):
     """w = g * v / ||v||, the norm over every dimension but `dim` (all of them for dim=None)."""
+    warnings.warn(  # as PyTorch warns
+        "`nn.utils.weight_norm` is deprecated in favor of `nn.utils.parametrizations.weight_norm`.",
+        FutureWarning,
+        stacklevel=2,
+    )
     weight = _parameter(module, name, "weight_norm")
     hook = _WeightNormHook(name, -1 if dim is None else dim)
     del module._parameters[name]
