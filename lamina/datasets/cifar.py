@@ -57,12 +57,40 @@ class CIFAR10(LabelledImages):
         folder = self.root / self.base_folder
         names = self.train_files if train else self.test_files
         if not all((folder / n).exists() for n in names):
+            pickled = self.root / self.base_folder.replace("-binary", "").replace("-bin", "-py")
+            if pickled.is_dir() and not download:  # torchvision's download: its batches are pickles
+                raise DataError(
+                    f"{type(self).__name__}: {pickled} holds torchvision's pickled batches, which lamina does not "
+                    f"read (nothing is unpickled); it reads the binary release into {folder}: pass download=True "
+                    f"or put {self.archive.filename} ({self.archive.urls[0]}) in {self.root}."
+                )
             archive = ensure(self.archive, self.root, download)
             with tarfile.open(archive) as tar:
                 tar.extractall(self.root, filter="data")
         parts = [read_cifar_records(folder / n, self.label_bytes, self.num_classes) for n in names]
         self.images = np.concatenate([p[0] for p in parts])
         self.labels = np.concatenate([p[1] for p in parts])
+
+    # torchvision's attributes: the images (N, 32, 32, 3) uint8 array and the labels as a list
+    @property
+    def data(self):
+        return self.images
+
+    @data.setter
+    def data(self, value):
+        self.images = np.asarray(value)
+
+    @property
+    def targets(self):
+        return self.labels.tolist()
+
+    @targets.setter
+    def targets(self, value):
+        self.labels = np.asarray(value, dtype=np.int64)
+
+    @property
+    def class_to_idx(self):
+        return {name: index for index, name in enumerate(self.classes)}
 
 
 class CIFAR100(CIFAR10):

@@ -100,6 +100,19 @@ def test_cifar_binary(tmp_path):
     assert [y for _, y in datasets.CIFAR100(tmp_path, train=False)] == [42, 99]
 
 
+def test_cifar_offers_torchvisions_attributes_and_names_its_pickled_download(tmp_path):
+    folder = tmp_path / "cifar-10-batches-bin"
+    folder.mkdir()
+    write_cifar(folder / "test_batch.bin", [3, 7])
+    test_set = datasets.CIFAR10(tmp_path, train=False)
+    assert test_set.data.shape == (2, 32, 32, 3) and test_set.targets == [3, 7]
+    assert test_set.class_to_idx["cat"] == 3
+    elsewhere = tmp_path / "torchvision"
+    (elsewhere / "cifar-10-batches-py").mkdir(parents=True)
+    with pytest.raises(lamina.DataError, match="torchvision's pickled batches.*cifar-10-binary.tar.gz"):
+        datasets.CIFAR10(elsewhere, train=False)
+
+
 def test_image_folder(tmp_path):
     from PIL import Image
 
