@@ -1,6 +1,8 @@
 """lamina.distributions against torch.distributions: log_prob, entropy and their gradients (gradchecked in
 float64, compared with torch), sampling frequencies, and the reparameterised Normal."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -76,3 +78,44 @@ def test_bad_parameters_are_refused():
         Categorical(logits=lamina.zeros(3)).log_prob(lamina.tensor(3))
     with pytest.raises(ValueError, match=r"probs must lie in \[0, 1\]"):
         Bernoulli(probs=lamina.tensor([1.5]))
+
+
+def _kl(kind):
+    def divergence(lib, a, b):
+        D = lib.distributions
+        if kind == "Normal":
+            p, q = D.Normal(a[0], a[1].abs() + 0.5), D.Normal(b[0], b[1].abs() + 0.5)
+        else:
+            p, q = getattr(D, kind)(logits=a), getattr(D, kind)(logits=b)
+        return D.kl_divergence(p, q)
+
+    return divergence
+
+
+@pytest.mark.parametrize("kind,shape", [("Normal", (2, 3)), ("Categorical", (2, 4)), ("Bernoulli", (3,))])
+def test_kl_divergence_matches_torch_with_gradients(kind, shape):
+    check_op(_kl(kind), [shape, shape])
+
+
+def test_kl_divergence_edges_and_unknown_pairs():
+    D = lamina.distributions
+    p, q = D.Categorical(probs=lamina.tensor([0.5, 0.5, 0.0])), D.Categorical(probs=lamina.tensor([1.0, 0.0, 0.0]))
+    assert D.kl_divergence(q, p).item() == pytest.approx(math.log(2))  # q's zero mass: no contribution
+    assert D.kl_divergence(p, q).item() == math.inf  # p's mass where q has none
+    sure = D.Bernoulli(probs=lamina.tensor([1.0]))
+    assert D.kl_divergence(sure, D.Bernoulli(probs=lamina.tensor([0.0]))).item() == math.inf
+    assert D.kl_divergence(sure, sure).item() == 0
+    with pytest.raises(NotImplementedError, match=r"KL\(Normal \|\| Categorical\)"):
+        D.kl_divergence(D.Normal(lamina.zeros(1), lamina.ones(1)), p)
+
+    class Shifted(D.Normal):
+        pass
+
+    @D.register_kl(Shifted, D.Normal)
+    def _shifted(a, b):
+        return lamina.zeros(1) - 1
+
+    assert (
+        D.kl_divergence(Shifted(lamina.zeros(1), lamina.ones(1)), D.Normal(lamina.zeros(1), lamina.ones(1))).item()
+        == -1
+    )

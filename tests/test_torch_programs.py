@@ -120,3 +120,13 @@ def test_lamina_run_resolves_the_import_paths_of_imagenet_style_scripts(tmp_path
                           text=True, timeout=120)  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     assert "RESULT DistributedSampler False True 3" in done.stdout
+
+
+def test_lamina_run_names_a_name_missing_from_a_from_import(tmp_path):
+    script = tmp_path / "from_import.py"
+    script.write_text("from torch.distributions import Normal, kl_divergance\n")
+    done = subprocess.run([sys.executable, "-m", "lamina.cli.main", "run", str(script)], capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 2
+    assert "from_import.py:1: " in done.stderr
+    assert "torch.distributions.kl_divergance is not in lamina; nearest in lamina: kl_divergence" in done.stderr

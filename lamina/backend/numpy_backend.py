@@ -10,6 +10,31 @@ keep_freed_memory()  # freed activations stay in the heap for the next step (see
 
 
 _expit = None  # scipy.special.expit, once NumpyBackend.sigmoid has run
+_special = None  # the dtype-keeping scipy.special, once first asked for
+
+
+class _DtypeKeeping:
+    """scipy.special whose functions return the float dtype of their last float array argument."""
+
+    def __init__(self):
+        import scipy.special  # imported on first use: most programs never need it (~0.1 s)
+
+        self._module, self._functions = scipy.special, {}
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        function = getattr(self._module, name)
+
+        def keeping_dtype(*args, **kwargs):
+            result = function(*args, **kwargs)
+            like = next((a for a in reversed(args) if isinstance(a, np.ndarray) and a.dtype.kind == "f"), None)
+            if like is not None and isinstance(result, np.ndarray) and result.dtype != like.dtype:
+                return result.astype(like.dtype)
+            return result
+
+        self.__dict__[name] = keeping_dtype  # next time a plain attribute
+        return keeping_dtype
 
 
 class NumpyBackend:
@@ -39,16 +64,16 @@ class NumpyBackend:
         return array
 
     def erf(self, x):
-        from scipy.special import erf  # imported on first use: most programs never need it
-
-        return erf(x)
+        return self.special.erf(x)
 
     @property
     def special(self):
-        """SciPy's special functions (lgamma, digamma, polygamma, erfinv: ops/special.py), imported on first use."""
-        import scipy.special
-
-        return scipy.special
+        """SciPy's special functions (erf, lgamma, digamma, polygamma, erfinv: ops/special.py), imported on first
+        use, each giving back its input's float dtype (SciPy has no float16 loops and answers float16 in float64)."""
+        global _special
+        if _special is None:
+            _special = _DtypeKeeping()
+        return _special
 
     def sigmoid(self, x):
         """1 / (1 + exp(-x)) in one pass that cannot overflow: SciPy's expit ufunc. Written out in NumPy
@@ -56,7 +81,8 @@ class NumpyBackend:
         global _expit
         if _expit is None:
             from scipy.special import expit as _expit  # imported on first use (scipy takes ~0.1 s to import)
-        return _expit(x)
+        z = _expit(x)
+        return z if z.dtype == x.dtype or x.dtype.kind != "f" else z.astype(x.dtype)  # float16 comes back float64
 
     def matmul(self, a, b):
         """a @ b; while lamina's kernel threads are busy, through the kernel set's BLAS thread policy.

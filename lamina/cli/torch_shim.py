@@ -12,6 +12,7 @@ import difflib
 import importlib
 import importlib.abc
 import importlib.machinery
+import re
 import runpy
 import sys
 import time
@@ -130,8 +131,7 @@ def _missing_name(error: AttributeError):
     if not label.startswith("lamina"):
         return None
     close = difflib.get_close_matches(name, [n for n in dir(owner) if not n.startswith("_")], n=1)
-    torch_label = "torchvision" + label[len("lamina.vision") :] if label.startswith("lamina.vision") else label
-    return torch_label.replace("lamina", "torch", 1), name, close[0] if close else None
+    return _torch_name(label), name, close[0] if close else None
 
 
 def run(script: str, arguments: list) -> int:
@@ -156,9 +156,10 @@ def run(script: str, arguments: list) -> int:
     except AttributeError as error:
         status = _report_missing(error, path)
     except ImportError as error:
-        if "is not in lamina" not in str(error):
+        message = str(error) if "is not in lamina" in str(error) else _missing_import(error)
+        if message is None:
             raise
-        print(f"lamina run: {_script_line(error, path)}: {error}", file=sys.stderr)
+        print(f"lamina run: {_script_line(error, path)}: {message}", file=sys.stderr)
         status = 2
     except lamina.LaminaError as error:
         status = _report_lamina_error(error, path)
@@ -177,6 +178,26 @@ def run(script: str, arguments: list) -> int:
         file=sys.stderr,
     )
     return status
+
+
+def _missing_import(error: ImportError):
+    """`from torch.x import name` where lamina's module lacks the name: the torch name and lamina's nearest."""
+    found = re.match(r"cannot import name '(\w+)' from '([\w.]+)'", str(error))
+    if found is None or not found.group(2).startswith("lamina"):
+        return None
+    name, module_name = found.groups()
+    module = sys.modules.get(module_name)
+    close = difflib.get_close_matches(name, [n for n in dir(module) if not n.startswith("_")], n=1) if module else []
+    torch_module = _torch_name(module_name)
+    hint = f"; nearest in lamina: {close[0]}" if close else ""
+    return f"{torch_module}.{name} is not in lamina{hint}"
+
+
+def _torch_name(lamina_name: str) -> str:
+    """lamina.vision.X -> torchvision.X, lamina.X -> torch.X: the path the script used."""
+    if lamina_name.startswith("lamina.vision"):
+        return "torchvision" + lamina_name[len("lamina.vision") :]
+    return lamina_name.replace("lamina", "torch", 1)
 
 
 def _report_missing(error: AttributeError, path: Path) -> int:

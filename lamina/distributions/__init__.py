@@ -6,6 +6,8 @@ their gradients are gradchecked like any composite. Draws come from lamina's see
 (`lamina.manual_seed`, or a `lamina.Generator` passed to `sample`).
 """
 
+from lamina.distributions import kl
 from lamina.distributions.distributions import Bernoulli, Categorical, Distribution, Normal
+from lamina.distributions.kl import kl_divergence, register_kl
 
-__all__ = ["Bernoulli", "Categorical", "Distribution", "Normal"]
+__all__ = ["Bernoulli", "Categorical", "Distribution", "Normal", "kl", "kl_divergence", "register_kl"]

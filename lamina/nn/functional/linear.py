@@ -1,5 +1,6 @@
 """Linear maps: linear and bilinear."""
 
+from lamina import dtypes
 from lamina.autograd.autocast_mode import lower
 from lamina.autograd.autocast_mode import state as autocast_state
 from lamina.errors import DTypeError, ShapeError, shape_str
@@ -8,8 +9,14 @@ from lamina.ops.linalg import Linear, einsum
 
 
 def check_input_dtype(layer: str, x, weight):
-    """Layers refuse an input whose dtype differs from their parameters (BAD_INPUTS row 6)."""
-    if x.array.dtype != weight.array.dtype:
+    """Layers refuse an input whose dtype differs from their parameters (BAD_INPUTS row 6). Inside an autocast
+    region the dtypes compared are the ones the op will see, after autocast lowers float32 (`lower`)."""
+    x_dtype, weight_dtype = x.array.dtype, weight.array.dtype
+    if autocast_state.enabled and x.device.type == autocast_state.device_type:
+        lowered = autocast_state.dtype.numpy
+        x_dtype = lowered if x_dtype == dtypes.float32.numpy else x_dtype
+        weight_dtype = lowered if weight_dtype == dtypes.float32.numpy else weight_dtype
+    if x_dtype != weight_dtype:
         raise DTypeError(
             f"{layer}: input dtype {x.dtype.name} does not match the parameters' dtype {weight.dtype.name}. "
             f"Convert the input (x.to({weight.dtype})) or the layer (layer.to({x.dtype}))."
