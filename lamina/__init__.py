@@ -265,7 +265,7 @@ from lamina.ops.movement import cat, expand, flip, permute, repeat, reshape, rol
 from lamina import data, datasets, nn, optim, transforms, viz
 from lamina import accelerator, amp, backends, cuda, distributed, utils
 from lamina.amp import autocast
-from lamina import distributions, func, linalg, onnx, testing, train
+from lamina import distributions, func, jit, linalg, multiprocessing, onnx, testing, train
 from lamina.func import vmap
 from lamina.ops.decompositions import det, logdet, slogdet
 from lamina.creation import bartlett_window, blackman_window, hamming_window, hann_window, kaiser_window

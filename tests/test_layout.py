@@ -41,6 +41,7 @@ RANK = {
     "onnx": 6,  # export: traces a model's ops, writes the file (serialization's atomic write)
     "testing": 2,  # assert_close: reads tensors' arrays (NumPy, as a reader)
     "compiler": 1,  # torch.compile's name, run eagerly
+    "jit": 1,  # torch.jit: script and trace, run eagerly
     "linalg": 4,  # torch.linalg's names over ops/decompositions.py and functional's norm
     "distributions": 5,  # probability distributions, composites of the ops (lamina.random for draws)
     "models": 7,

@@ -207,3 +207,19 @@ def test_numpy_sharing_dtypes_queries_and_types():
         assert lamina.tensor([1.5]).dtype is lamina.float64 and lamina.zeros(1).dtype is lamina.float64
     finally:
         lamina.set_default_dtype(lamina.float32)
+
+
+def test_torch_jit_names_run_the_model_eagerly_and_refuse_archives(tmp_path):
+    model = lamina.nn.Linear(2, 3)
+    assert lamina.jit.script(model) is model and lamina.jit.trace(model, lamina.ones(1, 2)) is model
+
+    @lamina.jit.script
+    def double(x):
+        return x * 2
+
+    assert double(lamina.ones(2)).tolist() == [2.0, 2.0]
+    assert not lamina.jit.is_scripting() and lamina.jit.annotate(int, 3) == 3
+    with pytest.raises(lamina.errors.CheckpointError, match="no TorchScript archives"):
+        lamina.jit.save(model, tmp_path / "m.pt")
+    with pytest.raises(TypeError, match="jit.trace: expects a module or a function"):
+        lamina.jit.trace(3, None)
