@@ -369,6 +369,59 @@ def _compare(op):
     return translate
 
 
+def _step_input(g, x_proj, t, shape):
+    """x_proj[t] (N, width) of an (L, N, width) name."""
+    return g.node("Reshape", [g.node("Gather", [x_proj, g.int64s([t])], axis=0), g.int64s(shape)])
+
+
+def _columns(g, name, start, stop):
+    return g.node("Slice", [name, g.int64s([start]), g.int64s([stop]), g.int64s([1])])
+
+
+def _lstm_sequence(out, step, names):
+    """ops/recurrent.py's LSTMSequence unrolled over its L steps (ONNX's own LSTM has other gate orders and
+    biases; the unrolled graph is the same arithmetic the primitive does)."""
+    g = out.g
+    x_proj, h, c, w_hh = names
+    steps, batch, width = step.inputs[0].array.shape
+    hidden = width // 4
+    w_t = g.node("Transpose", [w_hh], perm=[1, 0])
+    per_step = []
+    for t in range(steps):
+        pre = g.node("Add", [_step_input(g, x_proj, t, [batch, width]), g.node("MatMul", [h, w_t])])
+        i, f, o = (g.node("Sigmoid", [_columns(g, pre, k * hidden, (k + 1) * hidden)]) for k in (0, 1, 3))
+        cell = g.node("Tanh", [_columns(g, pre, 2 * hidden, 3 * hidden)])
+        c = g.node("Add", [g.node("Mul", [f, c]), g.node("Mul", [i, cell])])
+        h = g.node("Mul", [o, g.node("Tanh", [c])])
+        per_step.append(g.node("Unsqueeze", [g.node("Concat", [h, c], axis=1), g.int64s([0])]))
+    return g.node("Concat", per_step, axis=0)
+
+
+def _gru_sequence(out, step, names):
+    """ops/recurrent.py's GRUSequence unrolled over its L steps."""
+    g = out.g
+    x_proj, h, w_hh, b_hh = names
+    steps, batch, width = step.inputs[0].array.shape
+    hidden = width // 3
+    dtype = _dtype(step)
+    w_t = g.node("Transpose", [w_hh], perm=[1, 0])
+    one = g.scalar_like(1, dtype)
+    per_step = []
+    for t in range(steps):
+        x_t = _step_input(g, x_proj, t, [batch, width])
+        hidden_part = g.node("Add", [g.node("MatMul", [h, w_t]), b_hh])
+        r, z = (
+            g.node("Sigmoid", [g.node("Add", [_columns(g, x_t, k * hidden, (k + 1) * hidden),
+                                              _columns(g, hidden_part, k * hidden, (k + 1) * hidden)])])
+            for k in (0, 1)
+        )  # fmt: skip
+        n = g.node("Tanh", [g.node("Add", [_columns(g, x_t, 2 * hidden, width),
+                                           g.node("Mul", [r, _columns(g, hidden_part, 2 * hidden, width)])])])  # fmt: skip
+        h = g.node("Add", [g.node("Mul", [g.node("Sub", [one, z]), n]), g.node("Mul", [z, h])])
+        per_step.append(g.node("Unsqueeze", [h, g.int64s([0])]))
+    return g.node("Concat", per_step, axis=0)
+
+
 SYMBOLIC = {
     # elementwise
     "Add": _direct("Add"),
@@ -423,6 +476,8 @@ SYMBOLIC = {
     "LayerNorm": _layer_norm,
     "Softmax": _softmax,
     "ScaledDotProductAttention": _attention,
+    "LSTMSequence": _lstm_sequence,
+    "GRUSequence": _gru_sequence,
     # shapes
     "Reshape": _reshape,
     "Unsqueeze": _reshape,

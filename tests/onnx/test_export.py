@@ -232,16 +232,27 @@ def test_file_names_and_multiple_outputs(tmp_path):
     assert not list(tmp_path.glob(".*tmp"))  # written atomically: no temporary left behind
 
 
-def test_recurrent_layers_export_unrolled_with_their_states_as_outputs():
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: nn.LSTM(3, 4, batch_first=True),
+        lambda: nn.LSTM(3, 4, num_layers=2, bidirectional=True),
+        lambda: nn.GRU(3, 4, batch_first=True),
+        lambda: nn.GRU(3, 4, bias=False, bidirectional=True),
+    ],
+    ids=["lstm", "lstm-2-layers-bidirectional", "gru", "gru-nobias-bidirectional"],
+)
+def test_recurrent_layers_export_unrolled_with_their_states_as_outputs(make):
     lamina.manual_seed(0)
-    lstm = nn.LSTM(3, 4, batch_first=True)
-    session = _session(_exported(lstm, lamina.randn(2, 5, 3)))
+    layer = make()
+    session = _session(_exported(layer, lamina.randn(2, 5, 3)))
     x = lamina.randn(2, 5, 3, generator=lamina.Generator().manual_seed(3))
     with lamina.no_grad():
-        output, (h, c) = lstm(x)
+        output, state = layer(x)
+    wanted = (output, *state) if isinstance(state, tuple) else (output, state)
     got = session.run(None, {"input": x.numpy()})
-    assert len(got) == 3  # (output, (h, c)) flattened, as torch's exporter does
-    for want, have in zip((output, h, c), got):
+    assert len(got) == len(wanted)  # (output, (h, c)) flattened, as torch's exporter does
+    for want, have in zip(wanted, got):
         assert np.abs(want.numpy() - have).max() < 1e-5
 
 
