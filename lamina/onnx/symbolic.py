@@ -410,13 +410,11 @@ def _gru_sequence(out, step, names):
     for t in range(steps):
         x_t = _step_input(g, x_proj, t, [batch, width])
         hidden_part = g.node("Add", [g.node("MatMul", [h, w_t]), b_hh])
-        r, z = (
-            g.node("Sigmoid", [g.node("Add", [_columns(g, x_t, k * hidden, (k + 1) * hidden),
-                                              _columns(g, hidden_part, k * hidden, (k + 1) * hidden)])])
-            for k in (0, 1)
-        )  # fmt: skip
-        n = g.node("Tanh", [g.node("Add", [_columns(g, x_t, 2 * hidden, width),
-                                           g.node("Mul", [r, _columns(g, hidden_part, 2 * hidden, width)])])])  # fmt: skip
+        x_r, x_z, x_n = (_columns(g, x_t, k * hidden, (k + 1) * hidden) for k in range(3))
+        h_r, h_z, h_n = (_columns(g, hidden_part, k * hidden, (k + 1) * hidden) for k in range(3))
+        r = g.node("Sigmoid", [g.node("Add", [x_r, h_r])])
+        z = g.node("Sigmoid", [g.node("Add", [x_z, h_z])])
+        n = g.node("Tanh", [g.node("Add", [x_n, g.node("Mul", [r, h_n])])])
         h = g.node("Add", [g.node("Mul", [g.node("Sub", [one, z]), n]), g.node("Mul", [z, h])])
         per_step.append(g.node("Unsqueeze", [h, g.int64s([0])]))
     return g.node("Concat", per_step, axis=0)
