@@ -113,18 +113,23 @@ def char_gpt(lib, vocab=65, context=64, d_model=128, heads=4, layers=2):
     return GPT()
 
 
-def lstm_language_model(lib, vocab=1000, width=200, layers=2):
-    """pytorch/examples' word_language_model at its small size: embedding, a 2-layer LSTM, a decoder."""
+def lstm_language_model(lib, vocab=1000, width=200, layers=2, cell="LSTM"):
+    """pytorch/examples' word_language_model at its small size: embedding, a 2-layer LSTM (or GRU), a decoder."""
     nn = lib.nn
 
     class WordLM(nn.Module):
         def __init__(self):
             super().__init__()
             self.encoder, self.decoder = nn.Embedding(vocab, width), nn.Linear(width, vocab)
-            self.rnn = nn.LSTM(width, width, layers)
+            self.rnn = getattr(nn, cell)(width, width, layers)
 
         def forward(self, idx):  # idx: (T, B) -> logits (T, B, V)
             output, _ = self.rnn(self.encoder(idx))
             return self.decoder(output)
 
     return WordLM()
+
+
+def gru_language_model(lib):
+    """The same word-language model with a GRU (word_language_model's --model GRU)."""
+    return lstm_language_model(lib, cell="GRU")

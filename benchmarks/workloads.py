@@ -12,7 +12,7 @@ that their losses agree over the first steps before anything is timed.
 import os
 
 import numpy as np
-from models import char_gpt, lenet5, lstm_language_model, mlp, resnet20, tiny_mlp
+from models import char_gpt, gru_language_model, lenet5, lstm_language_model, mlp, resnet20, tiny_mlp
 
 
 def _sgd(lr):
@@ -44,7 +44,15 @@ WORKLOADS = {
         20,
         "sentences",
         True,
-    ),  # fmt: skip
+    ),
+    "gru": (
+        "word-LM GRU 2x200, vocab 1000, T35 b20, SGD (train steps)",
+        gru_language_model,
+        _sgd(1.0),
+        20,
+        "sentences",
+        True,
+    ),
 }
 
 
