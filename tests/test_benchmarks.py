@@ -8,7 +8,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
 
-@pytest.mark.parametrize("name", ["mlp", "lenet", "resnet20", "gpt", "mlp-infer", "lenet-infer", "mlp-tiny", "lstm", "gru"])
+@pytest.mark.parametrize(
+    "name", ["mlp", "lenet", "resnet20", "gpt", "mlp-infer", "lenet-infer", "mlp-tiny", "lstm", "gru"]
+)
 def test_benchmark_workloads_compute_the_same_steps_in_lamina_and_torch(name):
     pytest.importorskip("torch", reason="the comparison needs torch")
     import workloads

@@ -131,3 +131,19 @@ def test_gru_layer_equals_the_step_by_step_gru_cell():
     for name, param in layer.named_parameters():
         np.testing.assert_allclose(param.grad.numpy(), getattr(cell, name[:-3]).grad.numpy(), atol=1e-12)
     assert "GRUSequence" in {type(n).__name__ for n in _walk(out)}
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_recurrent_layers_under_autocast_and_with_a_mismatched_state(kind):
+    """Autocast lowers the hidden product as it lowers the input's (float16 out, float32 gradients); a hidden
+    state of another dtype than the input is refused by name, as in torch."""
+    layer = getattr(lamina.nn, kind)(4, 3, bidirectional=True)
+    x = lamina.randn(5, 2, 4)
+    with lamina.autocast("cpu", dtype=lamina.float16):
+        out, _ = layer(x)
+    assert out.dtype is lamina.float16
+    out.float().sum().backward()
+    assert layer.weight_hh_l0.grad.dtype is lamina.float32 and layer.weight_hh_l0_reverse.grad is not None
+    state = lamina.zeros(2, 2, 3, dtype=lamina.float64)
+    with pytest.raises(lamina.errors.DTypeError, match=f"{kind}: the hidden state's dtype float64 does not match"):
+        layer(x, (state, state) if kind == "LSTM" else state)

@@ -10,7 +10,9 @@ import math
 
 from lamina import creation
 from lamina import functional as core
-from lamina.errors import ShapeError, shape_str
+from lamina.autograd.autocast_mode import lower
+from lamina.autograd.autocast_mode import state as autocast_state
+from lamina.errors import DTypeError, ShapeError, shape_str
 from lamina.nn import functional as F
 from lamina.nn import init
 from lamina.nn.module import Module
@@ -57,6 +59,8 @@ def _lstm_sequence(projected, state, w_hh, b_hh, reverse):
     direction runs it on the time-flipped input."""
     if b_hh is not None:
         projected = projected + b_hh
+    if autocast_state.enabled:  # the hidden product is a matmul: autocast lowers it, as it lowered the input's
+        projected, w_hh, *state = lower(projected, w_hh, *state)
     if reverse:
         projected = projected.flip(0)
     hidden = w_hh.shape[1]
@@ -70,6 +74,8 @@ def _gru_sequence(projected, h0, w_hh, b_hh, reverse):
     """(every step's h (L, N, H), h_n) of one GRU layer by ops/recurrent.py's primitive."""
     if b_hh is None:
         b_hh = creation.zeros(w_hh.shape[0], dtype=w_hh.dtype, device=w_hh.device)
+    if autocast_state.enabled:
+        projected, h0, w_hh, b_hh = lower(projected, h0, w_hh, b_hh)
     if reverse:
         projected = projected.flip(0)
     h_all = GRUSequence.apply(projected, h0, w_hh, b_hh)
@@ -223,6 +229,11 @@ class _RNNBase(Module):
             if tuple(s.shape) != shape:
                 raise ShapeError(
                     f"{type(self).__name__}: expected hidden state of shape {shape}; got {shape_str(s.shape)}."
+                )
+            if s.dtype != x.dtype:  # as torch: one dtype for the input and its states
+                raise DTypeError(
+                    f"{type(self).__name__}: the hidden state's dtype {s.dtype.name} does not match the input's "
+                    f"{x.dtype.name}; convert one of them (h.to({x.dtype}))."
                 )
         return states
 
