@@ -11,6 +11,9 @@ Without torch those comparisons are skipped, never failed. Then the op runs on e
 the CPU's values, gradients and dtypes.
 """
 
+import subprocess
+import sys
+
 import numpy as np
 from device_helpers import compare_op_on_devices
 
@@ -153,3 +156,14 @@ def _compare_float32_dtypes(fn, arrays):
     ]
     for o, t in zip(_outputs(fn(lamina, *ours)), _outputs(fn(torch, *theirs))):
         assert o.dtype.name == str(t.dtype).replace("torch.", ""), f"dtype {o.dtype} != torch {t.dtype}"
+
+
+def lamina_run(script, cwd=None, timeout=120):
+    """`lamina run script` in its own process, as a user runs it: the finished process (stdout, stderr, code)."""
+    return subprocess.run(
+        [sys.executable, "-m", "lamina.cli.main", "run", str(script)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

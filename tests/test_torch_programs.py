@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import lamina_run
 
 PROGRAMS = sorted((Path(__file__).parent / "torch_programs").glob("*.py"))  # compared number by number
 
@@ -46,8 +47,7 @@ def test_pytorch_examples_run_unchanged_under_lamina_run(program):
     """Scripts whose weights start from each library's own random initialisation: they must run to the end
     under both (their numbers differ, so only the run, the output shapes and finite losses are compared)."""
     pytest.importorskip("torch")
-    ours = subprocess.run([sys.executable, "-m", "lamina.cli.main", "run", str(program)], cwd=program.parent,
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    ours = lamina_run(program, cwd=program.parent, timeout=300)
     theirs = subprocess.run(
         [sys.executable, str(program)], cwd=program.parent, capture_output=True, text=True, timeout=300
     )
@@ -59,9 +59,7 @@ def test_pytorch_examples_run_unchanged_under_lamina_run(program):
 def test_lamina_run_names_a_missing_torch_name_the_line_and_the_nearest(tmp_path):
     script = tmp_path / "uses_missing.py"
     script.write_text("import torch\nx = torch.ones(3)\ny = torch.special_nothing(x)\n")
-    done = subprocess.run(
-        [sys.executable, "-m", "lamina.cli.main", "run", str(script)], capture_output=True, text=True, timeout=120
-    )
+    done = lamina_run(script)
     assert done.returncode == 2
     assert "uses_missing.py:3: y = torch.special_nothing(x): torch.special_nothing is not in lamina" in done.stderr
     assert "Traceback" not in done.stderr
@@ -73,9 +71,7 @@ def test_lamina_run_says_when_an_error_is_an_intentional_difference(tmp_path):
         "import torch\nimport torch.nn.functional as F\n"
         "F.mse_loss(torch.zeros(4, 1), torch.zeros(4))\n"  # torch warns and broadcasts; lamina refuses
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "lamina.cli.main", "run", str(script)], capture_output=True, text=True, timeout=120
-    )
+    done = lamina_run(script)
     assert done.returncode == 1
     assert "an intentional difference from torch: lamina's losses refuse a target" in done.stderr
 
@@ -97,9 +93,7 @@ def test_lamina_run_names_bfloat16_as_an_intentional_difference(tmp_path):
     script.write_text(
         "import torch\ndtypes = {'bfloat16': torch.bfloat16}\nx = torch.ones(2, dtype=dtypes['bfloat16'])\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "lamina.cli.main", "run", str(script)], capture_output=True, text=True, timeout=120
-    )
+    done = lamina_run(script)
     assert done.returncode == 1
     assert (
         "bf16.py:3:" in done.stderr
@@ -116,8 +110,7 @@ def test_lamina_run_resolves_the_import_paths_of_imagenet_style_scripts(tmp_path
         "print('RESULT', torch.utils.data.distributed.DistributedSampler.__name__, cudnn.is_available(), "
         "callable(mp.spawn), datasets.FakeData(size=3).__len__())\n"
     )
-    done = subprocess.run([sys.executable, "-m", "lamina.cli.main", "run", str(script)], capture_output=True,
-                          text=True, timeout=120)  # fmt: skip
+    done = lamina_run(script)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "RESULT DistributedSampler False True 3" in done.stdout
 
@@ -125,8 +118,7 @@ def test_lamina_run_resolves_the_import_paths_of_imagenet_style_scripts(tmp_path
 def test_lamina_run_names_a_name_missing_from_a_from_import(tmp_path):
     script = tmp_path / "from_import.py"
     script.write_text("from torch.distributions import Normal, kl_divergance\n")
-    done = subprocess.run([sys.executable, "-m", "lamina.cli.main", "run", str(script)], capture_output=True,
-                          text=True, timeout=120)  # fmt: skip
+    done = lamina_run(script)
     assert done.returncode == 2
     assert "from_import.py:1: " in done.stderr
     assert "torch.distributions.kl_divergance is not in lamina; nearest in lamina: kl_divergence" in done.stderr

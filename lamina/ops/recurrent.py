@@ -41,10 +41,6 @@ class _ArrayOps:
     def zeros_like(self, a):
         return self.xp.zeros_like(a)
 
-    @staticmethod
-    def transpose(a):
-        return a.T
-
 
 class _TensorOps:
     """The same operations on Tensors, recorded in the graph (create_graph)."""
@@ -68,10 +64,6 @@ class _TensorOps:
     @staticmethod
     def zeros_like(t):
         return t * 0
-
-    @staticmethod
-    def transpose(t):
-        return t.T
 
 
 def _activations(ops, pre, hidden):
@@ -162,7 +154,7 @@ def _backward(ops, grad_out, out, h0, c0, w_hh, gates_at):
         dh = d_pre[t] @ w_hh
     d_pre = ops.stack(d_pre)  # (L, N, 4H): the gradient of x_proj
     h_prevs = ops.stack([h0] + [out[t, :, :hidden] for t in range(steps - 1)])  # (L, N, H)
-    d_w = ops.transpose(d_pre.reshape(steps * batch, 4 * hidden)) @ h_prevs.reshape(steps * batch, hidden)
+    d_w = d_pre.reshape(steps * batch, 4 * hidden).T @ h_prevs.reshape(steps * batch, hidden)
     return d_pre, dh, dc, d_w
 
 
@@ -234,5 +226,5 @@ def _gru_backward(ops, grad_out, out, h0, w_hh, gates_at):
     d_x, d_hidden = ops.stack(d_x), ops.stack(d_hidden)
     h_prevs = ops.stack([h0] + [out[t] for t in range(steps - 1)])
     flat = d_hidden.reshape(steps * batch, 3 * hidden)
-    d_w = ops.transpose(flat) @ h_prevs.reshape(steps * batch, hidden)
+    d_w = flat.T @ h_prevs.reshape(steps * batch, hidden)
     return d_x, dh, d_w, flat.sum(0)
